@@ -1,0 +1,61 @@
+/**
+ * Merkle root over 32-byte hashes as Bitcoin computes it (odd levels
+ * duplicate their last node), with Bitcoin Core's mutation flag for
+ * CVE-2012-2459: two equal adjacent nodes at any level mean another
+ * transaction list has the same root.
+ *
+ * @module
+ */
+
+import { type Sha256Batch, sharedSha256Batch } from "../hash/sha256_batch.ts";
+
+/** Root and mutation flag. */
+export interface MerkleResult {
+  /** Root hash, internal byte order (32 zero bytes for an empty list). */
+  root: Uint8Array;
+  /** True when some level had two equal adjacent nodes (CVE-2012-2459). */
+  mutated: boolean;
+}
+
+function equal32(a: Uint8Array, i: number, j: number): boolean {
+  for (let k = 0; k < 32; k++) if (a[i + k] !== a[j + k]) return false;
+  return true;
+}
+
+/**
+ * Merkle root of `count` hashes stored back to back in `hashes`.
+ *
+ * @example
+ * ```ts
+ * import { merkleRoot } from "./merkle.ts";
+ * const one = new Uint8Array(32).fill(7);
+ * console.assert(merkleRoot(one, 1).root[0] === 7);
+ * ```
+ */
+export function merkleRoot(
+  hashes: Uint8Array,
+  count = hashes.length / 32,
+  batch: Sha256Batch = sharedSha256Batch(),
+): MerkleResult {
+  if (count === 0) return { root: new Uint8Array(32), mutated: false };
+  let level = hashes.slice(0, 32 * count);
+  let n = count;
+  let mutated = false;
+  while (n > 1) {
+    for (let i = 0; i + 1 < n; i += 2) if (equal32(level, 32 * i, 32 * i + 32)) mutated = true;
+    if (n % 2 === 1) {
+      const padded = new Uint8Array(32 * (n + 1));
+      padded.set(level.subarray(0, 32 * n));
+      padded.copyWithin(32 * n, 32 * (n - 1), 32 * n);
+      level = padded;
+      n++;
+    }
+    batch.load(level.subarray(0, 32 * n));
+    for (let i = 0; i < n; i += 2) batch.add(32 * i, 64);
+    const next = new Uint8Array(16 * n);
+    batch.run(next);
+    level = next;
+    n /= 2;
+  }
+  return { root: level.subarray(0, 32), mutated };
+}

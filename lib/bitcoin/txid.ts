@@ -1,0 +1,54 @@
+/**
+ * txids and wtxids of a walked block, hashed in one batch.
+ * txid = SHA-256d of the serialization without marker, flag and witness;
+ * wtxid = SHA-256d of the full serialization (BIP141), coinbase wtxid = 0.
+ *
+ * @module
+ */
+
+import { type Sha256Batch, sharedSha256Batch } from "../hash/sha256_batch.ts";
+import { type BlockLayout, TX_SEGWIT } from "./block_layout.ts";
+
+/**
+ * All txids of `layout`'s block, 32 bytes each, internal byte order.
+ *
+ * @example
+ * ```ts ignore
+ * const ids = computeTxids(new BlockLayout().parse(block));
+ * ```
+ */
+export function computeTxids(
+  layout: BlockLayout,
+  out: Uint8Array = new Uint8Array(32 * layout.txCount),
+  batch: Sha256Batch = sharedSha256Batch(),
+): Uint8Array {
+  batch.load(layout.bytes);
+  for (let t = 0; t < layout.txCount; t++) {
+    const start = layout.txStart[t]!;
+    const end = layout.txEnd[t]!;
+    if (layout.txFlags[t]! & TX_SEGWIT) {
+      const body = layout.txBodyStart[t]!;
+      const wit = layout.txWitnessStart[t]!;
+      batch.add3(start, 4, body, wit - body, end - 4, 4);
+    } else {
+      batch.add(start, end - start);
+    }
+  }
+  batch.run(out);
+  return out;
+}
+
+/** All wtxids of `layout`'s block; the coinbase's is 32 zero bytes (BIP141). */
+export function computeWtxids(
+  layout: BlockLayout,
+  out: Uint8Array = new Uint8Array(32 * layout.txCount),
+  batch: Sha256Batch = sharedSha256Batch(),
+): Uint8Array {
+  batch.load(layout.bytes);
+  for (let t = 1; t < layout.txCount; t++) {
+    batch.add(layout.txStart[t]!, layout.txEnd[t]! - layout.txStart[t]!);
+  }
+  batch.run(out.subarray(32));
+  out.fill(0, 0, 32);
+  return out;
+}

@@ -1,0 +1,56 @@
+/**
+ * blkpipe: Bitcoin Core block files → ordered, verified, compressed,
+ * random-access archive. This module re-exports the library API.
+ *
+ * @module
+ */
+
+export { ByteCursor } from "./lib/bytes/cursor.ts";
+export { ChecksumMismatchError, CorruptDataError } from "./lib/bytes/errors.ts";
+export type { DataLocation } from "./lib/bytes/errors.ts";
+export {
+  compactSizeLength,
+  encodeCompactSize,
+  writeCompactSize,
+} from "./lib/bytes/compact_size.ts";
+export { bytesEqual, fromHex, hashFromHex, hashToHex, toHex } from "./lib/bytes/hex.ts";
+
+export { sha256, sha256d } from "./lib/hash/sha256.ts";
+export { Sha256Batch, sharedSha256Batch } from "./lib/hash/sha256_batch.ts";
+
+export {
+  NETWORK_NAMES,
+  networkByMagic,
+  networkByName,
+  NETWORKS,
+  RETARGET_INTERVAL,
+} from "./lib/bitcoin/network.ts";
+export type { NetworkName, NetworkParams } from "./lib/bitcoin/network.ts";
+export { blockHash, HEADER_SIZE, parseHeader, serializeHeader } from "./lib/bitcoin/header.ts";
+export type { BlockHeader } from "./lib/bitcoin/header.ts";
+export {
+  bitsFromTarget,
+  blockWork,
+  checkProofOfWork,
+  hashToBigInt,
+  targetFromBits,
+} from "./lib/bitcoin/pow.ts";
+export type { CompactTarget, PowFailure } from "./lib/bitcoin/pow.ts";
+export {
+  BlockLayout,
+  MAX_COMPACT_SIZE,
+  parseBlock,
+  TX_SEGWIT,
+} from "./lib/bitcoin/block_layout.ts";
+export { serializeBlock } from "./lib/bitcoin/block_serialize.ts";
+export { computeTxids, computeWtxids } from "./lib/bitcoin/txid.ts";
+export { merkleRoot } from "./lib/bitcoin/merkle.ts";
+export type { MerkleResult } from "./lib/bitcoin/merkle.ts";
+export {
+  checkWitnessCommitment,
+  findWitnessCommitment,
+  hasWitness,
+} from "./lib/bitcoin/witness_commitment.ts";
+export type { WitnessCheck } from "./lib/bitcoin/witness_commitment.ts";
+export { genesisBlock } from "./lib/bitcoin/genesis.ts";
+export { pushData, pushNumber, scriptNum } from "./lib/bitcoin/script_push.ts";
