@@ -1,0 +1,172 @@
+/**
+ * The block reader stage: enumerates `blk?????.dat` of a blocks directory
+ * in numeric order, reads each with large sequential reads, de-obfuscates
+ * (XOR), and emits block records as a `ReadableStream`. Skipped byte ranges
+ * (padding, garbage, torn or truncated records) go to `onSkip`.
+ *
+ * @module
+ */
+
+import { closeSync, openSync, readSync } from "node:fs";
+import { CorruptDataError } from "../bytes/errors.ts";
+import { toHex } from "../bytes/hex.ts";
+import type { NetworkParams } from "../bitcoin/network.ts";
+import { type BlkFile, blkFileName, listBlkFiles } from "./blk_files.ts";
+import { RecordScanner, type ScanEvent, type SkipEvent } from "./record_scanner.ts";
+import { isNullKey } from "./xor.ts";
+
+/** A block as found in a blk file. */
+export interface BlockRecord {
+  /** blk file number. */
+  file: number;
+  /** Offset of the record's magic in the file. */
+  offset: number;
+  /** The block's bytes (de-obfuscated). */
+  bytes: Uint8Array;
+}
+
+/** A skipped range, with its file. */
+export interface BlockSkip extends SkipEvent {
+  /** blk file number. */
+  file: number;
+}
+
+/** Where reading starts or resumes. */
+export interface ReadPosition {
+  /** blk file number. */
+  file: number;
+  /** Byte offset in that file (a record boundary). */
+  offset: number;
+}
+
+/** Options of {@link readBlockRecords}. */
+export interface ReadBlockRecordsOptions {
+  /** Expected network (detected from the first magic when absent). */
+  network?: NetworkParams;
+  /** XOR key (from blocks/xor.dat); undefined or zeros for plain files. */
+  xorKey?: Uint8Array | undefined;
+  /** Sequential read size in bytes (default 8 MiB). */
+  bufferSize?: number;
+  /** Start here instead of the first file's first byte. */
+  start?: ReadPosition;
+  /** Receives every skipped range. */
+  onSkip?: (skip: BlockSkip) => void;
+  /** Receives the network once detected. */
+  onNetwork?: (network: NetworkParams) => void;
+  /** Called after each file is finished, with the position after it. */
+  onFileDone?: (file: BlkFile) => void;
+}
+
+/**
+ * Streams the block records of `dir`.
+ *
+ * @example
+ * ```ts ignore
+ * for await (const r of readBlockRecords("/home/me/.bitcoin/blocks")) console.log(r.file, r.offset);
+ * ```
+ */
+export function readBlockRecords(
+  dir: string,
+  options: ReadBlockRecordsOptions = {},
+): ReadableStream<BlockRecord> {
+  const files = listBlkFiles(dir).filter((f) => !options.start || f.number >= options.start.file);
+  const bufferSize = options.bufferSize ?? 8 << 20;
+  const buf = new Uint8Array(bufferSize);
+  let network = options.network;
+  let index = -1;
+  let fd = -1;
+  let position = 0;
+  let scanner: RecordScanner | undefined;
+  let sawContent = false;
+  let checkedFirstContent = false;
+
+  const openNext = (): boolean => {
+    index++;
+    if (index >= files.length) return false;
+    const f = files[index]!;
+    position = options.start && f.number === options.start.file ? options.start.offset : 0;
+    fd = openSync(f.path, "r");
+    const opts: ConstructorParameters<typeof RecordScanner>[0] = {
+      startOffset: position,
+      fileName: f.path,
+    };
+    if (network) opts.network = network;
+    if (options.xorKey) opts.xorKey = options.xorKey;
+    scanner = new RecordScanner(opts);
+    sawContent = false;
+    return true;
+  };
+
+  const closeCurrent = () => {
+    if (fd >= 0) closeSync(fd);
+    fd = -1;
+  };
+
+  return new ReadableStream<BlockRecord>({
+    pull(controller) {
+      let delivered = 0;
+      const fileNumber = () => files[index]!.number;
+      const emit = (e: ScanEvent) => {
+        if (e.kind === "block") {
+          controller.enqueue({ file: fileNumber(), offset: e.offset, bytes: e.bytes });
+          delivered++;
+        } else {
+          if (e.reason !== "padding") sawContent = true;
+          options.onSkip?.({ ...e, file: fileNumber() });
+        }
+      };
+      try {
+        while (delivered === 0) {
+          if (!scanner) {
+            if (!openNext()) {
+              controller.close();
+              return;
+            }
+          }
+          const n = readSync(fd, buf, 0, bufferSize, position);
+          if (n > 0) {
+            position += n;
+            scanner!.push(buf.subarray(0, n), emit);
+          } else {
+            scanner!.finish(emit);
+            closeCurrent();
+            const s = scanner!;
+            if (s.network && !network) {
+              network = s.network;
+              options.onNetwork?.(network);
+            }
+            if (!checkedFirstContent && (s.records > 0 || sawContent)) {
+              checkedFirstContent = true;
+              if (s.records === 0) throw noRecordsError(files[index]!, options.xorKey);
+            }
+            options.onFileDone?.(files[index]!);
+            scanner = undefined;
+          }
+          if (scanner?.network && !network) {
+            network = scanner.network;
+            options.onNetwork?.(network);
+          }
+        }
+      } catch (e) {
+        closeCurrent();
+        throw e;
+      }
+    },
+    cancel() {
+      closeCurrent();
+    },
+  }, { highWaterMark: 16 });
+}
+
+function noRecordsError(file: BlkFile, key: Uint8Array | undefined): CorruptDataError {
+  const detail = isNullKey(key)
+    ? "no block record found; if these files come from Bitcoin Core 28 or later they are " +
+      "XOR-obfuscated: keep blocks/xor.dat beside them or pass --xor-key"
+    : `no block record found after de-obfuscating with XOR key ${toHex(key!)}: ` +
+      "the key does not match these files (check blocks/xor.dat or --xor-key)";
+  return new CorruptDataError(isNullKey(key) ? "no-records" : "wrong-xor-key", detail, {
+    file: file.path,
+    offset: 0,
+    field: blkFileName(file.number),
+  });
+}

@@ -1,0 +1,298 @@
+/**
+ * Splits the bytes of one blk file into block records, however the bytes
+ * arrive (any chunking gives the same events — the "partial" property).
+ *
+ * Record layout: `magic (4) | length u32 LE | block (length)`. Real files
+ * also hold zero padding (preallocated space, never XORed on disk), a
+ * truncated last record (node still writing), and after crashes garbage or
+ * torn records. Each is reported as a {@link SkipEvent}; the scanner then
+ * resynchronises on the next magic followed by a plausible length.
+ *
+ * @module
+ */
+
+import { CorruptDataError } from "../bytes/errors.ts";
+import { BlockLayout } from "../bitcoin/block_layout.ts";
+import { NETWORK_NAMES, type NetworkParams, NETWORKS } from "../bitcoin/network.ts";
+import { applyXor, isNullKey } from "./xor.ts";
+
+/** Bytes before the block in a record: magic and length. */
+export const RECORD_HEADER_SIZE = 8;
+/** Smallest plausible block: 80-byte header + 1 tx count byte + a tiny tx. */
+export const MIN_BLOCK_SIZE = 81;
+/** Largest plausible block: BIP141 MAX_BLOCK_SERIALIZED_SIZE. */
+export const MAX_BLOCK_SIZE = 4_000_000;
+
+/** A complete block record. */
+export interface BlockRecordEvent {
+  kind: "block";
+  /** File offset of the record's magic. */
+  offset: number;
+  /** The block (de-obfuscated copy, owned by the receiver). */
+  bytes: Uint8Array;
+}
+
+/** Why bytes were skipped. */
+export type SkipReason =
+  | "padding" // zeros up to the end of the file (preallocated space)
+  | "zero-fill" // zeros between records
+  | "garbage" // bytes that are not a record, up to the next magic
+  | "bad-length" // a magic with an impossible length
+  | "torn" // a record whose block does not parse and is not followed by a record
+  | "truncated"; // the last record runs past the end of the file
+
+/** A skipped byte range. */
+export interface SkipEvent {
+  kind: "skip";
+  /** File offset of the first skipped byte. */
+  offset: number;
+  /** Number of bytes skipped. */
+  length: number;
+  /** Why. */
+  reason: SkipReason;
+  /** Human-readable detail. */
+  detail: string;
+}
+
+/** What the scanner reports. */
+export type ScanEvent = BlockRecordEvent | SkipEvent;
+
+/** Scanner options. */
+export interface RecordScannerOptions {
+  /** Expected network; detected from the first magic when absent. */
+  network?: NetworkParams;
+  /** XOR key of the file (Bitcoin Core 28+), all zero or absent for plain files. */
+  xorKey?: Uint8Array;
+  /** File offset of the first byte pushed (for resuming mid-file). */
+  startOffset?: number;
+  /** File name used in errors. */
+  fileName?: string;
+}
+
+const NO_KEY = new Uint8Array(8);
+
+/**
+ * Incremental record scanner for one file. Feed with {@link push}, end with
+ * {@link finish}.
+ *
+ * @example
+ * ```ts
+ * import { RecordScanner } from "./record_scanner.ts";
+ * const s = new RecordScanner();
+ * const events: unknown[] = [];
+ * s.push(new Uint8Array(16), (e) => events.push(e));
+ * s.finish((e) => events.push(e)); // one "padding" skip of 16 bytes
+ * console.assert(events.length === 1);
+ * ```
+ */
+export class RecordScanner {
+  /** The network, once known. */
+  network: NetworkParams | undefined;
+  /** Records emitted so far. */
+  records = 0;
+  private readonly key: Uint8Array;
+  private readonly plain: boolean;
+  private readonly fileName: string | undefined;
+  private pending: Uint8Array = new Uint8Array(0);
+  private base: number; // file offset of pending[0]
+  private zeroStart = -1; // file offset where a zero run began, or -1
+  private garbageStart = -1; // file offset where garbage began, or -1
+  private readonly layout = new BlockLayout();
+
+  constructor(options: RecordScannerOptions = {}) {
+    this.network = options.network;
+    this.key = options.xorKey ?? NO_KEY;
+    this.plain = isNullKey(this.key);
+    this.base = options.startOffset ?? 0;
+    this.fileName = options.fileName;
+  }
+
+  /** File offset up to which bytes have been fully accounted for. */
+  get consumedOffset(): number {
+    return this.base;
+  }
+
+  /** Scans `chunk` (raw file bytes, following the previous chunk). */
+  push(chunk: Uint8Array, emit: (e: ScanEvent) => void): void {
+    let data: Uint8Array;
+    if (this.pending.length === 0) data = chunk;
+    else {
+      data = new Uint8Array(this.pending.length + chunk.length);
+      data.set(this.pending);
+      data.set(chunk, this.pending.length);
+    }
+    const used = this.scan(data, false, emit);
+    this.pending = used === data.length ? new Uint8Array(0) : data.slice(used);
+    this.base += used;
+  }
+
+  /** Reports whatever is left at the end of the file. */
+  finish(emit: (e: ScanEvent) => void): void {
+    const data = this.pending;
+    const used = this.scan(data, true, emit);
+    this.base += used;
+    this.pending = new Uint8Array(0);
+  }
+
+  private decoded(data: Uint8Array, i: number): number {
+    return this.plain ? data[i]! : data[i]! ^ this.key[(this.base + i) & 7]!;
+  }
+
+  /** The known network whose magic starts at data[i] (needs 4 bytes), or undefined. */
+  private magicAt(data: Uint8Array, i: number): NetworkParams | undefined {
+    const b0 = this.decoded(data, i);
+    for (const name of NETWORK_NAMES) {
+      const m = NETWORKS[name].magic;
+      if (
+        b0 === m[0] && this.decoded(data, i + 1) === m[1] && this.decoded(data, i + 2) === m[2] &&
+        this.decoded(data, i + 3) === m[3]
+      ) return NETWORKS[name];
+    }
+    return undefined;
+  }
+
+  private lengthAt(data: Uint8Array, i: number): number {
+    return (this.decoded(data, i) | (this.decoded(data, i + 1) << 8) |
+      (this.decoded(data, i + 2) << 16) | (this.decoded(data, i + 3) << 24)) >>> 0;
+  }
+
+  /** A magic of the expected network (any, when not yet known) with a plausible length. */
+  private recordStartsAt(data: Uint8Array, i: number): boolean {
+    const net = this.magicAt(data, i);
+    if (!net || (this.network && net !== this.network)) return false;
+    const len = this.lengthAt(data, i + 4);
+    return len >= MIN_BLOCK_SIZE && len <= MAX_BLOCK_SIZE;
+  }
+
+  private skip(
+    emit: (e: ScanEvent) => void,
+    offset: number,
+    end: number,
+    reason: SkipReason,
+    detail: string,
+  ) {
+    if (end > offset) emit({ kind: "skip", offset, length: end - offset, reason, detail });
+  }
+
+  /** Processes data from 0; returns how many bytes were consumed. */
+  private scan(data: Uint8Array, atEnd: boolean, emit: (e: ScanEvent) => void): number {
+    const n = data.length;
+    let p = 0;
+    while (p < n) {
+      // Inside a garbage run: look for the next plausible record start.
+      if (this.garbageStart >= 0) {
+        while (p + RECORD_HEADER_SIZE <= n && !this.recordStartsAt(data, p)) p++;
+        if (p + RECORD_HEADER_SIZE > n) {
+          if (!atEnd) return p;
+          p = n;
+          break;
+        }
+        this.skip(emit, this.garbageStart, this.base + p, "garbage", "no record magic");
+        this.garbageStart = -1;
+      }
+      // Zero run (raw zeros: preallocated space is never XORed).
+      if (data[p] === 0 && !(p + RECORD_HEADER_SIZE <= n && this.recordStartsAt(data, p))) {
+        if (this.zeroStart < 0) this.zeroStart = this.base + p;
+        while (p < n && data[p] === 0) {
+          // With a key, a record's raw first byte can be 0: look before eating it.
+          if (!this.plain) {
+            if (p + RECORD_HEADER_SIZE > n) {
+              if (!atEnd) return p;
+            } else if (this.recordStartsAt(data, p)) break;
+          }
+          p++;
+        }
+        if (p === n) {
+          if (!atEnd) return p;
+          break;
+        }
+        this.skip(emit, this.zeroStart, this.base + p, "zero-fill", "zero bytes between records");
+        this.zeroStart = -1;
+        continue;
+      }
+      if (this.zeroStart >= 0) {
+        this.skip(emit, this.zeroStart, this.base + p, "zero-fill", "zero bytes between records");
+        this.zeroStart = -1;
+      }
+      if (p + RECORD_HEADER_SIZE > n) {
+        if (!atEnd) return p;
+        this.skip(emit, this.base + p, this.base + n, "truncated", "record header cut short");
+        return n;
+      }
+      const net = this.magicAt(data, p);
+      if (net === undefined) {
+        this.garbageStart = this.base + p;
+        p++;
+        continue;
+      }
+      if (this.network && net !== this.network) {
+        throw new CorruptDataError(
+          "unexpected-magic",
+          `${net.name} magic in a ${this.network.name} block file`,
+          this.where(p, "record.magic"),
+        );
+      }
+      const len = this.lengthAt(data, p + 4);
+      if (len < MIN_BLOCK_SIZE || len > MAX_BLOCK_SIZE) {
+        this.skip(emit, this.base + p, this.base + p + 4, "bad-length", `length ${len}`);
+        this.garbageStart = this.base + p + 4;
+        p += 4;
+        continue;
+      }
+      const end = p + RECORD_HEADER_SIZE + len;
+      if (end > n) {
+        if (!atEnd) return p;
+        this.skip(
+          emit,
+          this.base + p,
+          this.base + n,
+          "truncated",
+          `record of ${len} bytes, ${n - p - RECORD_HEADER_SIZE} present`,
+        );
+        return n;
+      }
+      // Is the record followed by another record, zeros, or the end of the file?
+      if (end + 4 > n && !atEnd) return p;
+      const bytes = data.slice(p + RECORD_HEADER_SIZE, end);
+      if (!this.plain) applyXor(bytes, this.key, this.base + p + RECORD_HEADER_SIZE);
+      const boundary = end + 4 > n || data[end] === 0 || this.magicAt(data, end) !== undefined;
+      if (!boundary && !this.walks(bytes)) {
+        this.skip(emit, this.base + p, this.base + p + 8, "torn", "block does not parse");
+        this.garbageStart = this.base + p + 8;
+        p += 8;
+        continue;
+      }
+      this.network ??= net;
+      this.records++;
+      emit({ kind: "block", offset: this.base + p, bytes });
+      p = end;
+    }
+    if (atEnd) {
+      if (this.garbageStart >= 0) {
+        this.skip(emit, this.garbageStart, this.base + n, "garbage", "no record magic");
+        this.garbageStart = -1;
+      }
+      if (this.zeroStart >= 0) {
+        this.skip(emit, this.zeroStart, this.base + n, "padding", "zeros to the end of the file");
+        this.zeroStart = -1;
+      }
+    }
+    return n;
+  }
+
+  private walks(block: Uint8Array): boolean {
+    try {
+      this.layout.parse(block);
+      return true;
+    } catch (e) {
+      if (e instanceof CorruptDataError) return false;
+      throw e;
+    }
+  }
+
+  private where(p: number, field: string) {
+    const w: { offset: number; field: string; file?: string } = { offset: this.base + p, field };
+    if (this.fileName !== undefined) w.file = this.fileName;
+    return w;
+  }
+}
