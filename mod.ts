@@ -54,3 +54,46 @@ export {
 export type { WitnessCheck } from "./lib/bitcoin/witness_commitment.ts";
 export { genesisBlock } from "./lib/bitcoin/genesis.ts";
 export { pushData, pushNumber, scriptNum } from "./lib/bitcoin/script_push.ts";
+
+export { blkFileName, listBlkFiles, readXorKey } from "./lib/source/blk_files.ts";
+export type { BlkFile } from "./lib/source/blk_files.ts";
+export { applyXor, isNullKey, XOR_KEY_SIZE } from "./lib/source/xor.ts";
+export {
+  MAX_BLOCK_SIZE,
+  MIN_BLOCK_SIZE,
+  RECORD_HEADER_SIZE,
+  RecordScanner,
+} from "./lib/source/record_scanner.ts";
+export type {
+  BlockRecordEvent,
+  RecordScannerOptions,
+  ScanEvent,
+  SkipEvent,
+  SkipReason,
+} from "./lib/source/record_scanner.ts";
+export { readBlockRecords } from "./lib/source/block_records.ts";
+export type {
+  BlockRecord,
+  BlockSkip,
+  ReadBlockRecordsOptions,
+  ReadPosition,
+} from "./lib/source/block_records.ts";
+export { BlkPositionedReader } from "./lib/source/blk_positioned_reader.ts";
+export { ChainOrderer, ReorgTooDeepError } from "./lib/chain/chain_orderer.ts";
+export type {
+  ChainOrdererOptions,
+  ChainOrdererState,
+  ChainReport,
+  OrderedBlock,
+  PositionedBlock,
+} from "./lib/chain/chain_orderer.ts";
+export { heightRange, orderBlocks } from "./lib/chain/order_blocks.ts";
+export { generateChain, regtestSubsidy } from "./lib/gen/chain_generator.ts";
+export type { ChainGenOptions, GenBlock } from "./lib/gen/chain_generator.ts";
+export { writeBlocksDir } from "./lib/gen/blocks_dir_writer.ts";
+export type {
+  BlocksDirOptions,
+  BlocksDirSummary,
+  DamageOptions,
+} from "./lib/gen/blocks_dir_writer.ts";
+export { Prng } from "./lib/gen/prng.ts";

@@ -102,6 +102,8 @@ export interface ChainOrdererOptions {
 
 /** Serializable orderer state (see {@link ChainOrderer.snapshot}). */
 export interface ChainOrdererState {
+  /** Where to resume reading: just after the last record added. */
+  next: { file: number; offset: number } | null;
   emittedHeight: number;
   emittedKey: string | null;
   nodes: Array<[string, string, number, string, number, number, boolean]>;
@@ -135,6 +137,7 @@ export class ChainOrderer {
   private best: Node;
   private emitted: Node | undefined;
   private emittedHeight = -1;
+  private next: { file: number; offset: number } | null = null;
   private readonly genesisBytes: Uint8Array;
 
   constructor(readonly options: ChainOrdererOptions) {
@@ -177,6 +180,7 @@ export class ChainOrderer {
 
   /** Adds one block record; emits every height that became final. */
   add(record: PositionedBlock, emit: (b: OrderedBlock) => void): void {
+    this.next = { file: record.file, offset: record.offset + 8 + record.bytes.length };
     const hash = blockHash(record.bytes);
     const key = LE_HEX(hash);
     const known = this.nodes.get(key);
@@ -249,6 +253,7 @@ export class ChainOrderer {
       for (const o of list) orphans.push([o.key, o.prevKey, o.bits, o.file, o.offset]);
     }
     return {
+      next: this.next,
       emittedHeight: this.emittedHeight,
       emittedKey: this.emitted?.key ?? null,
       nodes,
@@ -284,6 +289,7 @@ export class ChainOrderer {
       this.orphanKeys.add(key);
     }
     this.emittedHeight = state.emittedHeight;
+    this.next = state.next;
     this.emitted = state.emittedKey === null ? undefined : this.nodes.get(state.emittedKey);
     this.best = [...this.nodes.values()].reduce((a, b) => (b.work > a.work ? b : a));
   }
@@ -322,7 +328,7 @@ export class ChainOrderer {
       this.cacheSize -= cached.length;
       return cached;
     }
-    if (n.file === -1) return this.genesisBytes;
+    if (n.height === 0) return this.genesisBytes; // identical to the copy in the files
     return this.fetchBlock(n.file, n.offset);
   }
 

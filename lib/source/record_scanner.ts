@@ -97,6 +97,7 @@ export class RecordScanner {
   private base: number; // file offset of pending[0]
   private zeroStart = -1; // file offset where a zero run began, or -1
   private garbageStart = -1; // file offset where garbage began, or -1
+  private garbageZeros = -1; // file offset where the garbage's trailing zero run began, or -1
   private readonly layout = new BlockLayout();
 
   constructor(options: RecordScannerOptions = {}) {
@@ -181,14 +182,19 @@ export class RecordScanner {
     while (p < n) {
       // Inside a garbage run: look for the next plausible record start.
       if (this.garbageStart >= 0) {
-        while (p + RECORD_HEADER_SIZE <= n && !this.recordStartsAt(data, p)) p++;
+        // Track a trailing run of raw zeros: at the end of the file it is padding.
+        while (p + RECORD_HEADER_SIZE <= n && !this.recordStartsAt(data, p)) {
+          this.trackZero(data[p]!, p);
+          p++;
+        }
         if (p + RECORD_HEADER_SIZE > n) {
           if (!atEnd) return p;
-          p = n;
+          for (; p < n; p++) this.trackZero(data[p]!, p);
           break;
         }
         this.skip(emit, this.garbageStart, this.base + p, "garbage", "no record magic");
         this.garbageStart = -1;
+        this.garbageZeros = -1;
       }
       // Zero run (raw zeros: preallocated space is never XORed).
       if (data[p] === 0 && !(p + RECORD_HEADER_SIZE <= n && this.recordStartsAt(data, p))) {
@@ -242,6 +248,15 @@ export class RecordScanner {
       const end = p + RECORD_HEADER_SIZE + len;
       if (end > n) {
         if (!atEnd) return p;
+        // Runs past the end of the file: the node was still writing it — unless another
+        // record starts inside, in which case this one is torn and we resynchronise.
+        let q = p + RECORD_HEADER_SIZE;
+        while (q + RECORD_HEADER_SIZE <= n && !this.recordStartsAt(data, q)) q++;
+        if (q + RECORD_HEADER_SIZE <= n) {
+          this.skip(emit, this.base + p, this.base + q, "torn", `record of ${len} bytes cut short`);
+          p = q;
+          continue;
+        }
         this.skip(
           emit,
           this.base + p,
@@ -255,9 +270,19 @@ export class RecordScanner {
       if (end + 4 > n && !atEnd) return p;
       const bytes = data.slice(p + RECORD_HEADER_SIZE, end);
       if (!this.plain) applyXor(bytes, this.key, this.base + p + RECORD_HEADER_SIZE);
-      const boundary = end + 4 > n || data[end] === 0 || this.magicAt(data, end) !== undefined;
-      if (!boundary && !this.walks(bytes)) {
-        this.skip(emit, this.base + p, this.base + p + 8, "torn", "block does not parse");
+      // Followed by a record: trust the length. Followed by zeros or the end of the file (where
+      // a partly written record lands: files are preallocated with zeros) or by anything
+      // else: the block must walk, or the record is incomplete / torn.
+      const nextIsRecord = end + 4 <= n && this.magicAt(data, end) !== undefined;
+      if (!nextIsRecord && !this.walks(bytes)) {
+        const atTail = end + 4 > n || data[end] === 0;
+        this.skip(
+          emit,
+          this.base + p,
+          this.base + p + 8,
+          atTail ? "truncated" : "torn",
+          atTail ? "record not completely written: block does not parse" : "block does not parse",
+        );
         this.garbageStart = this.base + p + 8;
         p += 8;
         continue;
@@ -269,8 +294,11 @@ export class RecordScanner {
     }
     if (atEnd) {
       if (this.garbageStart >= 0) {
-        this.skip(emit, this.garbageStart, this.base + n, "garbage", "no record magic");
+        const zeros = this.garbageZeros >= 0 ? this.garbageZeros : this.base + n;
+        this.skip(emit, this.garbageStart, zeros, "garbage", "no record magic");
+        this.skip(emit, zeros, this.base + n, "padding", "zeros to the end of the file");
         this.garbageStart = -1;
+        this.garbageZeros = -1;
       }
       if (this.zeroStart >= 0) {
         this.skip(emit, this.zeroStart, this.base + n, "padding", "zeros to the end of the file");
@@ -278,6 +306,11 @@ export class RecordScanner {
       }
     }
     return n;
+  }
+
+  private trackZero(byte: number, p: number): void {
+    if (byte !== 0) this.garbageZeros = -1;
+    else if (this.garbageZeros < 0) this.garbageZeros = this.base + p;
   }
 
   private walks(block: Uint8Array): boolean {
