@@ -97,3 +97,23 @@ export type {
   DamageOptions,
 } from "./lib/gen/blocks_dir_writer.ts";
 export { Prng } from "./lib/gen/prng.ts";
+
+export { calculateNextWorkRequired } from "./lib/bitcoin/retarget.ts";
+export {
+  BlockChecker,
+  MAX_BLOCK_SIGOPS_COST,
+  MAX_BLOCK_WEIGHT,
+  MAX_MONEY,
+  WITNESS_SCALE_FACTOR,
+} from "./lib/validate/check_block.ts";
+export type { CheckLevel } from "./lib/validate/check_block.ts";
+export { HeaderChain, MAX_FUTURE_BLOCK_TIME, MAX_TIMEWARP } from "./lib/validate/header_chain.ts";
+export type { HeaderChainState } from "./lib/validate/header_chain.ts";
+export type { BlockRejection, CheckFailure, RejectCode } from "./lib/validate/reject.ts";
+export { SequentialValidator, validateBlocks } from "./lib/validate/validate_blocks.ts";
+export type { CheckedBlock, ValidateOptions } from "./lib/validate/validate_blocks.ts";
+export { validateBlocksParallel } from "./lib/validate/validate_pool.ts";
+export type { ValidatePoolOptions } from "./lib/validate/validate_pool.ts";
+export { CheckPool } from "./lib/validate/check_pool.ts";
+export type { PoolResult } from "./lib/validate/check_pool.ts";
+export { legacySigOps } from "./lib/validate/sigops.ts";

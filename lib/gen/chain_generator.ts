@@ -89,7 +89,13 @@ export function* generateChain(options: ChainGenOptions): Generator<GenBlock> {
   const genesis = genesisBlock("regtest");
   let tip: Tip = { hash: blockHash(genesis), time: 1296688602, height: 0 };
   yield { height: 0, hash: tip.hash, bytes: genesis, kind: "main" };
+  // Coinbase rewards wait here until they mature (100 blocks), then join the pool.
+  const maturing: Array<{ txid: Uint8Array; value: number; height: number }> = [];
   for (let h = 1; h <= options.blocks; h++) {
+    while (maturing.length > 0 && maturing[0]!.height + COINBASE_MATURITY <= h) {
+      const m = maturing.shift()!;
+      pool.add(m.txid, 0, 0, m.value, ScriptKind.P2WPKH, m.height, true);
+    }
     const time = tip.time + rng.int(1, 2 * spacing);
     const body = new ByteWriter(target + 4096);
     const outKinds: number[] = [];
@@ -102,7 +108,8 @@ export function* generateChain(options: ChainGenOptions): Generator<GenBlock> {
       txCount++;
     }
     const block = assemble(tip, h, time, body.view(), txCount, regtestSubsidy(h) + fees, 0, rng);
-    addOutputs(pool, layout.parse(block.bytes), outKinds, h);
+    const txids = addOutputs(pool, layout.parse(block.bytes), outKinds, h);
+    maturing.push({ txid: txids.slice(0, 32), value: layout.outputValue(0), height: h });
     yield { height: h, hash: block.hash, bytes: block.bytes, kind: "main" };
     // Forks stop two blocks before the end so the main chain always has the most work.
     if (h >= 2 && h + 2 <= options.blocks && options.forkRate && rng.chance(options.forkRate)) {
@@ -220,7 +227,6 @@ function buildTx(
   const picked: number[] = [];
   for (let tries = 0; picked.length < want && tries < want * 4; tries++) {
     const i = rng.int(0, pool.size - 1);
-    if (pool.coinbase[i] && pool.heights[i]! + COINBASE_MATURITY > height) continue;
     if (picked.includes(i)) continue;
     picked.push(i);
   }
@@ -275,11 +281,14 @@ function buildTx(
   return total - spend;
 }
 
-/** Adds every spendable output of the block to the pool. */
-function addOutputs(pool: UtxoPool, layout: BlockLayout, outKinds: number[], height: number): void {
+/** Adds the block's non-coinbase outputs to the pool; returns the txids. */
+function addOutputs(
+  pool: UtxoPool,
+  layout: BlockLayout,
+  outKinds: number[],
+  height: number,
+): Uint8Array {
   const txids = computeTxids(layout);
-  // Coinbase output 0 is the reward (P2WPKH); output 1 is the commitment (unspendable).
-  pool.add(txids, 0, 0, layout.outputValue(0), ScriptKind.P2WPKH, height, true);
   let k = 0;
   for (let t = 1; t < layout.txCount; t++) {
     for (let o = layout.txFirstOutput[t]!; o < layout.txFirstOutput[t + 1]!; o++) {
@@ -290,4 +299,5 @@ function addOutputs(pool: UtxoPool, layout: BlockLayout, outKinds: number[], hei
       }
     }
   }
+  return txids;
 }
