@@ -216,13 +216,22 @@ export class ChainOrderer {
     this.advance(emit);
   }
 
-  /** End of input: emits the rest of the best chain, reports the leftovers. */
-  finish(emit: (b: OrderedBlock) => void): void {
+  /**
+   * Emits the rest of the best chain now (not waiting for `depth`), keeping
+   * orphans and side branches pending — for a run that ends while more
+   * blocks may come later.
+   */
+  flushBest(emit: (b: OrderedBlock) => void, stop: () => boolean = () => false): void {
     const chain: Node[] = [];
     for (let n: Node | undefined = this.best; n && n.height > this.emittedHeight; n = n.parent) {
       chain.push(n);
     }
-    for (let i = chain.length - 1; i >= 0; i--) this.emitNode(chain[i]!, emit);
+    for (let i = chain.length - 1; i >= 0 && !stop(); i--) this.emitNode(chain[i]!, emit);
+  }
+
+  /** End of input: emits the rest of the best chain, reports the leftovers. */
+  finish(emit: (b: OrderedBlock) => void): void {
+    this.flushBest(emit);
     for (const [, list] of [...this.byHeight].sort((a, b) => a[0] - b[0])) {
       for (const n of list) {
         if (!n.main) this.report("stale", n.key, n.height, n.file, n.offset);

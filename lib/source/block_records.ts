@@ -57,8 +57,11 @@ export interface ReadBlockRecordsOptions {
   onFileDone?: (file: BlkFile) => void;
 }
 
+/** A record or a skipped range, in file order. */
+export type BlockEvent = (BlockRecord & { kind: "block" }) | BlockSkip;
+
 /**
- * Streams the block records of `dir`.
+ * Streams the block records of `dir`; skipped ranges go to `onSkip`.
  *
  * @example
  * ```ts ignore
@@ -69,6 +72,25 @@ export function readBlockRecords(
   dir: string,
   options: ReadBlockRecordsOptions = {},
 ): ReadableStream<BlockRecord> {
+  return readBlockEvents(dir, options).pipeThrough(
+    new TransformStream<BlockEvent, BlockRecord>({
+      transform(e, controller) {
+        if (e.kind === "block") {
+          controller.enqueue({ file: e.file, offset: e.offset, bytes: e.bytes });
+        } else options.onSkip?.(e);
+      },
+    }),
+  );
+}
+
+/**
+ * Streams records and skipped ranges of `dir` in file order (so a consumer
+ * can attribute skips deterministically; `onSkip` is not called).
+ */
+export function readBlockEvents(
+  dir: string,
+  options: ReadBlockRecordsOptions = {},
+): ReadableStream<BlockEvent> {
   const files = listBlkFiles(dir).filter((f) => !options.start || f.number >= options.start.file);
   const bufferSize = options.bufferSize ?? 8 << 20;
   const buf = new Uint8Array(bufferSize);
@@ -102,18 +124,23 @@ export function readBlockRecords(
     fd = -1;
   };
 
-  return new ReadableStream<BlockRecord>({
+  return new ReadableStream<BlockEvent>({
     pull(controller) {
       let delivered = 0;
       const fileNumber = () => files[index]!.number;
       const emit = (e: ScanEvent) => {
         if (e.kind === "block") {
-          controller.enqueue({ file: fileNumber(), offset: e.offset, bytes: e.bytes });
-          delivered++;
+          controller.enqueue({
+            kind: "block",
+            file: fileNumber(),
+            offset: e.offset,
+            bytes: e.bytes,
+          });
         } else {
           if (e.reason !== "padding") sawContent = true;
-          options.onSkip?.({ ...e, file: fileNumber() });
+          controller.enqueue({ ...e, file: fileNumber() });
         }
+        delivered++;
       };
       try {
         while (delivered === 0) {
@@ -169,4 +196,27 @@ function noRecordsError(file: BlkFile, key: Uint8Array | undefined): CorruptData
     offset: 0,
     field: blkFileName(file.number),
   });
+}
+
+/**
+ * The network of the first block record in `dir` (reads until one is
+ * found), or undefined when there is none.
+ */
+export async function detectNetwork(
+  dir: string,
+  xorKey?: Uint8Array,
+): Promise<NetworkParams | undefined> {
+  let found: NetworkParams | undefined;
+  const opts: ReadBlockRecordsOptions = { onNetwork: (n) => found = n, bufferSize: 1 << 20 };
+  if (xorKey) opts.xorKey = xorKey;
+  const reader = readBlockEvents(dir, opts).getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done || found || value.kind === "block") break;
+    }
+  } finally {
+    await reader.cancel();
+  }
+  return found;
 }

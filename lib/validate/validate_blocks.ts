@@ -46,8 +46,14 @@ export class SequentialValidator {
   readonly headers: HeaderChain;
   private rejected: BlockRejection | undefined;
 
-  constructor(readonly options: ValidateOptions) {
+  constructor(readonly options: ValidateOptions & { rejected?: BlockRejection | null }) {
     this.headers = options.headerChain ?? new HeaderChain(options.network);
+    this.rejected = options.rejected ?? undefined;
+  }
+
+  /** The first rejected block (every later one descends from it), or null. */
+  get firstRejection(): BlockRejection | null {
+    return this.rejected ?? null;
   }
 
   /** True when `block` is valid (and recorded); otherwise reports it. */

@@ -1,0 +1,54 @@
+/**
+ * Durable file updates: write a temporary file, fsync it, rename it over
+ * the target, fsync the directory. A reader sees the old or the new file,
+ * never a torn one.
+ *
+ * @module
+ */
+
+import { closeSync, fsyncSync, openSync } from "node:fs";
+
+/** fsyncs a directory so a rename in it is durable. */
+export function syncDir(dir: string): void {
+  let fd: number;
+  try {
+    fd = openSync(dir, "r");
+  } catch {
+    return; // some platforms cannot open directories; the rename is still atomic
+  }
+  try {
+    fsyncSync(fd);
+  } catch {
+    // directories cannot be fsynced everywhere
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Directory part of a path. */
+export function dirOf(path: string): string {
+  const i = path.lastIndexOf("/");
+  return i <= 0 ? (i === 0 ? "/" : ".") : path.slice(0, i);
+}
+
+/** Atomically replaces `path` with `data`. */
+export function writeFileAtomic(path: string, data: Uint8Array | string): void {
+  const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
+  const tmp = `${path}.tmp`;
+  const f = Deno.openSync(tmp, { write: true, create: true, truncate: true });
+  try {
+    let done = 0;
+    while (done < bytes.length) done += f.writeSync(bytes.subarray(done));
+    f.syncSync();
+  } finally {
+    f.close();
+  }
+  Deno.renameSync(tmp, path);
+  syncDir(dirOf(path));
+}
+
+/** Writes all of `bytes` at the file's current position. */
+export function writeAll(f: Deno.FsFile, bytes: Uint8Array): void {
+  let done = 0;
+  while (done < bytes.length) done += f.writeSync(bytes.subarray(done));
+}

@@ -1,0 +1,98 @@
+/**
+ * `manifest.json`: what the archive holds. Written atomically whenever a
+ * chunk is sealed and at the end of each run; derived from the resume state,
+ * which is the source of truth while a run is in progress.
+ *
+ * @module
+ */
+
+import type { NetworkName } from "../bitcoin/network.ts";
+
+/** Archive format name (the `format` field). */
+export const ARCHIVE_FORMAT = "blkpipe-archive";
+/** Archive format version. */
+export const ARCHIVE_VERSION = 1;
+
+/** When a chunk is full. */
+export type ChunkPolicy = { blocks: number } | { bytes: number };
+
+/** One sealed chunk. */
+export interface ChunkEntry {
+  /** Chunk id (0, 1, …). */
+  id: number;
+  /** Path relative to the archive directory. */
+  file: string;
+  /** First height in the chunk. */
+  firstHeight: number;
+  /** Last height in the chunk. */
+  lastHeight: number;
+  /** Blocks in the chunk. */
+  blocks: number;
+  /** zstd frames in the chunk. */
+  frames: number;
+  /** Bytes once decompressed (the linearized blk file). */
+  rawBytes: number;
+  /** Bytes on disk, seek table included. */
+  storedBytes: number;
+  /** BLAKE3 of the chunk file, hex. */
+  blake3: string;
+  /** True for the last chunk when it is not full yet (a later run appends to it). */
+  open: boolean;
+}
+
+/** The manifest. */
+export interface ArchiveManifest {
+  format: typeof ARCHIVE_FORMAT;
+  version: number;
+  network: NetworkName;
+  /** Height of the first archived block. */
+  startHeight: number;
+  chunkPolicy: ChunkPolicy;
+  /** Aimed uncompressed bytes per zstd frame. */
+  frameBytes: number;
+  zstdLevel: number;
+  chunks: ChunkEntry[];
+  /** Highest archived block, or null when empty. */
+  tip: { height: number; hash: string } | null;
+}
+
+/** Paths inside an archive directory. */
+export const ARCHIVE_PATHS = {
+  manifest: "manifest.json",
+  index: "index/heights.idx",
+  state: "state/resume.json",
+  rejects: "rejects.jsonl",
+  chunks: "chunks",
+} as const;
+
+/** File name of chunk `id` (`chunks/00042.blk.zst`). */
+export function chunkFileName(id: number): string {
+  return `${ARCHIVE_PATHS.chunks}/${String(id).padStart(5, "0")}.blk.zst`;
+}
+
+/** An error about the archive directory itself (not its data). */
+export class ArchiveError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ArchiveError";
+  }
+}
+
+/** Parses and checks a manifest. */
+export function parseManifest(text: string, path: string): ArchiveManifest {
+  let m: ArchiveManifest;
+  try {
+    m = JSON.parse(text);
+  } catch (e) {
+    throw new ArchiveError(`${path}: not valid JSON (${(e as Error).message})`);
+  }
+  if (m?.format !== ARCHIVE_FORMAT) {
+    throw new ArchiveError(`${path}: not a blkpipe archive manifest`);
+  }
+  if (m.version !== ARCHIVE_VERSION) {
+    throw new ArchiveError(
+      `${path}: archive format version ${m.version}, this blkpipe reads ${ARCHIVE_VERSION}`,
+    );
+  }
+  return m;
+}
