@@ -66,9 +66,9 @@ export interface CollectOptions {
   /** Uncompressed bytes between checkpoints (default 8 MiB). */
   checkpointBytes?: number;
   /** Aborting stops at the next frame boundary (SIGINT). */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** Progress callback (about twice a second). */
-  onProgress?: (p: CollectProgress) => void;
+  onProgress?: ((p: CollectProgress) => void) | undefined;
   /** Clock for the time-too-new rule (tests). */
   now?: () => number;
 }

@@ -1,0 +1,242 @@
+/**
+ * `deno task collect`: blocks directory → verified, compressed, indexed,
+ * resumable archive.
+ *
+ * @module
+ */
+
+import { fromHex } from "../lib/bytes/hex.ts";
+import { networkByName, type NetworkParams } from "../lib/bitcoin/network.ts";
+import { collect, type CollectProgress, type CollectSummary } from "../lib/archive/collector.ts";
+import type { ChunkPolicy } from "../lib/archive/manifest.ts";
+import { readXorKey } from "../lib/source/blk_files.ts";
+import type { CheckLevel } from "../lib/validate/check_block.ts";
+import { bytes, count, duration, table } from "./_format.ts";
+import { consoleIo, intFlag, type Io, parse, runCommand, sizeFlag, UsageError } from "./_common.ts";
+
+const USAGE = `usage: deno task collect [--blocks DIR] --out DIR [options]
+
+Reads Bitcoin Core block files, puts the blocks in chain order, validates them and writes a
+compressed, indexed archive. Run it again to resume after an interruption or to append new blocks.
+
+  --blocks DIR        Bitcoin Core blocks directory (default: ~/.bitcoin/blocks for the network)
+  --out DIR           archive directory (new, empty, or an existing archive)
+  --network NAME      mainnet, testnet3, testnet4, signet, regtest (default: from the files)
+  --xor-key HEX       16 hex digits; overrides blocks/xor.dat (Bitcoin Core 28+)
+  --chunk-blocks N    blocks per chunk (default 125000)
+  --chunk-bytes SIZE  or: uncompressed bytes per chunk, e.g. 4GiB
+  --frame-size SIZE   uncompressed bytes per zstd frame (default 2MiB)
+  --level N           zstd level (default 3)
+  --stage DIR         build the open chunk here (a faster disk); sealed chunks move to --out
+  --from-height N     first height to archive (new archives only)
+  --to-height N       stop after this height
+  --check LEVEL       framing, headers or full (default full)
+  --depth N           reorganisation depth: heights are final this deep (default 6)
+  --workers N         compression threads (default 2)
+  --json              machine-readable summary on stdout, no progress
+  --quiet             no progress line`;
+
+function defaultBlocksDir(network: NetworkParams): string {
+  let home: string | undefined;
+  try {
+    home = Deno.env.get("HOME");
+  } catch (e) {
+    if (e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied) {
+      throw new UsageError(
+        "no --blocks given: pass --blocks DIR, or add --allow-env=HOME to find ~/.bitcoin",
+      );
+    }
+    throw e;
+  }
+  const sub = network.dataSubdir ? `/${network.dataSubdir}` : "";
+  const dir = `${home}/.bitcoin${sub}/blocks`;
+  try {
+    Deno.statSync(dir);
+  } catch {
+    throw new UsageError(
+      `no --blocks given and ${dir} does not exist: pass --blocks DIR, or try \`deno task demo\``,
+    );
+  }
+  return dir;
+}
+
+function progressLine(p: CollectProgress, network: string): string {
+  const rate = p.blocks / Math.max(p.seconds, 1e-3);
+  const readRate = p.readBytes / Math.max(p.seconds, 1e-3);
+  const writeRate = p.storedBytes / Math.max(p.seconds, 1e-3);
+  const ratio = p.storedBytes > 0 ? (p.rawBytes / p.storedBytes).toFixed(3) : "-";
+  const eta = readRate > 0 ? (p.totalBytes - p.readBytes) / readRate : Infinity;
+  return `${network} height ${count(p.height)} | ${rate.toFixed(0)} blocks/s | read ${
+    bytes(readRate)
+  }/s | ` +
+    `write ${bytes(writeRate)}/s | ratio ${ratio} | ETA ${duration(eta)}`;
+}
+
+/** Runs the command; returns the exit code. */
+export function main(args: string[], io: Io = consoleIo): Promise<number> {
+  return runCommand(USAGE, async () => {
+    const { values } = parse(args, {
+      blocks: { type: "string" },
+      out: { type: "string" },
+      network: { type: "string" },
+      "xor-key": { type: "string" },
+      "chunk-blocks": { type: "string" },
+      "chunk-bytes": { type: "string" },
+      "frame-size": { type: "string" },
+      level: { type: "string" },
+      stage: { type: "string" },
+      "from-height": { type: "string" },
+      "to-height": { type: "string" },
+      check: { type: "string" },
+      depth: { type: "string" },
+      workers: { type: "string" },
+      json: { type: "boolean" },
+      quiet: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    });
+    if (values.help) {
+      io.out(USAGE);
+      return 0;
+    }
+    if (!values.out) throw new UsageError("--out is required");
+    const network = values.network ? networkByNameOrUsage(values.network) : undefined;
+    const blocks = values.blocks ?? defaultBlocksDir(network ?? networkByName("mainnet"));
+    let xorKey: Uint8Array | undefined;
+    if (values["xor-key"] !== undefined) {
+      try {
+        xorKey = fromHex(values["xor-key"]);
+      } catch (e) {
+        throw new UsageError(`--xor-key: ${(e as Error).message}`);
+      }
+      if (xorKey.length !== 8) throw new UsageError("--xor-key needs 16 hex digits (8 bytes)");
+    } else xorKey = readXorKey(blocks);
+    if (values["chunk-blocks"] && values["chunk-bytes"]) {
+      throw new UsageError("use either --chunk-blocks or --chunk-bytes");
+    }
+    const chunkPolicy: ChunkPolicy = values["chunk-bytes"]
+      ? { bytes: sizeFlag(values["chunk-bytes"], "chunk-bytes", 0) }
+      : { blocks: intFlag(values["chunk-blocks"], "chunk-blocks", 125_000) };
+    if (("blocks" in chunkPolicy ? chunkPolicy.blocks : chunkPolicy.bytes) < 1) {
+      throw new UsageError("chunk size must be positive");
+    }
+    const level = intFlag(values.level, "level", 3);
+    if (level < 1 || level > 22) throw new UsageError("--level must be 1..22");
+    const check = (values.check ?? "full") as CheckLevel;
+    if (!["framing", "headers", "full"].includes(check)) {
+      throw new UsageError("--check must be framing, headers or full");
+    }
+    const tty = Deno.stderr.isTerminal() && !values.json && !values.quiet;
+    const abort = new AbortController();
+    let interrupts = 0;
+    const onSigint = () => {
+      interrupts++;
+      if (interrupts > 1) Deno.exit(130);
+      io.err("\ninterrupt: finishing the current frame (press Ctrl-C again to stop at once)");
+      abort.abort();
+    };
+    try {
+      Deno.addSignalListener("SIGINT", onSigint);
+    } catch {
+      // signals unavailable (e.g. Windows without a console)
+    }
+    let net = network?.name ?? "";
+    let summary: CollectSummary;
+    try {
+      summary = await collect({
+        blocks,
+        out: values.out,
+        stage: values.stage,
+        network,
+        xorKey,
+        chunkPolicy,
+        frameBytes: sizeFlag(values["frame-size"], "frame-size", 2 << 20),
+        level,
+        fromHeight: intFlag(values["from-height"], "from-height", 0),
+        ...(values["to-height"] !== undefined
+          ? { toHeight: intFlag(values["to-height"], "to-height", 0) }
+          : {}),
+        checkLevel: check,
+        depth: intFlag(values.depth, "depth", 6),
+        workers: Math.max(1, intFlag(values.workers, "workers", 2)),
+        signal: abort.signal,
+        onProgress: tty
+          ? (p) => {
+            const line = progressLine(p, net);
+            Deno.stderr.writeSync(new TextEncoder().encode(`\r${line.padEnd(120).slice(0, 140)}`));
+          }
+          : undefined,
+      });
+    } catch (e) {
+      throw explainIoError(e, values.out);
+    } finally {
+      try {
+        Deno.removeSignalListener("SIGINT", onSigint);
+      } catch {
+        // not registered
+      }
+    }
+    net = summary.network;
+    if (tty) Deno.stderr.writeSync(new TextEncoder().encode("\r" + " ".repeat(140) + "\r"));
+    if (values.json) {
+      io.out(JSON.stringify(summary));
+    } else if (!values.quiet) {
+      const ratio = summary.storedBytes > 0
+        ? (summary.rawBytes / summary.storedBytes).toFixed(3)
+        : "-";
+      io.out(
+        `${summary.interrupted ? "interrupted — run the same command again to resume" : "done"}: ` +
+          `${values.out} (${summary.network})\n` + table([
+            [
+              "archive tip",
+              summary.tip ? `${count(summary.tip.height)} ${summary.tip.hash}` : "(empty)",
+            ],
+            [
+              "blocks archived",
+              `${count(summary.blocks)} this run${summary.resumed ? " (resumed)" : ""}`,
+            ],
+            ["read", `${bytes(summary.readBytes)} of ${bytes(summary.totalBytes)}`],
+            [
+              "archived",
+              `${bytes(summary.rawBytes)} → ${bytes(summary.storedBytes)} (ratio ${ratio})`,
+            ],
+            [
+              "time",
+              `${duration(summary.seconds)} (${
+                (summary.rawBytes / 1e6 / Math.max(summary.seconds, 1e-3)).toFixed(1)
+              } MB/s)`,
+            ],
+            ["chunks sealed", String(summary.sealedChunks)],
+            ["rejected (invalid)", String(summary.rejected)],
+            ["stale/orphan/duplicate", String(summary.notArchived)],
+            ["skipped ranges", String(summary.skips)],
+            ["waiting for parent", String(summary.pending)],
+          ]),
+      );
+    }
+    return summary.rejected > 0 ? 1 : 0;
+  }, io);
+}
+
+function networkByNameOrUsage(name: string): NetworkParams {
+  try {
+    return networkByName(name);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
+/** Disk-full and similar I/O failures get a sentence saying the archive is intact. */
+function explainIoError(e: unknown, out: string): unknown {
+  const msg = e instanceof Error ? e.message : String(e);
+  if (/No space left|ENOSPC|os error 28/i.test(msg)) {
+    const err = new Error(
+      `disk full while writing ${out}: the archive is intact up to its last checkpoint; ` +
+        "free some space and run the same command again to resume",
+    );
+    err.name = "ArchiveError";
+    return err;
+  }
+  return e;
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));
