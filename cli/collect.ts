@@ -33,6 +33,7 @@ compressed, indexed archive. Run it again to resume after an interruption or to 
   --check LEVEL       framing, headers or full (default full)
   --depth N           reorganisation depth: heights are final this deep (default 6)
   --workers N         compression threads (default 2)
+  --checkpoint SIZE   record a resume point after this much data (default 8MiB)
   --json              machine-readable summary on stdout, no progress
   --quiet             no progress line`;
 
@@ -90,6 +91,7 @@ export function main(args: string[], io: Io = consoleIo): Promise<number> {
       check: { type: "string" },
       depth: { type: "string" },
       workers: { type: "string" },
+      checkpoint: { type: "string" },
       json: { type: "boolean" },
       quiet: { type: "boolean" },
       help: { type: "boolean", short: "h" },
@@ -158,6 +160,7 @@ export function main(args: string[], io: Io = consoleIo): Promise<number> {
         checkLevel: check,
         depth: intFlag(values.depth, "depth", 6),
         workers: Math.max(1, intFlag(values.workers, "workers", 2)),
+        checkpointBytes: sizeFlag(values.checkpoint, "checkpoint", 8 << 20),
         signal: abort.signal,
         onProgress: tty
           ? (p) => {

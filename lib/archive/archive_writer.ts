@@ -381,10 +381,23 @@ export class ArchiveWriter {
     writeFileAtomic(`${this.options.out}/${ARCHIVE_PATHS.manifest}`, manifestJson(this.manifest));
   }
 
-  /** Records the initial (empty) state and manifest of a new archive. */
-  initialize(): void {
-    this.saveState();
-    writeFileAtomic(`${this.options.out}/${ARCHIVE_PATHS.manifest}`, manifestJson(this.manifest));
+  /**
+   * Starts a new archive at `out`: the resume state is written first (so a
+   * kill at any later instant leaves a resumable archive), then the manifest.
+   */
+  static create(out: string, manifest: ArchiveManifest, pipeline: PipelineSnapshot): void {
+    Deno.mkdirSync(`${out}/state`, { recursive: true });
+    const state: ResumeState = {
+      format: RESUME_FORMAT,
+      version: 1,
+      manifest,
+      open: null,
+      indexRecords: 0,
+      rejectsBytes: 0,
+      pipeline,
+    };
+    writeFileAtomic(`${out}/${ARCHIVE_PATHS.state}`, JSON.stringify(state));
+    writeFileAtomic(`${out}/${ARCHIVE_PATHS.manifest}`, manifestJson(manifest));
   }
 
   private saveState(): void {

@@ -115,12 +115,21 @@ export interface CollectSummary extends CollectProgress {
   checkedFrames: number;
 }
 
-function isEmptyDir(path: string): boolean {
+/**
+ * True when `path` is missing, empty, or holds only what a run killed
+ * before recording its first state leaves behind (an empty `state/` or a
+ * temporary state file): the state is the first thing a new archive writes.
+ */
+function isFreshDir(path: string): boolean {
   try {
-    for (const _ of Deno.readDirSync(path)) return false;
+    for (const e of Deno.readDirSync(path)) {
+      if (e.name !== "state" || !e.isDirectory) return false;
+      for (const f of Deno.readDirSync(`${path}/state`)) if (!f.name.endsWith(".tmp")) return false;
+    }
     return true;
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return true;
+    if (e instanceof Deno.errors.NotADirectory) return false;
     throw e;
   }
 }
@@ -149,7 +158,7 @@ export function loadArchiveState(out: string): ResumeState | null {
       `${out} has a manifest but no ${ARCHIVE_PATHS.state}: cannot extend it safely`,
     );
   }
-  if (!isEmptyDir(out)) {
+  if (!isFreshDir(out)) {
     throw new ArchiveError(
       `${out} is not empty and is not a blkpipe archive: choose a new or empty directory`,
     );
@@ -241,13 +250,15 @@ export async function collect(options: CollectOptions): Promise<CollectSummary> 
     },
   });
   const checker = new BlockChecker(network);
+  if (!state) {
+    ArchiveWriter.create(out, manifest, emptySnapshot(orderer, headers, manifest.startHeight));
+  }
   const writer = ArchiveWriter.open(
     { out, stage: options.stage, level: manifest.zstdLevel, workers: options.workers ?? 2 },
     manifest,
     state,
     pipe ?? emptySnapshot(orderer, headers, manifest.startHeight),
   );
-  if (!state) writer.initialize(); // a kill before the first checkpoint still leaves an archive
 
   // Chunk position, restored from the state (or the open tail of the manifest).
   const lastChunk = manifest.chunks.at(-1);
@@ -269,6 +280,8 @@ export async function collect(options: CollectOptions): Promise<CollectSummary> 
   const jobs: FrameJob[] = [];
   const policy = manifest.chunkPolicy;
   const toHeight = options.toHeight ?? Number.POSITIVE_INFINITY;
+  // Where a later run continues: after the last record or reported skip.
+  let readerPos = pipe?.reader ?? null;
   let lastCheckpoint: PipelineSnapshot = pipe ??
     emptySnapshot(orderer, headers, manifest.startHeight);
   let stopAtFrame = false;
@@ -280,7 +293,7 @@ export async function collect(options: CollectOptions): Promise<CollectSummary> 
   const snapshot = (): PipelineSnapshot => ({
     nextHeight,
     tipHash,
-    reader: orderer.snapshot().next,
+    reader: readerPos,
     orderer: orderer.snapshot(),
     headers: headers.snapshot(),
     rejected: validator.firstRejection,
@@ -335,7 +348,9 @@ export async function collect(options: CollectOptions): Promise<CollectSummary> 
     closeFrame(stopped);
   };
 
-  const totalBytes = listBlkFiles(options.blocks).reduce((n, f) => n + f.size, 0);
+  const blkFiles = listBlkFiles(options.blocks);
+  const totalBytes = blkFiles.reduce((n, f) => n + f.size, 0);
+  const lastFile = blkFiles.at(-1)?.number ?? -1;
   let readBytes = 0;
   let lastProgress = 0;
   const progress = (): CollectProgress => ({
@@ -359,20 +374,20 @@ export async function collect(options: CollectOptions): Promise<CollectSummary> 
       if (stopped) break;
       if (e.kind === "block") {
         readBytes += 8 + e.bytes.length;
+        readerPos = { file: e.file, offset: e.offset + 8 + e.bytes.length };
         orderer.add(e, onBlock);
       } else {
         readBytes += e.length;
-        if (e.reason !== "padding") {
+        // Padding, and a record cut short at the end of the newest file (the node is still
+        // writing it), are not damage: read them again next time, report nothing.
+        const transient = e.reason === "padding" ||
+          (e.reason === "truncated" && e.file === lastFile);
+        if (!transient) {
           skips++;
+          readerPos = { file: e.file, offset: e.offset + e.length };
+          const { reason, offset, length, detail } = e;
           reports.push(
-            rejectLine({
-              kind: "skip",
-              reason: e.reason,
-              file: blkFileName(e.file),
-              offset: e.offset,
-              length: e.length,
-              detail: e.detail,
-            }),
+            rejectLine({ kind: "skip", reason, file: blkFileName(e.file), offset, length, detail }),
           );
         }
       }

@@ -106,6 +106,8 @@ export interface ChainOrdererState {
   next: { file: number; offset: number } | null;
   emittedHeight: number;
   emittedKey: string | null;
+  /** Most-work tip (kept so that ties resolve as before the snapshot). */
+  bestKey?: string;
   nodes: Array<[string, string, number, string, number, number, boolean]>;
   orphans: Array<[string, string, number, number, number]>;
 }
@@ -261,10 +263,14 @@ export class ChainOrderer {
     for (const list of this.orphans.values()) {
       for (const o of list) orphans.push([o.key, o.prevKey, o.bits, o.file, o.offset]);
     }
+    // Sorted, so equal states serialize identically however they were reached.
+    nodes.sort((a, b) => a[2] - b[2] || (a[0] < b[0] ? -1 : 1));
+    orphans.sort((a, b) => (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : a[0] < b[0] ? -1 : 1));
     return {
       next: this.next,
       emittedHeight: this.emittedHeight,
       emittedKey: this.emitted?.key ?? null,
+      bestKey: this.best.key,
       nodes,
       orphans,
     };
@@ -300,7 +306,8 @@ export class ChainOrderer {
     this.emittedHeight = state.emittedHeight;
     this.next = state.next;
     this.emitted = state.emittedKey === null ? undefined : this.nodes.get(state.emittedKey);
-    this.best = [...this.nodes.values()].reduce((a, b) => (b.work > a.work ? b : a));
+    this.best = (state.bestKey !== undefined ? this.nodes.get(state.bestKey) : undefined) ??
+      [...this.nodes.values()].reduce((a, b) => (b.work > a.work ? b : a));
   }
 
   private report(
@@ -400,8 +407,9 @@ export class ChainOrderer {
     n.main = true;
     this.emitted = n;
     this.emittedHeight = n.height;
-    emit({ height: n.height, hash: n.hash, file: n.file, offset: n.offset, bytes: this.take(n) });
+    // Prune first: a snapshot taken inside `emit` must already reflect it.
     this.prune(n.height - this.keep);
+    emit({ height: n.height, hash: n.hash, file: n.file, offset: n.offset, bytes: this.take(n) });
   }
 
   /** Drops headers at `height`; side-branch ones are reported stale. */

@@ -100,7 +100,8 @@ export function readBlockEvents(
   let position = 0;
   let scanner: RecordScanner | undefined;
   let sawContent = false;
-  let checkedFirstContent = false;
+  // Wrong-key detection looks at the first file with content, from its beginning only.
+  let checkedFirstContent = options.start !== undefined && options.start.offset > 0;
 
   const openNext = (): boolean => {
     index++;

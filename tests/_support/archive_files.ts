@@ -1,0 +1,47 @@
+/**
+ * Helpers for archive tests: read every file of an archive directory, and
+ * compare two archives byte for byte.
+ *
+ * @module
+ */
+
+import { assertEquals } from "./assert.ts";
+
+/** path (relative) → bytes, for every regular file under `dir`. */
+export function readTree(dir: string, prefix = ""): Map<string, Uint8Array> {
+  const out = new Map<string, Uint8Array>();
+  for (const e of Deno.readDirSync(`${dir}/${prefix}`)) {
+    const rel = prefix ? `${prefix}/${e.name}` : e.name;
+    if (e.isDirectory) { for (const [k, v] of readTree(dir, rel)) out.set(k, v); }
+    else if (e.isFile) out.set(rel, Deno.readFileSync(`${dir}/${rel}`));
+  }
+  return out;
+}
+
+/** Asserts that two archive directories hold the same files with the same bytes. */
+export function assertSameArchive(actual: string, expected: string, what: string): void {
+  const a = readTree(actual), b = readTree(expected);
+  assertEquals([...a.keys()].sort(), [...b.keys()].sort(), `${what}: file list`);
+  for (const [k, v] of b) {
+    const got = a.get(k)!;
+    if (got.length !== v.length || got.some((x, i) => x !== v[i])) {
+      throw new Error(`${what}: ${k} differs (${got.length} vs ${v.length} bytes)`);
+    }
+  }
+}
+
+/** Runs a blkpipe CLI script in a subprocess with the given permission flags. */
+export function cliCommand(script: string, perms: string[], args: string[]): Deno.Command {
+  return new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--quiet",
+      ...perms,
+      new URL(`../../cli/${script}`, import.meta.url).pathname,
+      ...args,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  });
+}
