@@ -102,7 +102,7 @@ export function* generateChain(options: ChainGenOptions): Generator<GenBlock> {
     let txCount = 0;
     let fees = 0;
     while (body.length < target && pool.size > 0) {
-      const fee = buildTx(body, pool, rng, h, outKinds, pool.size < target / 100);
+      const fee = buildTx(body, pool, rng, outKinds, pool.size < target / 100);
       if (fee < 0) break;
       fees += fee;
       txCount++;
@@ -217,7 +217,6 @@ function buildTx(
   w: ByteWriter,
   pool: UtxoPool,
   rng: Prng,
-  height: number,
   outKinds: number[],
   fanOut: boolean,
 ): number {
