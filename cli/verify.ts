@@ -11,7 +11,7 @@ import { consoleIo, type Io, parse, runCommand, UsageError } from "./_common.ts"
 
 const USAGE = `usage: deno task verify --archive DIR [--check LEVEL] [--json]
 
-Checks every chunk (BLAKE3), seek table, frame (size, XXH64), block (re-validated and linked) and
+Checks every chunk (SHA-256), seek table, frame (size, XXH64), block (re-validated and linked) and
 index record of an archive. Lists every problem found; exits 1 if there is any.
 
   --archive DIR   the archive (or give it as the only argument)

@@ -12,7 +12,8 @@
  * @module
  */
 
-import { createBLAKE3, createXXHash64 } from "hash-wasm";
+import { createHash, type Hash } from "node:crypto";
+import { createXXHash64 } from "hash-wasm";
 import { zstdDecompressSync } from "node:zlib";
 import { ChecksumMismatchError } from "../bytes/errors.ts";
 import { syncDir, writeAll, writeFileAtomic } from "./atomic_file.ts";
@@ -109,6 +110,8 @@ export class ArchiveWriter {
   private slotFreed: (() => void) | undefined;
   private failure: unknown;
   private chunkFile: Deno.FsFile | undefined;
+  private hasher: Hash | undefined;
+  private hashedBytes = 0;
   private indexFile: Deno.FsFile;
   private rejectsFile: Deno.FsFile;
   private open: OpenChunkState | null;
@@ -124,7 +127,8 @@ export class ArchiveWriter {
     private pipeline: PipelineSnapshot,
   ) {
     this.pool = new CompressPool(options.workers, options.level);
-    this.inflight = options.inflight ?? Math.max(2, 2 * options.workers);
+    // Enough queued frames that the compressors never wait for the main thread.
+    this.inflight = options.inflight ?? Math.max(4, 8 * options.workers);
     this.integrityEvery = options.integrityEvery ?? 10_000;
     this.open = state?.open ?? null;
     this.indexRecords = state?.indexRecords ?? 0;
@@ -266,7 +270,11 @@ export class ArchiveWriter {
     checksum: number,
     rawLen: number,
   ): Promise<void> {
-    if (frame) this.appendFrame(job, frame, checksum, rawLen);
+    if (frame) {
+      this.openChunkFor(job);
+      this.ensureHasher();
+      this.appendFrame(job, frame, checksum, rawLen);
+    }
     if (job.rejects.length > 0) {
       const bytes = new TextEncoder().encode(job.rejects);
       writeAll(this.rejectsFile, bytes);
@@ -283,7 +291,30 @@ export class ArchiveWriter {
     }
   }
 
-  private appendFrame(job: FrameJob, frame: Uint8Array, checksum: number, rawLen: number): void {
+  /**
+   * The running SHA-256 of the open chunk file; after a resume or a reopened
+   * tail, the durable prefix is hashed once from disk.
+   */
+  private ensureHasher(): Hash {
+    if (!this.hasher) {
+      this.hasher = createHash("sha256");
+      this.hashedBytes = 0;
+    }
+    const c = this.open!;
+    if (this.hashedBytes < c.bytes) {
+      const buf = new Uint8Array(4 << 20);
+      for (let at = this.hashedBytes; at < c.bytes;) {
+        const n = Math.min(buf.length, c.bytes - at);
+        readAt(this.chunkFile!, buf.subarray(0, n), at);
+        this.hasher.update(buf.subarray(0, n));
+        at += n;
+      }
+      this.hashedBytes = c.bytes;
+    }
+    return this.hasher;
+  }
+
+  private openChunkFor(job: FrameJob): void {
     if (!this.open || this.open.id !== job.chunk) {
       this.open = this.reopenTail(job.chunk) ?? {
         id: job.chunk,
@@ -304,8 +335,13 @@ export class ArchiveWriter {
         this.checkFrom = 0;
       }
     }
-    const c = this.open;
+  }
+
+  private appendFrame(job: FrameJob, frame: Uint8Array, checksum: number, rawLen: number): void {
+    const c = this.open!;
     writeAll(this.chunkFile!, frame);
+    this.hasher!.update(frame);
+    this.hashedBytes += frame.length;
     c.frames.push({ compressed: frame.length, decompressed: rawLen, checksum });
     c.bytes += frame.length;
     c.blocks += job.blocks;
@@ -343,10 +379,15 @@ export class ArchiveWriter {
   private async seal(openTail: boolean): Promise<void> {
     const c = this.open!;
     const f = this.chunkFile!;
-    writeAll(f, encodeSeekTable(c.frames));
+    const hasher = this.ensureHasher();
+    const table = encodeSeekTable(c.frames);
+    writeAll(f, table);
     f.syncSync();
-    const size = c.bytes + 12 * c.frames.length + 8 + SEEK_TABLE_FOOTER_SIZE;
-    const blake3 = await hashFile(f, size);
+    hasher.update(table);
+    const size = c.bytes + table.length;
+    const sha256 = hasher.digest("hex");
+    this.hasher = undefined;
+    this.hashedBytes = 0;
     f.close();
     this.chunkFile = undefined;
     const from = this.openPath(c);
@@ -372,7 +413,7 @@ export class ArchiveWriter {
       frames: c.frames.length,
       rawBytes: c.rawBytes,
       storedBytes: size,
-      blake3,
+      sha256,
       open: openTail,
     };
     this.manifest = { ...this.manifest, chunks: [...this.manifest.chunks, entry] };
@@ -467,23 +508,6 @@ export function readAt(f: Deno.FsFile, buf: Uint8Array, position: number): void 
     done += n;
   }
   f.seekSync(0, Deno.SeekMode.End);
-}
-
-/** BLAKE3 (hex) of the first `size` bytes of `f`. */
-export async function hashFile(f: Deno.FsFile, size: number): Promise<string> {
-  const h = await createBLAKE3();
-  h.init();
-  const buf = new Uint8Array(4 << 20);
-  f.seekSync(0, Deno.SeekMode.Start);
-  let left = size;
-  while (left > 0) {
-    const n = f.readSync(buf.subarray(0, Math.min(buf.length, left)));
-    if (n === null || n === 0) throw new Error("Chunk file shorter than expected while hashing");
-    h.update(buf.subarray(0, n));
-    left -= n;
-  }
-  f.seekSync(0, Deno.SeekMode.End);
-  return h.digest("hex");
 }
 
 /** Decompresses one frame and checks its size and XXH64 against its seek entry. */

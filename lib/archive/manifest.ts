@@ -34,8 +34,8 @@ export interface ChunkEntry {
   rawBytes: number;
   /** Bytes on disk, seek table included. */
   storedBytes: number;
-  /** BLAKE3 of the chunk file, hex. */
-  blake3: string;
+  /** SHA-256 of the whole chunk file, hex (`sha256sum` prints the same). */
+  sha256: string;
   /** True for the last chunk when it is not full yet (a later run appends to it). */
   open: boolean;
 }

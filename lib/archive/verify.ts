@@ -1,6 +1,6 @@
 /**
  * `verify`: checks everything an archive claims, and reports every problem
- * found (not just the first): chunk checksums (BLAKE3), seek tables, every
+ * found (not just the first): chunk checksums (SHA-256), seek tables, every
  * frame decompresses to its size and XXH64, every record frames a block
  * whose hash, position and header match the height index, every block
  * re-validates at the chosen level and links to the previous one across
@@ -9,7 +9,8 @@
  * @module
  */
 
-import { createBLAKE3, createXXHash64 } from "hash-wasm";
+import { createHash } from "node:crypto";
+import { createXXHash64 } from "hash-wasm";
 import { CorruptDataError } from "../bytes/errors.ts";
 import { bytesEqual, hashToHex } from "../bytes/hex.ts";
 import { blockHash } from "../bitcoin/header.ts";
@@ -134,7 +135,6 @@ export async function verifyArchive(
   const checker = new BlockChecker(network);
   const headers = new HeaderChain(network);
   const xxh = await createXXHash64();
-  const blake = await createBLAKE3();
   let expectHeight = manifest.startHeight;
   let prevHash: Uint8Array | null = null;
   for (const chunk of manifest.chunks) {
@@ -153,11 +153,9 @@ export async function verifyArchive(
       if (bytes.length !== chunk.storedBytes) {
         problem(path, "chunk-size", `${bytes.length} bytes, manifest says ${chunk.storedBytes}`);
       }
-      blake.init();
-      blake.update(bytes);
-      const digest = blake.digest("hex");
-      if (digest !== chunk.blake3) {
-        problem(path, "checksum", `BLAKE3 ${digest}, manifest says ${chunk.blake3}`);
+      const digest = createHash("sha256").update(bytes).digest("hex");
+      if (digest !== chunk.sha256) {
+        problem(path, "checksum", `SHA-256 ${digest}, manifest says ${chunk.sha256}`);
       }
       if (chunk.firstHeight !== expectHeight) {
         problem(path, "chunk-heights", `starts at ${chunk.firstHeight}, expected ${expectHeight}`);

@@ -38,17 +38,35 @@ export function computeTxids(
   return out;
 }
 
-/** All wtxids of `layout`'s block; the coinbase's is 32 zero bytes (BIP141). */
+/**
+ * All wtxids of `layout`'s block; the coinbase's is 32 zero bytes (BIP141).
+ * With `txids` given, transactions without witness reuse their txid (they
+ * are equal) and only segwit ones are hashed.
+ */
 export function computeWtxids(
   layout: BlockLayout,
   out: Uint8Array = new Uint8Array(32 * layout.txCount),
   batch: Sha256Batch = sharedSha256Batch(),
+  txids?: Uint8Array,
 ): Uint8Array {
   batch.load(layout.bytes);
+  let n = 0;
   for (let t = 1; t < layout.txCount; t++) {
+    if (txids && !(layout.txFlags[t]! & TX_SEGWIT)) continue;
     batch.add(layout.txStart[t]!, layout.txEnd[t]! - layout.txStart[t]!);
+    n++;
   }
-  batch.run(out.subarray(32));
+  if (!txids) {
+    batch.run(out.subarray(32));
+  } else {
+    const hashed = new Uint8Array(32 * n);
+    batch.run(hashed);
+    let k = 0;
+    for (let t = 1; t < layout.txCount; t++) {
+      if (layout.txFlags[t]! & TX_SEGWIT) out.set(hashed.subarray(32 * k, 32 * ++k), 32 * t);
+      else out.set(txids.subarray(32 * t, 32 * t + 32), 32 * t);
+    }
+  }
   out.fill(0, 0, 32);
   return out;
 }

@@ -48,9 +48,10 @@ export type WitnessCheck =
 /**
  * Checks the commitment as Bitcoin Core's `CheckWitnessMalleation`: with a
  * commitment, the coinbase witness must be one 32-byte item and the hash
- * must match; without one, no transaction may have witness data.
+ * must match; without one, no transaction may have witness data. Passing
+ * the block's `txids` saves hashing the transactions that have no witness.
  */
-export function checkWitnessCommitment(layout: BlockLayout): WitnessCheck {
+export function checkWitnessCommitment(layout: BlockLayout, txids?: Uint8Array): WitnessCheck {
   const o = findWitnessCommitment(layout);
   if (o < 0) return hasWitness(layout) ? "unexpected-witness" : "no-witness-data";
   const w = layout.inWitness[0]!;
@@ -60,7 +61,8 @@ export function checkWitnessCommitment(layout: BlockLayout): WitnessCheck {
     return "bad-witness-nonce-size";
   }
   const nonce = c.take(32, "witness.item");
-  const root = merkleRoot(computeWtxids(layout)).root;
+  const wtxids = computeWtxids(layout, new Uint8Array(32 * layout.txCount), undefined, txids);
+  const root = merkleRoot(wtxids).root;
   const buf = new Uint8Array(64);
   buf.set(root);
   buf.set(nonce, 32);

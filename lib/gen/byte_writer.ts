@@ -68,6 +68,12 @@ export class ByteWriter {
     return this.varint(b.length).bytes(b);
   }
 
+  /** Drops everything after the first `length` bytes. */
+  truncate(length: number): void {
+    if (length > this.length) throw new RangeError("Cannot truncate past the end");
+    this.length = length;
+  }
+
   /** A view of the bytes written so far (valid until the next write). */
   view(): Uint8Array {
     return this.buf.subarray(0, this.length);

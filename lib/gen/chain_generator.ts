@@ -63,6 +63,8 @@ const COIN = 100_000_000;
 const COINBASE_MATURITY = 100;
 const DUST = 1_000;
 const VERSION_BITS_TOP = 0x20000000;
+/** Room left under MAX_BLOCK_WEIGHT (4,000,000) for the header and coinbase. */
+const MAX_GENERATED_WEIGHT = 3_990_000;
 
 /** Block subsidy at `height` on regtest (halving every 150 blocks). */
 export function regtestSubsidy(height: number): number {
@@ -101,9 +103,22 @@ export function* generateChain(options: ChainGenOptions): Generator<GenBlock> {
     const outKinds: number[] = [];
     let txCount = 0;
     let fees = 0;
+    let weight = 0;
     while (body.length < target && pool.size > 0) {
-      const fee = buildTx(body, pool, rng, outKinds, pool.size < target / 100);
+      const before = body.length, kindsBefore = outKinds.length;
+      const witnessStart = { at: -1 };
+      const fee = buildTx(body, pool, rng, outKinds, pool.size < target / 100, witnessStart);
       if (fee < 0) break;
+      // BIP141 weight: 4 × bytes without witness + witness bytes (marker and flag included).
+      const size = body.length - before;
+      const wit = witnessStart.at < 0 ? 0 : body.length - 4 - witnessStart.at + 2;
+      const txWeight = 4 * (size - wit) + wit;
+      if (weight + txWeight > MAX_GENERATED_WEIGHT) {
+        body.truncate(before); // its inputs leave the pool unspent: harmless
+        outKinds.length = kindsBefore;
+        break;
+      }
+      weight += txWeight;
       fees += fee;
       txCount++;
     }
@@ -219,6 +234,7 @@ function buildTx(
   rng: Prng,
   outKinds: number[],
   fanOut: boolean,
+  witnessStart: { at: number },
 ): number {
   // Input count: mostly 1–3; sometimes a consolidation of up to 600 inputs (≈90 kB).
   let want = rng.chance(0.02) ? rng.int(50, 600) : rng.int(1, 3);
@@ -270,6 +286,7 @@ function buildTx(
     w.u64(value).varbytes(outputScript(kind, rng));
   }
   if (witness) {
+    witnessStart.at = w.length;
     for (let k = 0; k < n; k++) {
       const items = inputWitness(kinds[k]!, rng);
       w.varint(items.length);

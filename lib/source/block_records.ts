@@ -7,7 +7,6 @@
  * @module
  */
 
-import { closeSync, openSync, readSync } from "node:fs";
 import { CorruptDataError } from "../bytes/errors.ts";
 import { toHex } from "../bytes/hex.ts";
 import type { NetworkParams } from "../bitcoin/network.ts";
@@ -93,10 +92,13 @@ export function readBlockEvents(
 ): ReadableStream<BlockEvent> {
   const files = listBlkFiles(dir).filter((f) => !options.start || f.number >= options.start.file);
   const bufferSize = options.bufferSize ?? 8 << 20;
-  const buf = new Uint8Array(bufferSize);
+  // Two buffers: the next read is in flight (off the main thread) while one is scanned.
+  const bufs = [new Uint8Array(bufferSize), new Uint8Array(bufferSize)];
+  let cur = 0;
+  let inflight: Promise<number | null> | undefined;
   let network = options.network;
   let index = -1;
-  let fd = -1;
+  let file: Deno.FsFile | undefined;
   let position = 0;
   let scanner: RecordScanner | undefined;
   let sawContent = false;
@@ -108,7 +110,9 @@ export function readBlockEvents(
     if (index >= files.length) return false;
     const f = files[index]!;
     position = options.start && f.number === options.start.file ? options.start.offset : 0;
-    fd = openSync(f.path, "r");
+    file = Deno.openSync(f.path, { read: true });
+    file.seekSync(position, Deno.SeekMode.Start);
+    inflight = file.read(bufs[cur]!);
     const opts: ConstructorParameters<typeof RecordScanner>[0] = {
       startOffset: position,
       fileName: f.path,
@@ -121,12 +125,14 @@ export function readBlockEvents(
   };
 
   const closeCurrent = () => {
-    if (fd >= 0) closeSync(fd);
-    fd = -1;
+    inflight?.catch(() => {}); // a read still in flight fails harmlessly once the file closes
+    file?.close();
+    file = undefined;
+    inflight = undefined;
   };
 
   return new ReadableStream<BlockEvent>({
-    pull(controller) {
+    async pull(controller) {
       let delivered = 0;
       const fileNumber = () => files[index]!.number;
       const emit = (e: ScanEvent) => {
@@ -151,10 +157,13 @@ export function readBlockEvents(
               return;
             }
           }
-          const n = readSync(fd, buf, 0, bufferSize, position);
+          const n = (await inflight!) ?? 0;
+          const data = bufs[cur]!;
           if (n > 0) {
             position += n;
-            scanner!.push(buf.subarray(0, n), emit);
+            cur ^= 1;
+            inflight = file!.read(bufs[cur]!);
+            scanner!.push(data.subarray(0, n), emit);
           } else {
             scanner!.finish(emit);
             closeCurrent();

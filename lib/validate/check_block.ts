@@ -147,7 +147,7 @@ export class BlockChecker {
       return fail("bad-blk-weight", `weight ${L.weight()} exceeds ${MAX_BLOCK_WEIGHT}`);
     }
     if (height >= this.network.segwitHeight) {
-      const w = checkWitnessCommitment(L);
+      const w = checkWitnessCommitment(L, txids);
       if (w !== "ok" && w !== "no-witness-data") {
         return fail(w, `witness commitment check failed: ${w}`);
       }

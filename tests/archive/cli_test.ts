@@ -1,0 +1,123 @@
+import { assertEquals, assertTrue } from "../_support/assert.ts";
+import { generateChain } from "../../lib/gen/chain_generator.ts";
+import { writeBlocksDir } from "../../lib/gen/blocks_dir_writer.ts";
+import { blkRecord, concatBytes } from "../_support/blocks_dir.ts";
+import { NETWORKS } from "../../lib/bitcoin/network.ts";
+import { hashToHex } from "../../lib/bytes/hex.ts";
+import { cliCommand } from "../_support/archive_files.ts";
+
+const base = Deno.makeTempDirSync({ prefix: "blkpipe-cli-" });
+const blocks = `${base}/blocks`;
+const chain = [...generateChain({ seed: 31, blocks: 150, targetBlockSize: 20_000 })];
+writeBlocksDir(blocks, chain, {
+  seed: 31,
+  maxFileSize: 1 << 20,
+  xorKey: Uint8Array.of(1, 1, 2, 3, 5, 8, 13, 21),
+});
+const text = (b: Uint8Array) => new TextDecoder().decode(b);
+
+Deno.test("collect runs with only --allow-read=<blocks>,<out> --allow-write=<out>", async () => {
+  const out = `${base}/scoped`;
+  Deno.mkdirSync(out);
+  const perms = [`--allow-read=${blocks},${out}`, `--allow-write=${out}`];
+  const r = await cliCommand("collect.ts", perms, ["--blocks", blocks, "--out", out, "--json"])
+    .output();
+  assertEquals(r.code, 0, text(r.stderr));
+  assertEquals(JSON.parse(text(r.stdout)).tip.height, 150);
+  // verify and get need only read access to the archive.
+  const v = await cliCommand("verify.ts", [`--allow-read=${out}`], [out]).output();
+  assertEquals(v.code, 0, text(v.stdout) + text(v.stderr));
+  const g = await cliCommand("get.ts", [`--allow-read=${out}`], [
+    "--archive",
+    out,
+    "--height",
+    "77",
+  ]).output();
+  assertEquals(g.code, 0, text(g.stderr));
+  assertEquals(JSON.parse(text(g.stdout)).hash, hashToHex(chain[77]!.hash));
+});
+
+Deno.test("a missing permission is explained in one line naming the flag", async () => {
+  const out = `${base}/denied`;
+  const r = await cliCommand("collect.ts", [`--allow-read=${blocks}`], [
+    "--blocks",
+    blocks,
+    "--out",
+    out,
+  ]).output();
+  assertEquals(r.code, 1);
+  const err = text(r.stderr).trim();
+  assertTrue(/--allow-(read|write)=/.test(err) && err.split("\n").length === 1, err);
+});
+
+Deno.test("bad destinations: not an archive, another network, a file; usage errors exit 2", async () => {
+  const notArchive = `${base}/photos`;
+  Deno.mkdirSync(notArchive);
+  Deno.writeTextFileSync(`${notArchive}/cat.jpg`, "meow");
+  const perms = ["--allow-read", "--allow-write"];
+  let r = await cliCommand("collect.ts", perms, ["--blocks", blocks, "--out", notArchive]).output();
+  assertEquals(r.code, 1);
+  assertTrue(text(r.stderr).includes("not a blkpipe archive"), text(r.stderr));
+  assertEquals(Deno.readTextFileSync(`${notArchive}/cat.jpg`), "meow");
+  assertEquals([...Deno.readDirSync(notArchive)].length, 1);
+
+  const arch = `${base}/net`;
+  r = await cliCommand("collect.ts", perms, ["--blocks", blocks, "--out", arch, "--quiet"])
+    .output();
+  assertEquals(r.code, 0, text(r.stderr));
+  const before = Deno.readFileSync(`${arch}/index/heights.idx`);
+  r = await cliCommand("collect.ts", perms, [
+    "--blocks",
+    blocks,
+    "--out",
+    arch,
+    "--network",
+    "mainnet",
+  ]).output();
+  assertEquals(r.code, 1);
+  assertTrue(text(r.stderr).includes("regtest archive"), text(r.stderr));
+  assertEquals(Deno.readFileSync(`${arch}/index/heights.idx`), before);
+
+  const file = `${base}/a-file`;
+  Deno.writeTextFileSync(file, "x");
+  r = await cliCommand("collect.ts", perms, ["--blocks", blocks, "--out", file]).output();
+  assertEquals(r.code, 1, text(r.stderr));
+
+  r = await cliCommand("collect.ts", perms, ["--blocks", blocks]).output();
+  assertEquals(r.code, 2);
+  assertTrue(text(r.stderr).includes("--out is required") && text(r.stderr).includes("usage:"));
+  r = await cliCommand("collect.ts", perms, ["--out", arch, "--bogus"]).output();
+  assertEquals(r.code, 2);
+});
+
+Deno.test("export streams linearized records; verify reports damage with exit 1", async () => {
+  const out = `${base}/exp`;
+  const perms = ["--allow-read", "--allow-write"];
+  assertEquals(
+    (await cliCommand("collect.ts", perms, ["--blocks", blocks, "--out", out, "--quiet"]).output())
+      .code,
+    0,
+  );
+  const e = await cliCommand("export.ts", [`--allow-read=${out}`], [
+    "--archive",
+    out,
+    "--from",
+    "10",
+    "--to",
+    "20",
+  ]).output();
+  assertEquals(e.code, 0, text(e.stderr));
+  assertEquals(
+    e.stdout,
+    concatBytes(chain.slice(10, 21).map((b) => blkRecord(NETWORKS.regtest.magic, b.bytes))),
+  );
+  // Flip one byte in the middle of the chunk: verify must say where, and exit 1.
+  const chunk = `${out}/chunks/00000.blk.zst`;
+  const bytes = Deno.readFileSync(chunk);
+  bytes[bytes.length >> 1]! ^= 0x40;
+  Deno.writeFileSync(chunk, bytes);
+  const v = await cliCommand("verify.ts", [`--allow-read=${out}`], ["--archive", out]).output();
+  assertEquals(v.code, 1);
+  const report = text(v.stdout);
+  assertTrue(report.includes("PROBLEM checksum") && report.includes("00000.blk.zst frame"), report);
+});
