@@ -285,7 +285,7 @@ export class ArchiveWriter {
       this.indexFile.syncSync();
       this.rejectsFile.syncSync();
       if (this.open && this.sinceCheck >= this.integrityEvery) await this.checkRecentFrames();
-      if (job.endsChunk) await this.seal(false);
+      if (job.endsChunk) this.seal(false);
       if (job.checkpoint) this.pipeline = job.checkpoint;
       this.saveState();
     }
@@ -376,7 +376,7 @@ export class ArchiveWriter {
   }
 
   /** Appends the seek table, checks, hashes and moves the open chunk into place. */
-  private async seal(openTail: boolean): Promise<void> {
+  private seal(openTail: boolean): void {
     const c = this.open!;
     const f = this.chunkFile!;
     const hasher = this.ensureHasher();
@@ -466,7 +466,7 @@ export class ArchiveWriter {
         this.chunkFile?.syncSync();
         this.indexFile.syncSync();
         this.rejectsFile.syncSync();
-        if (this.open && this.open.frames.length > 0) await this.seal(true);
+        if (this.open && this.open.frames.length > 0) this.seal(true);
         this.pipeline = finalCheckpoint;
         this.saveState();
         writeFileAtomic(
