@@ -117,3 +117,47 @@ export type { ValidatePoolOptions } from "./lib/validate/validate_pool.ts";
 export { CheckPool } from "./lib/validate/check_pool.ts";
 export type { PoolResult } from "./lib/validate/check_pool.ts";
 export { legacySigOps } from "./lib/validate/sigops.ts";
+
+export { collect, loadArchiveState } from "./lib/archive/collector.ts";
+export type { CollectOptions, CollectProgress, CollectSummary } from "./lib/archive/collector.ts";
+export { ArchiveReader } from "./lib/archive/archive_reader.ts";
+export { verifyArchive } from "./lib/archive/verify.ts";
+export type { VerifyOptions, VerifyProblem, VerifyReport } from "./lib/archive/verify.ts";
+export { ArchiveWriter, manifestJson, verifyFrame } from "./lib/archive/archive_writer.ts";
+export type { ArchiveWriterOptions, FrameJob, WriterStats } from "./lib/archive/archive_writer.ts";
+export { FrameBuilder } from "./lib/archive/frame_builder.ts";
+export type { BuiltFrame } from "./lib/archive/frame_builder.ts";
+export { CompressPool } from "./lib/archive/compress_pool.ts";
+export type { CompressedFrame } from "./lib/archive/compress_pool.ts";
+export {
+  ARCHIVE_FORMAT,
+  ARCHIVE_PATHS,
+  ARCHIVE_VERSION,
+  ArchiveError,
+  chunkFileName,
+  parseManifest,
+} from "./lib/archive/manifest.ts";
+export type { ArchiveManifest, ChunkEntry, ChunkPolicy } from "./lib/archive/manifest.ts";
+export {
+  decodeSeekTable,
+  encodeSeekTable,
+  SEEK_TABLE_SKIPPABLE_MAGIC,
+  SEEKABLE_MAGIC,
+  seekTableLength,
+} from "./lib/archive/seek_table.ts";
+export type { SeekEntry } from "./lib/archive/seek_table.ts";
+export { zstdFrameInfo } from "./lib/archive/zstd_frame.ts";
+export type { ZstdFrameInfo } from "./lib/archive/zstd_frame.ts";
+export {
+  decodeIndexHeader,
+  decodeIndexRecord,
+  encodeIndexHeader,
+  encodeIndexRecord,
+  INDEX_HEADER_SIZE,
+  INDEX_RECORD_SIZE,
+  indexOffset,
+} from "./lib/archive/height_index.ts";
+export type { IndexHeader, IndexRecord } from "./lib/archive/height_index.ts";
+export type { OpenChunkState, PipelineSnapshot, ResumeState } from "./lib/archive/resume_state.ts";
+export { detectNetwork, readBlockEvents } from "./lib/source/block_records.ts";
+export type { BlockEvent } from "./lib/source/block_records.ts";

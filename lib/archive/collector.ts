@@ -65,6 +65,8 @@ export interface CollectOptions {
   workers?: number;
   /** Uncompressed bytes between checkpoints (default 8 MiB). */
   checkpointBytes?: number;
+  /** Re-read and check written frames every this many blocks (default 10,000). */
+  integrityEvery?: number;
   /** Aborting stops at the next frame boundary (SIGINT). */
   signal?: AbortSignal | undefined;
   /** Progress callback (about twice a second). */
@@ -254,7 +256,13 @@ export async function collect(options: CollectOptions): Promise<CollectSummary> 
     ArchiveWriter.create(out, manifest, emptySnapshot(orderer, headers, manifest.startHeight));
   }
   const writer = ArchiveWriter.open(
-    { out, stage: options.stage, level: manifest.zstdLevel, workers: options.workers ?? 2 },
+    {
+      out,
+      stage: options.stage,
+      level: manifest.zstdLevel,
+      workers: options.workers ?? 2,
+      ...(options.integrityEvery !== undefined ? { integrityEvery: options.integrityEvery } : {}),
+    },
     manifest,
     state,
     pipe ?? emptySnapshot(orderer, headers, manifest.startHeight),

@@ -175,3 +175,17 @@ Deno.test("a stopped run (abort) resumes to a byte-identical archive; --to-heigh
   await collect({ ...opts, out: `${base}/c` });
   assertEquals(decompressAll(`${base}/c`), mainRecords);
 });
+
+Deno.test("the periodic integrity check re-reads frames during collect", async () => {
+  const blocks = genDir();
+  const out = `${tmp("blkpipe-arch-")}/a`;
+  const s = await collect({
+    blocks,
+    out,
+    frameBytes: 64 << 10,
+    checkpointBytes: 64 << 10,
+    integrityEvery: 50,
+  });
+  assertTrue(s.checkedFrames > 10, `${s.checkedFrames} frames re-read`);
+  assertEquals((await verifyArchive(out)).problems, []);
+});
