@@ -1,0 +1,39 @@
+/**
+ * Byte-wise comparison of fixed-width slices (memcmp order), the one sort
+ * order of segments and memory runs.
+ *
+ * @module
+ */
+
+/** Compares `a[ai, ai+len)` with `b[bi, bi+len)`: negative, zero or positive. */
+export function compareBytes(
+  a: Uint8Array,
+  ai: number,
+  b: Uint8Array,
+  bi: number,
+  len: number,
+): number {
+  for (let i = 0; i < len; i++) {
+    const d = a[ai + i]! - b[bi + i]!;
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+/** Index of the first of `n` entries (width `w`) in `slab` whose first `len` bytes are ≥ `key[ki..]`. */
+export function lowerBound(
+  slab: Uint8Array,
+  n: number,
+  w: number,
+  key: Uint8Array,
+  ki: number,
+  len: number,
+): number {
+  let lo = 0, hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (compareBytes(slab, mid * w, key, ki, len) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

@@ -1,0 +1,168 @@
+/**
+ * In-memory sorted runs: fixed-width entries in one Uint8Array slab, no
+ * object per entry. Sorting uses a native numeric sort on packed
+ * (3-byte prefix, index) keys, then fixes ties with a byte comparator;
+ * merging is a k-way merge.
+ *
+ * @module
+ */
+
+import { compareBytes, lowerBound } from "./compare.ts";
+
+/** An immutable sorted run. */
+export interface MemoryRun {
+  /** Entries back to back. */
+  slab: Uint8Array;
+  /** Number of entries. */
+  count: number;
+}
+
+/**
+ * Sorts `count` entries of `width` bytes in `slab` by their first
+ * `sortWidth` bytes; returns a new sorted slab. Throws RangeError on two
+ * entries with equal sort prefixes.
+ */
+export function sortEntries(
+  slab: Uint8Array,
+  count: number,
+  width: number,
+  sortWidth: number,
+): Uint8Array {
+  if (count >= 1 << 29) throw new RangeError("Too many entries to sort in one run");
+  const keys = new Float64Array(count);
+  for (let i = 0; i < count; i++) {
+    const a = i * width;
+    keys[i] = ((slab[a]! << 16) | (slab[a + 1]! << 8) | slab[a + 2]!) * 536870912 + i;
+  }
+  keys.sort();
+  const order = new Uint32Array(count);
+  for (let i = 0; i < count; i++) order[i] = keys[i]! % 536870912;
+  // Equal 3-byte prefixes: insertion-sort each group by the full sort prefix.
+  for (let i = 0; i < count;) {
+    const p = Math.floor(keys[i]! / 536870912);
+    let j = i + 1;
+    while (j < count && Math.floor(keys[j]! / 536870912) === p) j++;
+    for (let x = i + 1; x < j; x++) {
+      const v = order[x]!;
+      let y = x - 1;
+      while (y >= i && compareBytes(slab, order[y]! * width, slab, v * width, sortWidth) > 0) {
+        order[y + 1] = order[y]!;
+        y--;
+      }
+      order[y + 1] = v;
+    }
+    i = j;
+  }
+  const out = new Uint8Array(count * width);
+  for (let i = 0; i < count; i++) {
+    const from = order[i]! * width;
+    out.set(slab.subarray(from, from + width), i * width);
+    if (i > 0 && compareBytes(out, (i - 1) * width, out, i * width, sortWidth) === 0) {
+      throw new RangeError("Two entries have the same sort key");
+    }
+  }
+  return out;
+}
+
+/** A source of sorted entries, read `chunk` at a time (a memory run or a segment scan). */
+export interface SortedSource {
+  /** Next block of entries, or null when done. */
+  next(): { bytes: Uint8Array; count: number } | null;
+}
+
+/** A {@link SortedSource} over a memory run. */
+export function runSource(run: MemoryRun, width: number, chunk = 8192): SortedSource {
+  let at = 0;
+  return {
+    next() {
+      if (at >= run.count) return null;
+      const n = Math.min(chunk, run.count - at);
+      const out = { bytes: run.slab.subarray(at * width, (at + n) * width), count: n };
+      at += n;
+      return out;
+    },
+  };
+}
+
+/**
+ * K-way merge of sorted sources (sort prefixes unique across sources),
+ * calling `emit(bytes, at)` for each entry in order. `sources[i]` with a
+ * smaller index wins nothing: equal sort keys across sources are an error.
+ */
+export function mergeSources(
+  sources: SortedSource[],
+  width: number,
+  sortWidth: number,
+  emit: (bytes: Uint8Array, at: number) => void,
+): void {
+  const bufs: Array<{ bytes: Uint8Array; count: number } | null> = sources.map((s) => s.next());
+  const pos = new Uint32Array(sources.length);
+  // Binary heap of source indices ordered by current entry.
+  const heap: number[] = [];
+  const less = (a: number, b: number) => {
+    const c = compareBytes(
+      bufs[a]!.bytes,
+      pos[a]! * width,
+      bufs[b]!.bytes,
+      pos[b]! * width,
+      sortWidth,
+    );
+    if (c === 0) throw new RangeError("Two merged entries have the same sort key");
+    return c < 0;
+  };
+  const up = (i: number) => {
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!less(heap[i]!, heap[p]!)) break;
+      [heap[i], heap[p]] = [heap[p]!, heap[i]!];
+      i = p;
+    }
+  };
+  const down = (i: number) => {
+    for (;;) {
+      const l = 2 * i + 1, r = l + 1;
+      let m = i;
+      if (l < heap.length && less(heap[l]!, heap[m]!)) m = l;
+      if (r < heap.length && less(heap[r]!, heap[m]!)) m = r;
+      if (m === i) return;
+      [heap[i], heap[m]] = [heap[m]!, heap[i]!];
+      i = m;
+    }
+  };
+  for (let s = 0; s < sources.length; s++) {
+    if (bufs[s] && bufs[s]!.count > 0) {
+      heap.push(s);
+      up(heap.length - 1);
+    }
+  }
+  while (heap.length > 0) {
+    const s = heap[0]!;
+    const b = bufs[s]!;
+    emit(b.bytes, pos[s]! * width);
+    pos[s]!++;
+    if (pos[s]! >= b.count) {
+      bufs[s] = sources[s]!.next();
+      pos[s] = 0;
+      if (!bufs[s] || bufs[s]!.count === 0) {
+        const last = heap.pop()!;
+        if (heap.length > 0) {
+          heap[0] = last;
+          down(0);
+        }
+        continue;
+      }
+    }
+    down(0);
+  }
+}
+
+/** Binary search: index of the first entry of `run` whose first `len` bytes are ≥ key. */
+export function runLowerBound(
+  run: MemoryRun,
+  width: number,
+  key: Uint8Array,
+  at: number,
+  len: number,
+): number {
+  return lowerBound(run.slab, run.count, width, key, at, len);
+}

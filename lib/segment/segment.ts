@@ -1,0 +1,231 @@
+/**
+ * An open segment: header and footer in memory (bloom filter, bucket
+ * directory), entries read on demand with positioned reads (safe for
+ * concurrent lookups). Opening reads only the header and the footer.
+ *
+ * @module
+ */
+
+import { closeSync, openSync, readSync } from "node:fs";
+import { createXXHash64 } from "hash-wasm";
+import { ChecksumMismatchError, CorruptDataError } from "../bytes/errors.ts";
+import { BloomFilter } from "./bloom.ts";
+import { compareBytes, lowerBound } from "./compare.ts";
+import {
+  decodeFooterInfo,
+  decodeSegmentHeader,
+  decodeTrailer,
+  SEGMENT_FOOTER_FIXED,
+  SEGMENT_HEADER_SIZE,
+  SEGMENT_TRAILER_SIZE,
+  type SegmentFooterInfo,
+  type SegmentHeader,
+} from "./segment_format.ts";
+
+/** Where the entries of one key are: a buffer and an entry range in it. */
+export interface KeyEntries {
+  /** Buffer holding the entries. */
+  bytes: Uint8Array;
+  /** Index of the key's first entry in `bytes`. */
+  first: number;
+  /** Number of entries with the key. */
+  count: number;
+}
+
+/** A segment opened for lookups and scans. */
+export class Segment {
+  /** Bytes read to open it (header + trailer + footer). */
+  readonly openedBytes: number;
+  private closed = false;
+
+  private constructor(
+    readonly path: string,
+    private readonly fd: number,
+    readonly header: SegmentHeader,
+    readonly footer: SegmentFooterInfo,
+    readonly bloom: BloomFilter,
+    readonly directory: Uint8Array,
+    readonly fileSize: number,
+    openedBytes: number,
+  ) {
+    this.openedBytes = openedBytes;
+  }
+
+  /** Opens `path`, verifying the header/footer checksum. */
+  static async open(path: string): Promise<Segment> {
+    const fd = openSync(path, "r");
+    try {
+      const size = Deno.statSync(path).size;
+      if (size < SEGMENT_HEADER_SIZE + SEGMENT_TRAILER_SIZE + SEGMENT_FOOTER_FIXED) {
+        throw new CorruptDataError("truncated", `${size} bytes is too short for a segment`, {
+          file: path,
+          offset: 0,
+          field: "file",
+        });
+      }
+      const head = pread(fd, SEGMENT_HEADER_SIZE, 0);
+      const header = decodeSegmentHeader(head, path);
+      const trailer = decodeTrailer(
+        pread(fd, SEGMENT_TRAILER_SIZE, size - SEGMENT_TRAILER_SIZE),
+        path,
+        size,
+      );
+      const footerBytes = pread(fd, trailer.footerLength, trailer.footerOffset);
+      const xxh = await createXXHash64();
+      xxh.init();
+      xxh.update(head);
+      xxh.update(footerBytes);
+      const sum = BigInt("0x" + xxh.digest("hex"));
+      if (sum !== trailer.checksum) {
+        throw new ChecksumMismatchError(
+          `${path} (header and footer)`,
+          trailer.checksum.toString(16),
+          sum.toString(16),
+        );
+      }
+      const footer = decodeFooterInfo(footerBytes);
+      const bloomLen = footer.bloomBits / 8;
+      const dirLen = footer.bucketCount * header.keyWidth;
+      if (
+        SEGMENT_HEADER_SIZE + header.entryCount * header.entryWidth !== trailer.footerOffset ||
+        SEGMENT_FOOTER_FIXED + bloomLen + dirLen !== trailer.footerLength
+      ) {
+        throw new CorruptDataError("bad-footer", "footer sizes do not match the header", {
+          file: path,
+          offset: trailer.footerOffset,
+          field: "footer",
+        });
+      }
+      const bloom = new BloomFilter(
+        footerBytes.slice(SEGMENT_FOOTER_FIXED, SEGMENT_FOOTER_FIXED + bloomLen),
+        footer.bloomBits,
+        footer.bloomProbes,
+      );
+      const directory = footerBytes.slice(SEGMENT_FOOTER_FIXED + bloomLen);
+      const opened = SEGMENT_HEADER_SIZE + SEGMENT_TRAILER_SIZE + trailer.footerLength;
+      return new Segment(path, fd, header, footer, bloom, directory, size, opened);
+    } catch (e) {
+      closeSync(fd);
+      throw e;
+    }
+  }
+
+  /** Number of entries. */
+  get count(): number {
+    return this.header.entryCount;
+  }
+
+  /** Reads `n` entries starting at entry `first`. */
+  readEntries(first: number, n: number): Uint8Array {
+    const w = this.header.entryWidth;
+    return pread(this.fd, n * w, SEGMENT_HEADER_SIZE + first * w);
+  }
+
+  /** Entry range [start, end) that can hold `key` (from the directory), or null when the bloom filter says no. */
+  candidateRange(key: Uint8Array, at = 0): [number, number] | null {
+    const kw = this.header.keyWidth;
+    if (this.count === 0 || !this.bloom.mayContain(key, at, kw)) return null;
+    const buckets = this.footer.bucketCount;
+    const B = this.footer.bucketEntries;
+    const lo = lowerBound(this.directory, buckets, kw, key, at, kw); // first bucket with firstKey ≥ key
+    let hi = lo;
+    while (hi < buckets && compareBytes(this.directory, hi * kw, key, at, kw) === 0) hi++;
+    const startBucket = lo > 0 ? lo - 1 : 0;
+    const endBucket = Math.max(hi, startBucket + 1);
+    return [startBucket * B, Math.min(endBucket * B, this.count)];
+  }
+
+  /** All entries whose key equals `key[at..]` (one positioned read), or null. */
+  find(key: Uint8Array, at = 0): KeyEntries | null {
+    const range = this.candidateRange(key, at);
+    if (!range) return null;
+    const bytes = this.readEntries(range[0], range[1] - range[0]);
+    return locate(bytes, range[1] - range[0], this.header, key, at);
+  }
+
+  /**
+   * Looks up `n` keys (back to back in `keys`): candidates are grouped by
+   * bucket and adjacent ranges read with one positioned read each.
+   * `onFound(i, entries)` is called for each key present.
+   */
+  findBatch(
+    keys: Uint8Array,
+    n: number,
+    onFound: (i: number, e: KeyEntries) => void,
+    skip?: (i: number) => boolean,
+  ): void {
+    const kw = this.header.keyWidth;
+    const starts = new Float64Array(n);
+    const ends = new Float64Array(n);
+    const order: number[] = [];
+    for (let i = 0; i < n; i++) {
+      if (skip?.(i)) continue;
+      const r = this.candidateRange(keys, i * kw);
+      if (!r) continue;
+      starts[i] = r[0];
+      ends[i] = r[1];
+      order.push(i);
+    }
+    order.sort((a, b) => starts[a]! - starts[b]!);
+    for (let j = 0; j < order.length;) {
+      const from = starts[order[j]!]!;
+      let to = ends[order[j]!]!;
+      let k = j + 1;
+      while (k < order.length && starts[order[k]!]! <= to) to = Math.max(to, ends[order[k++]!]!);
+      const bytes = this.readEntries(from, to - from);
+      for (let x = j; x < k; x++) {
+        const i = order[x]!;
+        const w = this.header.entryWidth;
+        const sub = bytes.subarray((starts[i]! - from) * w, (ends[i]! - from) * w);
+        const found = locate(sub, ends[i]! - starts[i]!, this.header, keys, i * kw);
+        if (found) onFound(i, found);
+      }
+      j = k;
+    }
+  }
+
+  /** Streams all entries in order, `chunk` entries per read. */
+  *scan(chunk = 8192): Generator<{ bytes: Uint8Array; count: number }> {
+    for (let first = 0; first < this.count; first += chunk) {
+      const n = Math.min(chunk, this.count - first);
+      yield { bytes: this.readEntries(first, n), count: n };
+    }
+  }
+
+  /** Closes the file. */
+  close(): void {
+    if (!this.closed) closeSync(this.fd);
+    this.closed = true;
+  }
+}
+
+function locate(
+  bytes: Uint8Array,
+  n: number,
+  h: SegmentHeader,
+  key: Uint8Array,
+  at: number,
+): KeyEntries | null {
+  const w = h.entryWidth, kw = h.keyWidth;
+  const first = lowerBound(bytes, n, w, key, at, kw);
+  let end = first;
+  while (end < n && compareBytes(bytes, end * w, key, at, kw) === 0) end++;
+  return end > first ? { bytes, first, count: end - first } : null;
+}
+
+/** Positioned read of exactly `len` bytes. */
+export function pread(fd: number, len: number, position: number): Uint8Array {
+  const buf = new Uint8Array(len);
+  let done = 0;
+  while (done < len) {
+    const n = readSync(fd, buf, done, len - done, position + done);
+    if (n === 0) {
+      throw new CorruptDataError("truncated", `file ends at ${position + done}`, {
+        offset: position + done,
+        field: "read",
+      });
+    }
+    done += n;
+  }
+  return buf;
+}

@@ -1,0 +1,400 @@
+/**
+ * The UTXO store: age-tiered in-memory runs over a list of disk segments.
+ *
+ * - `apply(height, adds, deletes)` turns one block's created and spent
+ *   outputs into a sorted run (typed-array slab) at age 0.
+ * - When an age holds `fanIn` runs they merge into one run of the next age;
+ *   when the deepest age overflows, its runs merge and spill to a new disk
+ *   segment (seed 001's K_AGES / K_FAN_IN). Merges drop outputs created and
+ *   spent at the same height.
+ * - `compact(gcHeight)` merges all disk segments into one (streaming k-way
+ *   merge) and, being the bottom level, also drops outputs spent below
+ *   `gcHeight` together with the adds they hide: history below that height
+ *   is forgotten (queries with `before < gcHeight` are no longer exact).
+ * - Lookups go newest to oldest (age 0 … deepest age, then segments newest
+ *   first); the first run with an event of the key inside the window decides.
+ *
+ * Memory runs are not persistent: `flush()` writes them to a segment
+ * (call it at your checkpoints); `store.json` lists the durable segments.
+ *
+ * @module
+ */
+
+import { writeFileAtomic } from "../archive/atomic_file.ts";
+import { compareBytes } from "./compare.ts";
+import {
+  type MemoryRun,
+  mergeSources,
+  runLowerBound,
+  runSource,
+  type SortedSource,
+  sortEntries,
+} from "./memory_run.ts";
+import { Segment } from "./segment.ts";
+import { FLAG_UTXO } from "./segment_format.ts";
+import { SegmentWriter } from "./segment_writer.ts";
+import {
+  encodeUtxoEntry,
+  OP_ADD,
+  OP_DELETE,
+  resolveUtxo,
+  UTXO_ABSENT,
+  UTXO_ENTRY_WIDTH,
+  UTXO_KEY_WIDTH,
+  UTXO_SORT_WIDTH,
+  UTXO_SPENT,
+  utxoHeight,
+  utxoOp,
+} from "./utxo_entry.ts";
+
+const W = UTXO_ENTRY_WIDTH;
+
+/** Store options. */
+export interface UtxoStoreOptions {
+  /** Memory ages (default 3). */
+  ages?: number;
+  /** Runs per age before they merge (default 8). */
+  fanIn?: number;
+}
+
+interface StoreFile {
+  format: "blkpipe-utxo-store";
+  version: 1;
+  segments: string[];
+  gcHeight: number;
+  nextSegment: number;
+}
+
+/** Counters. */
+export interface UtxoStoreStats {
+  /** Entries in memory runs. */
+  memoryEntries: number;
+  /** Memory runs per age. */
+  runsPerAge: number[];
+  /** Disk segments. */
+  segments: number;
+  /** Entries in disk segments. */
+  diskEntries: number;
+}
+
+/** A UTXO store in a directory. */
+export class UtxoStore {
+  private readonly ages: MemoryRun[][];
+  private readonly fanIn: number;
+
+  private constructor(
+    readonly dir: string,
+    private state: StoreFile,
+    private segments: Segment[],
+    options: UtxoStoreOptions,
+  ) {
+    this.ages = Array.from({ length: Math.max(1, options.ages ?? 3) }, () => []);
+    this.fanIn = Math.max(2, options.fanIn ?? 8);
+  }
+
+  /** Opens (or creates) the store in `dir`. */
+  static async open(dir: string, options: UtxoStoreOptions = {}): Promise<UtxoStore> {
+    Deno.mkdirSync(dir, { recursive: true });
+    let state: StoreFile;
+    try {
+      state = JSON.parse(Deno.readTextFileSync(`${dir}/store.json`));
+      if (state.format !== "blkpipe-utxo-store") throw new SyntaxError("not a blkpipe UTXO store");
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+      state = {
+        format: "blkpipe-utxo-store",
+        version: 1,
+        segments: [],
+        gcHeight: 0,
+        nextSegment: 1,
+      };
+    }
+    const segments: Segment[] = [];
+    try {
+      for (const name of state.segments) segments.push(await Segment.open(`${dir}/${name}`));
+    } catch (e) {
+      segments.forEach((s) => s.close());
+      throw e;
+    }
+    return new UtxoStore(dir, state, segments, options);
+  }
+
+  /** Height below which history was compacted away. */
+  get gcHeight(): number {
+    return this.state.gcHeight;
+  }
+
+  /** Counters. */
+  stats(): UtxoStoreStats {
+    return {
+      memoryEntries: this.ages.flat().reduce((n, r) => n + r.count, 0),
+      runsPerAge: this.ages.map((a) => a.length),
+      segments: this.segments.length,
+      diskEntries: this.segments.reduce((n, s) => n + s.count, 0),
+    };
+  }
+
+  /**
+   * Records one block: `adds` outpoints (36 bytes each, back to back) with
+   * their value ids, and spent outpoints `deletes`, at `height`.
+   */
+  async apply(
+    height: number,
+    adds: Uint8Array,
+    addValues: ArrayLike<number>,
+    deletes: Uint8Array = new Uint8Array(0),
+  ): Promise<void> {
+    const nAdd = adds.length / UTXO_KEY_WIDTH, nDel = deletes.length / UTXO_KEY_WIDTH;
+    if (!Number.isInteger(nAdd) || !Number.isInteger(nDel) || addValues.length !== nAdd) {
+      throw new RangeError("apply: keys must be 36 bytes each, one value id per added key");
+    }
+    const n = nAdd + nDel;
+    if (n === 0) return;
+    const slab = new Uint8Array(n * W);
+    for (let i = 0; i < nAdd; i++) {
+      encodeUtxoEntry(slab, i * W, adds, i * UTXO_KEY_WIDTH, height, OP_ADD, addValues[i]!);
+    }
+    for (let i = 0; i < nDel; i++) {
+      encodeUtxoEntry(slab, (nAdd + i) * W, deletes, i * UTXO_KEY_WIDTH, height, OP_DELETE, 0);
+    }
+    this.ages[0]!.push({ slab: sortEntries(slab, n, W, UTXO_SORT_WIDTH), count: n });
+    await this.cascade();
+  }
+
+  private async cascade(): Promise<void> {
+    for (let a = 0; a < this.ages.length; a++) {
+      if (this.ages[a]!.length < this.fanIn) return;
+      const runs = this.ages[a]!.splice(0);
+      if (a + 1 < this.ages.length) this.ages[a + 1]!.push(mergeRuns(runs));
+      else await this.spill(runs);
+    }
+  }
+
+  private async spill(runs: MemoryRun[]): Promise<void> {
+    const sources = runs.map((r) => runSource(r, W));
+    const capacity = runs.reduce((n, r) => n + r.count, 0);
+    const seg = await this.writeSegment(sources, capacity, -1);
+    if (seg) {
+      this.segments.push(seg);
+      this.saveState();
+    }
+  }
+
+  /** Writes merged `sources` (oldest first) as a new segment; with gc ≥ 0 applies bottom-level GC. */
+  private async writeSegment(
+    sources: SortedSource[],
+    capacity: number,
+    gc: number,
+  ): Promise<Segment | null> {
+    const name = `${String(this.state.nextSegment).padStart(8, "0")}.seg`;
+    const path = `${this.dir}/${name}`;
+    const writer = await SegmentWriter.create(path, {
+      keyWidth: UTXO_KEY_WIDTH,
+      sortWidth: UTXO_SORT_WIDTH,
+      entryWidth: W,
+      flags: FLAG_UTXO,
+      capacity,
+    });
+    try {
+      mergeFiltered(sources, gc, (b, at) => writer.add(b, at));
+      if (writer.count === 0 && gc < 0) {
+        writer.abandon();
+        return null;
+      }
+      writer.finish();
+    } catch (e) {
+      writer.abandon();
+      throw e;
+    }
+    const seg = await Segment.open(path);
+    this.state.nextSegment++;
+    return seg;
+  }
+
+  private saveState(): void {
+    this.state.segments = this.segments.map((s) => s.path.slice(this.dir.length + 1));
+    writeFileAtomic(`${this.dir}/store.json`, JSON.stringify(this.state, null, 2) + "\n");
+  }
+
+  /** Writes every memory run to one new disk segment (durable after this resolves). */
+  async flush(): Promise<void> {
+    const runs = this.ages.flatMap((a) => a.splice(0)).reverse(); // newest first does not matter: keys are unique
+    if (runs.length > 0) {
+      const seg = await this.writeSegment(
+        runs.map((r) => runSource(r, W)),
+        runs.reduce((n, r) => n + r.count, 0),
+        -1,
+      );
+      if (seg) this.segments.push(seg);
+    }
+    this.saveState();
+  }
+
+  /**
+   * Merges all disk segments into one, dropping outputs spent below
+   * `gcHeight` (and cancelled pairs). Memory runs are not touched.
+   */
+  async compact(gcHeight = this.state.gcHeight): Promise<void> {
+    if (this.segments.length === 0) return;
+    const old = this.segments;
+    const sources = old.map((s) => segmentSource(s));
+    const seg = await this.writeSegment(sources, old.reduce((n, s) => n + s.count, 0), gcHeight);
+    this.segments = seg ? [seg] : [];
+    this.state.gcHeight = Math.max(this.state.gcHeight, gcHeight);
+    this.saveState();
+    for (const s of old) {
+      s.close();
+      Deno.removeSync(s.path);
+    }
+  }
+
+  /**
+   * The value id of `key[at..at+36)` if unspent considering events in
+   * [since, before), else -1.
+   */
+  get(key: Uint8Array, at = 0, before = Number.POSITIVE_INFINITY, since = 0): number {
+    for (const age of this.ages) {
+      for (let r = age.length - 1; r >= 0; r--) {
+        const run = age[r]!;
+        const first = runLowerBound(run, W, key, at, UTXO_KEY_WIDTH);
+        let end = first;
+        while (end < run.count && compareBytes(run.slab, end * W, key, at, UTXO_KEY_WIDTH) === 0) {
+          end++;
+        }
+        if (end === first) continue;
+        const v = resolveUtxo(run.slab, first, end - first, since, before);
+        if (v !== UTXO_ABSENT) return v === UTXO_SPENT ? -1 : v;
+      }
+    }
+    for (let s = this.segments.length - 1; s >= 0; s--) {
+      const seg = this.segments[s]!;
+      if (seg.header.minHeight >= before || seg.header.maxHeight < since) continue;
+      const found = seg.find(key, at);
+      if (!found) continue;
+      const v = resolveUtxo(found.bytes, found.first, found.count, since, before);
+      if (v !== UTXO_ABSENT) return v === UTXO_SPENT ? -1 : v;
+    }
+    return -1;
+  }
+
+  /**
+   * Looks up `n` keys (36 bytes each in `keys`) into `out` (value id or -1),
+   * reading each disk bucket once for all keys that fall in it.
+   */
+  getBatch(
+    keys: Uint8Array,
+    n: number,
+    out: Float64Array,
+    before = Number.POSITIVE_INFINITY,
+    since = 0,
+  ): void {
+    const done = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      out[i] = -1;
+      for (const age of this.ages) {
+        for (let r = age.length - 1; r >= 0 && !done[i]; r--) {
+          const run = age[r]!;
+          const at = i * UTXO_KEY_WIDTH;
+          const first = runLowerBound(run, W, keys, at, UTXO_KEY_WIDTH);
+          let end = first;
+          while (
+            end < run.count && compareBytes(run.slab, end * W, keys, at, UTXO_KEY_WIDTH) === 0
+          ) end++;
+          if (end === first) continue;
+          const v = resolveUtxo(run.slab, first, end - first, since, before);
+          if (v !== UTXO_ABSENT) {
+            out[i] = v === UTXO_SPENT ? -1 : v;
+            done[i] = 1;
+          }
+        }
+        if (done[i]) break;
+      }
+    }
+    for (let s = this.segments.length - 1; s >= 0; s--) {
+      const seg = this.segments[s]!;
+      if (seg.header.minHeight >= before || seg.header.maxHeight < since) continue;
+      seg.findBatch(keys, n, (i, e) => {
+        const v = resolveUtxo(e.bytes, e.first, e.count, since, before);
+        if (v !== UTXO_ABSENT) {
+          out[i] = v === UTXO_SPENT ? -1 : v;
+          done[i] = 1;
+        }
+      }, (i) => done[i] === 1);
+    }
+  }
+
+  /** Closes the segments (memory runs are dropped: flush first to keep them). */
+  close(): void {
+    for (const s of this.segments) s.close();
+    this.segments = [];
+  }
+}
+
+/** A streaming source over a segment's entries. */
+export function segmentSource(seg: Segment, chunk = 8192): SortedSource {
+  const it = seg.scan(chunk);
+  return {
+    next() {
+      const r = it.next();
+      return r.done ? null : r.value;
+    },
+  };
+}
+
+/** Merges runs into one, dropping same-height add+delete pairs. */
+export function mergeRuns(runs: MemoryRun[]): MemoryRun {
+  const total = runs.reduce((n, r) => n + r.count, 0);
+  const slab = new Uint8Array(total * W);
+  let count = 0;
+  mergeFiltered(runs.map((r) => runSource(r, W)), -1, (b, at) => {
+    slab.set(b.subarray(at, at + W), count * W);
+    count++;
+  });
+  return { slab: count === total ? slab : slab.slice(0, count * W), count };
+}
+
+/**
+ * K-way merge with the UTXO filters: same-height add+delete pairs are
+ * dropped; with `gc ≥ 0` (bottom level) a delete below `gc` is dropped with
+ * every older event of its key.
+ */
+export function mergeFiltered(
+  sources: SortedSource[],
+  gc: number,
+  emit: (bytes: Uint8Array, at: number) => void,
+): void {
+  const pending = new Uint8Array(W);
+  let hasPending = false;
+  const lastKey = new Uint8Array(UTXO_KEY_WIDTH);
+  let haveKey = false;
+  let dropRest = false;
+  const out = (b: Uint8Array, at: number) => {
+    if (gc >= 0) {
+      if (!haveKey || compareBytes(b, at, lastKey, 0, UTXO_KEY_WIDTH) !== 0) {
+        lastKey.set(b.subarray(at, at + UTXO_KEY_WIDTH));
+        haveKey = true;
+        dropRest = false;
+      }
+      if (dropRest) return;
+      if (utxoOp(b, at) === OP_DELETE && utxoHeight(b, at) < gc) {
+        dropRest = true;
+        return;
+      }
+    }
+    emit(b, at);
+  };
+  mergeSources(sources, W, UTXO_SORT_WIDTH, (b, at) => {
+    if (hasPending) {
+      const cancels = utxoOp(pending, 0) === OP_ADD && utxoOp(b, at) === OP_DELETE &&
+        compareBytes(pending, 0, b, at, UTXO_KEY_WIDTH + 4) === 0; // same key and height
+      if (cancels) {
+        hasPending = false;
+        return;
+      }
+      out(pending, 0);
+    }
+    pending.set(b.subarray(at, at + W));
+    hasPending = true;
+  });
+  if (hasPending) out(pending, 0);
+}

@@ -1,0 +1,133 @@
+import { assertEquals, assertRejects, assertThrows, assertTrue } from "../_support/assert.ts";
+import { ChecksumMismatchError, CorruptDataError } from "../../lib/bytes/errors.ts";
+import { Prng } from "../../lib/gen/prng.ts";
+import { Segment } from "../../lib/segment/segment.ts";
+import { SegmentWriter } from "../../lib/segment/segment_writer.ts";
+import { sortEntries } from "../../lib/segment/memory_run.ts";
+import { SEGMENT_HEADER_SIZE, SEGMENT_TRAILER_SIZE } from "../../lib/segment/segment_format.ts";
+
+const KW = 32, W = 40;
+
+/** n random 40-byte entries (32-byte key, 8-byte value = index), sorted. */
+function entries(n: number, seed: number): Uint8Array {
+  const rng = new Prng(seed);
+  const slab = new Uint8Array(n * W);
+  for (let i = 0; i < n; i++) {
+    rng.fill(slab.subarray(i * W, i * W + KW));
+    new DataView(slab.buffer).setFloat64(i * W + KW, i, true);
+  }
+  return sortEntries(slab, n, W, KW);
+}
+
+async function write(path: string, slab: Uint8Array, n: number): Promise<void> {
+  const w = await SegmentWriter.create(path, {
+    keyWidth: KW,
+    sortWidth: KW,
+    entryWidth: W,
+    capacity: n,
+  });
+  w.add(slab, 0, n);
+  w.finish();
+}
+
+const dir = Deno.makeTempDirSync({ prefix: "blkpipe-seg-" });
+const N = 200_000;
+const slab = entries(N, 1);
+const path = `${dir}/a.seg`;
+await write(path, slab, N);
+
+Deno.test("every present key is found; opening reads only header, footer and trailer", async () => {
+  const seg = await Segment.open(path);
+  const footerBytes = seg.fileSize - SEGMENT_HEADER_SIZE - N * W - SEGMENT_TRAILER_SIZE;
+  assertEquals(seg.openedBytes, SEGMENT_HEADER_SIZE + footerBytes + SEGMENT_TRAILER_SIZE);
+  assertTrue(seg.openedBytes < seg.fileSize / 10);
+  for (let i = 0; i < N; i += 7) {
+    const f = seg.find(slab, i * W);
+    assertTrue(f !== null && f.count === 1, `key ${i}`);
+    assertEquals(
+      f!.bytes.subarray(f!.first * W, f!.first * W + W),
+      slab.subarray(i * W, i * W + W),
+    );
+  }
+  // Batch lookups: every key, in random order, grouped by bucket.
+  const rng = new Prng(3);
+  const idx = Array.from({ length: 5000 }, () => rng.int(0, N - 1));
+  const keys = new Uint8Array(idx.length * KW);
+  idx.forEach((k, i) => keys.set(slab.subarray(k * W, k * W + KW), i * KW));
+  let found = 0;
+  seg.findBatch(keys, idx.length, (i, e) => {
+    found++;
+    assertEquals(
+      e.bytes.subarray(e.first * W, e.first * W + KW),
+      keys.subarray(i * KW, i * KW + KW),
+    );
+  });
+  assertEquals(found, idx.length);
+  seg.close();
+});
+
+Deno.test("bloom false-positive rate over 1,000,000 absent keys is within 2× of theory", async () => {
+  const seg = await Segment.open(path);
+  const rng = new Prng(99);
+  const key = new Uint8Array(KW);
+  let fp = 0;
+  const trials = 1_000_000;
+  for (let i = 0; i < trials; i++) {
+    rng.fill(key);
+    if (seg.bloom.mayContain(key, 0, KW)) fp++;
+  }
+  const theory = seg.bloom.expectedFpr(N);
+  const rate = fp / trials;
+  console.log(
+    `bloom: ${seg.bloom.m / N} bits/entry, ${seg.bloom.k} probes: FPR ${
+      (rate * 100).toFixed(3)
+    }% (theory ${(theory * 100).toFixed(3)}%)`,
+  );
+  assertTrue(rate <= 2 * theory && rate >= theory / 2, `FPR ${rate} vs ${theory}`);
+  seg.close();
+});
+
+Deno.test("misordered or duplicate input is an error", async () => {
+  const w = await SegmentWriter.create(`${dir}/bad.seg`, {
+    keyWidth: KW,
+    sortWidth: KW,
+    entryWidth: W,
+    capacity: 2,
+  });
+  w.add(slab, W, 1);
+  assertThrows(() => w.add(slab, 0, 1), /ascending order/);
+  assertThrows(() => w.add(slab, W, 1), /ascending order/);
+  w.abandon();
+  assertEquals([...Deno.readDirSync(dir)].some((e) => e.name.startsWith("bad.seg")), false);
+});
+
+async function damaged(edit: (b: Uint8Array) => Uint8Array): Promise<unknown> {
+  const p = `${dir}/damaged.seg`;
+  Deno.writeFileSync(p, edit(Deno.readFileSync(path)));
+  return await assertRejects(() => Segment.open(p));
+}
+
+Deno.test("corrupt footer, truncation, wrong magic or version, checksum mismatch: typed errors naming the file", async () => {
+  const size = Deno.statSync(path).size;
+  const cases: Array<[string, (b: Uint8Array) => Uint8Array, string]> = [
+    ["flipped bloom byte", (b) => (b[N * W + SEGMENT_HEADER_SIZE + 100]! ^= 1, b), "checksum"],
+    ["flipped directory byte", (b) => (b[size - SEGMENT_TRAILER_SIZE - 5]! ^= 1, b), "checksum"],
+    ["truncated", (b) => b.subarray(0, size - 1000), "bad-trailer"],
+    ["wrong magic", (b) => (b[0] = 0x58, b), "bad-magic"],
+    ["wrong version", (b) => (b[8] = 9, b), "bad-version"],
+    ["header count changed", (b) => (b[24]! ^= 1, b), "checksum"],
+    ["trailer offset changed", (b) => (b[size - SEGMENT_TRAILER_SIZE]! ^= 1, b), "bad-trailer"],
+  ];
+  for (const [what, edit, code] of cases) {
+    const e = await damaged(edit);
+    if (code === "checksum") assertTrue(e instanceof ChecksumMismatchError, `${what}: ${e}`);
+    else {
+      assertTrue(e instanceof CorruptDataError, `${what}: ${e}`);
+      assertEquals((e as CorruptDataError).code, code, what);
+    }
+    assertTrue(
+      String((e as Error).message).includes("damaged.seg"),
+      `${what}: ${(e as Error).message}`,
+    );
+  }
+});
