@@ -55,6 +55,8 @@ export interface UtxoStoreOptions {
   ages?: number;
   /** Runs per age before they merge (default 8). */
   fanIn?: number;
+  /** Spill every memory run to a segment when they hold more than this (default 128 MiB). */
+  maxMemoryBytes?: number;
 }
 
 interface StoreFile {
@@ -81,6 +83,8 @@ export interface UtxoStoreStats {
 export class UtxoStore {
   private readonly ages: MemoryRun[][];
   private readonly fanIn: number;
+  private readonly maxMemory: number;
+  private memoryBytes = 0;
 
   private constructor(
     readonly dir: string,
@@ -90,6 +94,7 @@ export class UtxoStore {
   ) {
     this.ages = Array.from({ length: Math.max(1, options.ages ?? 3) }, () => []);
     this.fanIn = Math.max(2, options.fanIn ?? 8);
+    this.maxMemory = options.maxMemoryBytes ?? 128 << 20;
   }
 
   /** Opens (or creates) the store in `dir`. */
@@ -158,19 +163,26 @@ export class UtxoStore {
       encodeUtxoEntry(slab, (nAdd + i) * W, deletes, i * UTXO_KEY_WIDTH, height, OP_DELETE, 0);
     }
     this.ages[0]!.push({ slab: sortEntries(slab, n, W, UTXO_SORT_WIDTH), count: n });
-    await this.cascade();
+    this.memoryBytes += n * W;
+    if (this.memoryBytes > this.maxMemory) await this.spill(this.ages.flatMap((a) => a.splice(0)));
+    else await this.cascade();
   }
 
   private async cascade(): Promise<void> {
     for (let a = 0; a < this.ages.length; a++) {
       if (this.ages[a]!.length < this.fanIn) return;
       const runs = this.ages[a]!.splice(0);
-      if (a + 1 < this.ages.length) this.ages[a + 1]!.push(mergeRuns(runs));
+      if (a + 1 < this.ages.length) {
+        const merged = mergeRuns(runs);
+        this.memoryBytes -= runs.reduce((n, r) => n + r.count * W, 0) - merged.count * W;
+        this.ages[a + 1]!.push(merged);
+      }
       else await this.spill(runs);
     }
   }
 
   private async spill(runs: MemoryRun[]): Promise<void> {
+    this.memoryBytes -= runs.reduce((n, r) => n + r.count * W, 0);
     const sources = runs.map((r) => runSource(r, W));
     const capacity = runs.reduce((n, r) => n + r.count, 0);
     const seg = await this.writeSegment(sources, capacity, -1);
@@ -218,7 +230,8 @@ export class UtxoStore {
 
   /** Writes every memory run to one new disk segment (durable after this resolves). */
   async flush(): Promise<void> {
-    const runs = this.ages.flatMap((a) => a.splice(0)).reverse(); // newest first does not matter: keys are unique
+    const runs = this.ages.flatMap((a) => a.splice(0));
+    this.memoryBytes = 0;
     if (runs.length > 0) {
       const seg = await this.writeSegment(
         runs.map((r) => runSource(r, W)),
