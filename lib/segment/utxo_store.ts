@@ -176,8 +176,7 @@ export class UtxoStore {
         const merged = mergeRuns(runs);
         this.memoryBytes -= runs.reduce((n, r) => n + r.count * W, 0) - merged.count * W;
         this.ages[a + 1]!.push(merged);
-      }
-      else await this.spill(runs);
+      } else await this.spill(runs);
     }
   }
 
