@@ -161,3 +161,45 @@ export type { IndexHeader, IndexRecord } from "./lib/archive/height_index.ts";
 export type { OpenChunkState, PipelineSnapshot, ResumeState } from "./lib/archive/resume_state.ts";
 export { detectNetwork, readBlockEvents } from "./lib/source/block_records.ts";
 export type { BlockEvent } from "./lib/source/block_records.ts";
+
+export { BLOOM_BITS_PER_ENTRY, BLOOM_PROBES, BloomFilter, keyHashes } from "./lib/segment/bloom.ts";
+export { compareBytes, lowerBound } from "./lib/segment/compare.ts";
+export {
+  bucketEntriesFor,
+  decodeSegmentHeader,
+  encodeSegmentHeader,
+  FLAG_UTXO,
+  SEGMENT_HEADER_SIZE,
+  SEGMENT_TRAILER_SIZE,
+  SEGMENT_VERSION,
+} from "./lib/segment/segment_format.ts";
+export type {
+  SegmentFooterInfo,
+  SegmentHeader,
+  SegmentTrailer,
+} from "./lib/segment/segment_format.ts";
+export { SegmentWriter } from "./lib/segment/segment_writer.ts";
+export type { SegmentWriterOptions } from "./lib/segment/segment_writer.ts";
+export { pread, Segment } from "./lib/segment/segment.ts";
+export type { KeyEntries } from "./lib/segment/segment.ts";
+export { mergeSources, runSource, sortEntries } from "./lib/segment/memory_run.ts";
+export type { MemoryRun, SortedSource } from "./lib/segment/memory_run.ts";
+export { SegmentBuilder } from "./lib/segment/build_segment.ts";
+export { checkSegment } from "./lib/segment/check_segment.ts";
+export type { SegmentCheck } from "./lib/segment/check_segment.ts";
+export {
+  encodeUtxoEntry,
+  OP_ADD,
+  OP_DELETE,
+  resolveUtxo,
+  UTXO_ABSENT,
+  UTXO_ENTRY_WIDTH,
+  UTXO_KEY_WIDTH,
+  UTXO_SORT_WIDTH,
+  UTXO_SPENT,
+  utxoHeight,
+  utxoOp,
+  utxoValueId,
+} from "./lib/segment/utxo_entry.ts";
+export { mergeFiltered, mergeRuns, segmentSource, UtxoStore } from "./lib/segment/utxo_store.ts";
+export type { UtxoStoreOptions, UtxoStoreStats } from "./lib/segment/utxo_store.ts";
