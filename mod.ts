@@ -203,3 +203,5 @@ export {
 } from "./lib/segment/utxo_entry.ts";
 export { mergeFiltered, mergeRuns, segmentSource, UtxoStore } from "./lib/segment/utxo_store.ts";
 export type { UtxoStoreOptions, UtxoStoreStats } from "./lib/segment/utxo_store.ts";
+export { archiveSink, compressFrames, frameBlocks } from "./lib/archive/archive_streams.ts";
+export type { CompressedFrameJob, FrameOptions } from "./lib/archive/archive_streams.ts";

@@ -56,6 +56,8 @@ export interface FrameJob {
   endsChunk: boolean;
   /** Pipeline state to record once this frame is durable (checkpoint frames only). */
   checkpoint: PipelineSnapshot | null;
+  /** The frame already compressed (one zstd frame and its content checksum); else the writer compresses. */
+  compressed?: { frame: Uint8Array; checksum: number };
 }
 
 /** Writer options. */
@@ -102,7 +104,7 @@ export class ArchiveWriter {
     checkedFrames: 0,
     sealed: 0,
   };
-  private readonly pool: CompressPool;
+  private pool: CompressPool | undefined;
   private readonly inflight: number;
   private readonly integrityEvery: number;
   private queue: Promise<void> = Promise.resolve();
@@ -124,9 +126,8 @@ export class ArchiveWriter {
     readonly options: ArchiveWriterOptions,
     private manifest: ArchiveManifest,
     state: ResumeState | null,
-    private pipeline: PipelineSnapshot,
+    private pipeline: PipelineSnapshot | null,
   ) {
-    this.pool = new CompressPool(options.workers, options.level);
     // Enough queued frames that the compressors never wait for the main thread.
     this.inflight = options.inflight ?? Math.max(4, 8 * options.workers);
     this.integrityEvery = options.integrityEvery ?? 10_000;
@@ -159,13 +160,19 @@ export class ArchiveWriter {
     options: ArchiveWriterOptions,
     manifest: ArchiveManifest,
     state: ResumeState | null,
-    pipeline: PipelineSnapshot,
+    pipeline: PipelineSnapshot | null,
   ): ArchiveWriter {
     for (const d of ["chunks", "index", "state"]) {
       Deno.mkdirSync(`${options.out}/${d}`, { recursive: true });
     }
     if (options.stage) Deno.mkdirSync(`${options.stage}/chunks`, { recursive: true });
     return new ArchiveWriter(options, manifest, state, pipeline);
+  }
+
+  /** The compression pool, started on first use. */
+  private compressor(): CompressPool {
+    this.pool ??= new CompressPool(this.options.workers, this.options.level);
+    return this.pool;
   }
 
   /** The manifest as of the last durable checkpoint or seal. */
@@ -241,7 +248,11 @@ export class ArchiveWriter {
    */
   async write(job: FrameJob): Promise<void> {
     if (this.failure) throw this.failure;
-    const compressed = job.blocks > 0 ? this.pool.compress(job.raw) : Promise.resolve(null);
+    const compressed = job.blocks === 0
+      ? Promise.resolve(null)
+      : job.compressed
+      ? Promise.resolve({ ...job.compressed, raw: job.raw })
+      : this.compressor().compress(job.raw);
     compressed.catch(() => {});
     this.pending++;
     this.queue = this.queue.then(async () => {
@@ -426,7 +437,7 @@ export class ArchiveWriter {
    * Starts a new archive at `out`: the resume state is written first (so a
    * kill at any later instant leaves a resumable archive), then the manifest.
    */
-  static create(out: string, manifest: ArchiveManifest, pipeline: PipelineSnapshot): void {
+  static create(out: string, manifest: ArchiveManifest, pipeline: PipelineSnapshot | null): void {
     Deno.mkdirSync(`${out}/state`, { recursive: true });
     const state: ResumeState = {
       format: RESUME_FORMAT,
@@ -455,14 +466,18 @@ export class ArchiveWriter {
   }
 
   /**
-   * Waits for every queued frame, then (when `finalCheckpoint` is given)
-   * seals the open chunk as the archive's open tail and records the state.
+   * Waits for every queued frame, then (when `finalCheckpoint` is given, or
+   * `seal` is true) seals the open chunk as the archive's open tail and
+   * records the state.
    */
-  async finish(finalCheckpoint: PipelineSnapshot | null): Promise<void> {
+  async finish(
+    finalCheckpoint: PipelineSnapshot | null,
+    seal = finalCheckpoint !== null,
+  ): Promise<void> {
     try {
       await this.queue;
       if (this.failure) throw this.failure;
-      if (finalCheckpoint) {
+      if (seal) {
         this.chunkFile?.syncSync();
         this.indexFile.syncSync();
         this.rejectsFile.syncSync();
@@ -481,7 +496,7 @@ export class ArchiveWriter {
 
   /** Releases files and workers (without writing anything). */
   close(): void {
-    this.pool.close();
+    this.pool?.close();
     for (const f of [this.chunkFile, this.indexFile, this.rejectsFile]) {
       try {
         f?.close();

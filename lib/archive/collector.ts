@@ -183,6 +183,11 @@ export async function collect(options: CollectOptions): Promise<CollectSummary> 
   const state = loadArchiveState(out);
   const xorKey = options.xorKey;
   let network = options.network;
+  if (state && state.pipeline === null) {
+    throw new ArchiveError(
+      `${out} was written with the stream API (archiveSink): collect cannot resume or extend it`,
+    );
+  }
   if (state) {
     const archived = NETWORKS[state.manifest.network];
     if (network && network !== archived) {

@@ -63,6 +63,6 @@ export interface ResumeState {
   indexRecords: number;
   /** Durable bytes of rejects.jsonl. */
   rejectsBytes: number;
-  /** The pipeline snapshot. */
-  pipeline: PipelineSnapshot;
+  /** The pipeline snapshot; null for archives written by the stream API (not resumable by collect). */
+  pipeline: PipelineSnapshot | null;
 }
