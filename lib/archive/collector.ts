@@ -414,8 +414,9 @@ export async function collect(options: CollectOptions): Promise<CollectSummary> 
     if (!interrupted && !stopped) orderer.flushBest(onBlock, () => stopped);
     if (!interrupted) closeFrame(true);
     for (const job of jobs.splice(0)) await writer.write(job);
-    // The last checkpoint describes exactly what is archived (blocks emitted after a stop are not).
-    await writer.finish(interrupted ? null : lastCheckpoint);
+    // After a stop (SIGINT, --to-height) the last checkpoint describes exactly what is archived
+    // (blocks emitted after it are not); after a complete run everything emitted is archived.
+    await writer.finish(interrupted ? null : stopped ? lastCheckpoint : snapshot());
   } catch (e) {
     writer.close();
     throw e;

@@ -129,6 +129,13 @@ export async function verifyArchive(
     if (state.open !== null) {
       problem(ARCHIVE_PATHS.state, "state", "a run was interrupted: run collect to finish it");
     }
+    if (state.pipeline && state.pipeline.nextHeight !== tip + 1) {
+      problem(
+        ARCHIVE_PATHS.state,
+        "state",
+        `resume point is height ${state.pipeline.nextHeight}, archive tip ${tip}`,
+      );
+    }
   } catch (e) {
     problem(ARCHIVE_PATHS.state, "state", (e as Error).message);
   }

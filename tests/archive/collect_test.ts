@@ -8,7 +8,7 @@ import { writeBlocksDir } from "../../lib/gen/blocks_dir_writer.ts";
 import { hashToHex } from "../../lib/bytes/hex.ts";
 import { blkRecord, concatBytes, makeBlocksDir } from "../_support/blocks_dir.ts";
 import { realEntries, realFile, realTest } from "../_support/real_data.ts";
-import { assertSameArchive } from "../_support/archive_files.ts";
+import { assertSameArchive, readTree } from "../_support/archive_files.ts";
 
 /** All chunks decompressed frame by frame through the seek tables, concatenated. */
 function decompressAll(dir: string): Uint8Array {
@@ -188,4 +188,19 @@ Deno.test("the periodic integrity check re-reads frames during collect", async (
   });
   assertTrue(s.checkedFrames > 10, `${s.checkedFrames} frames re-read`);
   assertEquals((await verifyArchive(out)).problems, []);
+});
+
+Deno.test("a second run with nothing new changes nothing (also when the last frame ends exactly at the tip)", async () => {
+  const blocks = genDir();
+  for (const frameBytes of [64 << 10, 96 << 10, 128 << 10, 200 << 10]) {
+    const out = `${tmp("blkpipe-arch-")}/a`;
+    await collect({ blocks, out, frameBytes, checkpointBytes: 1 << 20 });
+    const before = readTree(out);
+    const again = await collect({ blocks, out, frameBytes, checkpointBytes: 1 << 20 });
+    assertEquals(again.blocks, 0);
+    assertEquals((await verifyArchive(out)).problems, [], `frame size ${frameBytes}`);
+    const after = readTree(out);
+    assertEquals([...after.keys()].sort(), [...before.keys()].sort());
+    for (const [k, v] of before) assertEquals(after.get(k), v, `${k} (frame size ${frameBytes})`);
+  }
 });
