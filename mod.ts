@@ -205,3 +205,4 @@ export { mergeFiltered, mergeRuns, segmentSource, UtxoStore } from "./lib/segmen
 export type { UtxoStoreOptions, UtxoStoreStats } from "./lib/segment/utxo_store.ts";
 export { archiveSink, compressFrames, frameBlocks } from "./lib/archive/archive_streams.ts";
 export type { CompressedFrameJob, FrameOptions } from "./lib/archive/archive_streams.ts";
+export { concatBytes } from "./lib/bytes/concat.ts";

@@ -21,12 +21,8 @@ import {
   type IndexRecord,
 } from "./height_index.ts";
 import { ARCHIVE_PATHS, type ArchiveManifest, type ChunkEntry, parseManifest } from "./manifest.ts";
-import {
-  decodeSeekTable,
-  SEEK_TABLE_FOOTER_SIZE,
-  type SeekEntry,
-  seekTableLength,
-} from "./seek_table.ts";
+import type { SeekEntry } from "./seek_table.ts";
+import { type ChunkTable, readChunkTable } from "./read_seek_table.ts";
 
 interface OpenChunk {
   file: Deno.FsFile;
@@ -107,30 +103,14 @@ export class ArchiveReader {
     if (!entry) throw new RangeError(`Chunk ${id} is not in the manifest`);
     const path = `${this.dir}/${entry.file}`;
     const file = Deno.openSync(path, { read: true });
-    const size = file.statSync().size;
-    const footer = new Uint8Array(SEEK_TABLE_FOOTER_SIZE);
-    readAt(file, footer, size - SEEK_TABLE_FOOTER_SIZE);
-    const len = seekTableLength(footer, path);
-    const table = new Uint8Array(len);
-    readAt(file, table, size - len);
-    const entries = decodeSeekTable(table, path);
-    const offsets = new Float64Array(entries.length);
-    let at = 0;
-    entries.forEach((e, i) => {
-      offsets[i] = at;
-      at += e.compressed;
-    });
-    if (at + len !== size) {
-      throw new CorruptDataError(
-        "bad-seek-table",
-        `frames cover ${at} bytes, file has ${size - len}`,
-        {
-          file: path,
-          offset: size - len,
-          field: "seek table",
-        },
-      );
+    let table: ChunkTable;
+    try {
+      table = readChunkTable(file, path);
+    } catch (e) {
+      file.close();
+      throw e;
     }
+    const { entries, offsets } = table;
     c = { file, entries, offsets };
     this.chunks.set(id, c);
     return c;

@@ -20,19 +20,14 @@ import { syncDir, writeAll, writeFileAtomic } from "./atomic_file.ts";
 import { CompressPool } from "./compress_pool.ts";
 import { encodeIndexHeader, INDEX_HEADER_SIZE, INDEX_RECORD_SIZE } from "./height_index.ts";
 import { ARCHIVE_PATHS, type ArchiveManifest, type ChunkEntry, chunkFileName } from "./manifest.ts";
+import { type ChunkTable, readChunkTable } from "./read_seek_table.ts";
 import {
   type OpenChunkState,
   type PipelineSnapshot,
   RESUME_FORMAT,
   type ResumeState,
 } from "./resume_state.ts";
-import {
-  decodeSeekTable,
-  encodeSeekTable,
-  SEEK_TABLE_FOOTER_SIZE,
-  type SeekEntry,
-  seekTableLength,
-} from "./seek_table.ts";
+import { encodeSeekTable, type SeekEntry } from "./seek_table.ts";
 
 /** One frame to write, produced by the collector. */
 export interface FrameJob {
@@ -215,19 +210,17 @@ export class ArchiveWriter {
     const last = this.manifest.chunks.at(-1);
     if (!last || !last.open || last.id !== id) return null;
     const final = `${this.options.out}/${last.file}`;
-    const f = Deno.openSync(final, { read: true, write: true });
-    const size = f.statSync().size;
-    const footer = new Uint8Array(SEEK_TABLE_FOOTER_SIZE);
-    readAt(f, footer, size - SEEK_TABLE_FOOTER_SIZE);
-    const tableLen = seekTableLength(footer, final);
-    const table = new Uint8Array(tableLen);
-    readAt(f, table, size - tableLen);
-    const frames = decodeSeekTable(table, final);
-    f.close();
+    const f = Deno.openSync(final, { read: true });
+    let table: ChunkTable;
+    try {
+      table = readChunkTable(f, final);
+    } finally {
+      f.close();
+    }
     const c: OpenChunkState = {
       id,
-      frames,
-      bytes: size - tableLen,
+      frames: table.entries,
+      bytes: table.framesBytes,
       firstHeight: last.firstHeight,
       blocks: last.blocks,
       rawBytes: last.rawBytes,
@@ -238,7 +231,7 @@ export class ArchiveWriter {
     this.chunkFile = Deno.openSync(this.openPath(c), { read: true, write: true });
     this.chunkFile.truncateSync(c.bytes);
     this.chunkFile.seekSync(0, Deno.SeekMode.End);
-    this.checkFrom = frames.length;
+    this.checkFrom = c.frames.length;
     return c;
   }
 

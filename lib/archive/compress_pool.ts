@@ -6,6 +6,7 @@
  * @module
  */
 
+import { type PoolReply, RequestPool, transferable } from "../workers/request_pool.ts";
 import { zstdFrameInfo } from "./zstd_frame.ts";
 
 const WORKER_SOURCE = `
@@ -40,57 +41,27 @@ export interface CompressedFrame {
   checksum: number;
 }
 
-interface Reply {
-  id: number;
+interface Reply extends PoolReply {
   raw: Uint8Array;
   compressed?: Uint8Array;
-  error?: string;
 }
 
 /** Round-robin pool of zstd workers. */
 export class CompressPool {
-  private readonly workers: Worker[] = [];
-  private readonly waiting = new Map<
-    number,
-    { resolve: (r: Reply) => void; reject: (e: Error) => void }
-  >();
-  private nextId = 0;
+  private readonly pool: RequestPool<Reply>;
   private readonly url: string;
 
   constructor(size: number, readonly level: number) {
     this.url = URL.createObjectURL(new Blob([WORKER_SOURCE], { type: "application/javascript" }));
-    for (let i = 0; i < Math.max(1, size); i++) {
-      const w = new Worker(this.url, { type: "module" });
-      w.onmessage = (e: MessageEvent<Reply>) => {
-        const p = this.waiting.get(e.data.id);
-        this.waiting.delete(e.data.id);
-        if (!p) return;
-        if (e.data.error) p.reject(new Error(`zstd compression failed: ${e.data.error}`));
-        else p.resolve(e.data);
-      };
-      w.onerror = (e) => {
-        e.preventDefault();
-        const err = new Error(`Compression worker failed: ${e.message}`);
-        for (const p of this.waiting.values()) p.reject(err);
-        this.waiting.clear();
-      };
-      this.workers.push(w);
-    }
+    this.pool = new RequestPool<Reply>(this.url, size, "zstd compression");
   }
 
   /** Compresses `raw` (transferred; use the returned `raw`) into one zstd frame. */
   async compress(raw: Uint8Array): Promise<CompressedFrame> {
-    const id = this.nextId++;
-    const owned = raw.byteOffset === 0 && raw.byteLength === raw.buffer.byteLength
-      ? raw
-      : raw.slice();
-    const reply = new Promise<Reply>((resolve, reject) =>
-      this.waiting.set(id, { resolve, reject })
-    );
-    this.workers[id % this.workers.length]!.postMessage({ id, raw: owned, level: this.level }, [
+    const owned = transferable(raw);
+    const r = await this.pool.request({ raw: owned, level: this.level }, [
       owned.buffer as ArrayBuffer,
     ]);
-    const r = await reply;
     const out = r.compressed!;
     // zstdCompressSync may append an empty frame: keep exactly the first one.
     const info = zstdFrameInfo(out, 0);
@@ -100,8 +71,7 @@ export class CompressPool {
 
   /** Stops the workers. */
   close(): void {
-    for (const w of this.workers) w.terminate();
-    this.workers.length = 0;
+    this.pool.close();
     URL.revokeObjectURL(this.url);
   }
 }

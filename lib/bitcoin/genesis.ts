@@ -6,6 +6,7 @@
  */
 
 import { encodeCompactSize } from "../bytes/compact_size.ts";
+import { concatBytes } from "../bytes/concat.ts";
 import { fromHex } from "../bytes/hex.ts";
 import { sha256d } from "../hash/sha256.ts";
 import { type BlockHeader, serializeHeader } from "./header.ts";
@@ -52,16 +53,6 @@ const SPECS: Record<NetworkName, GenesisSpec> = {
   regtest: { message: TIMES, key: SATOSHI_KEY, time: 1296688602, nonce: 2, bits: 0x207fffff },
 };
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
 function u32le(n: number): Uint8Array {
   const b = new Uint8Array(4);
   new DataView(b.buffer).setUint32(0, n, true);
@@ -79,15 +70,15 @@ function u32le(n: number): Uint8Array {
  */
 export function genesisBlock(network: NetworkName): Uint8Array {
   const spec = SPECS[network];
-  const scriptSig = concat([
+  const scriptSig = concatBytes([
     pushNumber(486604799),
     pushData(scriptNum(4)), // CScriptNum(4) is pushed as data, not OP_4
     pushData(new TextEncoder().encode(spec.message)),
   ]);
-  const scriptPubKey = concat([pushData(fromHex(spec.key)), Uint8Array.of(0xac)]);
+  const scriptPubKey = concatBytes([pushData(fromHex(spec.key)), Uint8Array.of(0xac)]);
   const value = new Uint8Array(8);
   new DataView(value.buffer).setBigUint64(0, 50n * 100_000_000n, true);
-  const tx = concat([
+  const tx = concatBytes([
     u32le(1),
     Uint8Array.of(1),
     new Uint8Array(32),
@@ -109,5 +100,5 @@ export function genesisBlock(network: NetworkName): Uint8Array {
     bits: spec.bits,
     nonce: spec.nonce,
   };
-  return concat([serializeHeader(header), Uint8Array.of(1), tx]);
+  return concatBytes([serializeHeader(header), Uint8Array.of(1), tx]);
 }

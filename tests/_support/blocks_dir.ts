@@ -26,16 +26,7 @@ export function blkRecord(magic: Uint8Array, block: Uint8Array): Uint8Array {
   return out;
 }
 
-/** Concatenates byte arrays. */
-export function concatBytes(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
+export { concatBytes } from "../../lib/bytes/concat.ts";
 
 /** Writes `files[i]` as blk0000i.dat (XORed with `key` when given) into a new temp dir. */
 export function makeBlocksDir(files: Uint8Array[], key?: Uint8Array): string {
