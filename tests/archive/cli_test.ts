@@ -121,3 +121,38 @@ Deno.test("export streams linearized records; verify reports damage with exit 1"
   const report = text(v.stdout);
   assertTrue(report.includes("PROBLEM checksum") && report.includes("00000.blk.zst frame"), report);
 });
+
+Deno.test("without --blocks, collect looks in ~/.bitcoin and says what to do when it is not there", async () => {
+  const home = Deno.makeTempDirSync({ prefix: "blkpipe-home-" });
+  const cmd = (args: string[]) =>
+    new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--quiet",
+        "--allow-read",
+        "--allow-write",
+        "--allow-env=HOME",
+        new URL("../../cli/collect.ts", import.meta.url).pathname,
+        ...args,
+      ],
+      env: { HOME: home, NO_COLOR: "1" },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+  let r = await cmd(["--out", `${home}/a`]);
+  assertEquals(r.code, 2);
+  assertTrue(
+    text(r.stderr).includes(`${home}/.bitcoin/blocks`) && text(r.stderr).includes("deno task demo"),
+    text(r.stderr),
+  );
+  // With the default directory in place (regtest blocks under ~/.bitcoin/regtest/blocks), it is used.
+  Deno.mkdirSync(`${home}/.bitcoin/regtest`, { recursive: true });
+  Deno.renameSync(blocks, `${home}/.bitcoin/regtest/blocks`);
+  try {
+    r = await cmd(["--network", "regtest", "--out", `${home}/a`, "--json"]);
+    assertEquals(r.code, 0, text(r.stderr));
+    assertEquals(JSON.parse(text(r.stdout)).tip.height, 150);
+  } finally {
+    Deno.renameSync(`${home}/.bitcoin/regtest/blocks`, blocks);
+  }
+});
