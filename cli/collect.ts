@@ -31,7 +31,9 @@ compressed, indexed archive. Run it again to resume after an interruption or to 
   --from-height N     first height to archive (new archives only)
   --to-height N       stop after this height
   --check LEVEL       framing, headers or full (default full)
-  --depth N           reorganisation depth: heights are final this deep (default 6)
+  --depth N           reorganisation depth: heights are final this deep (default 6); the last N
+                      blocks are archived by a later run, once buried
+  --include-tip       archive them now too (a block set that will not change, e.g. a copy)
   --workers N         compression threads (default 2)
   --checkpoint SIZE   record a resume point after this much data (default 8MiB)
   --json              machine-readable summary on stdout, no progress
@@ -90,6 +92,7 @@ export function main(args: string[], io: Io = consoleIo): Promise<number> {
       "to-height": { type: "string" },
       check: { type: "string" },
       depth: { type: "string" },
+      "include-tip": { type: "boolean" },
       workers: { type: "string" },
       checkpoint: { type: "string" },
       json: { type: "boolean" },
@@ -159,6 +162,7 @@ export function main(args: string[], io: Io = consoleIo): Promise<number> {
           : {}),
         checkLevel: check,
         depth: intFlag(values.depth, "depth", 6),
+        includeTip: values["include-tip"] ?? false,
         workers: Math.max(1, intFlag(values.workers, "workers", 2)),
         checkpointBytes: sizeFlag(values.checkpoint, "checkpoint", 8 << 20),
         signal: abort.signal,

@@ -68,6 +68,7 @@ export function main(args: string[], io: Io = consoleIo): Promise<number> {
       out: archive,
       xorKey: readXorKey(blocksDir),
       chunkPolicy: { blocks: 100 },
+      includeTip: true, // a generated chain does not change: archive the unburied tip too
     });
     io.out(
       `   archived heights 0..${c.tip!.height} (${count(c.blocks)} blocks, ${bytes(c.rawBytes)} → ${

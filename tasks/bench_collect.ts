@@ -104,6 +104,7 @@ for (
     "--out",
     out,
     "--json",
+    "--include-tip",
     ...extra,
   ]);
   const s = JSON.parse(r.stdout);

@@ -61,6 +61,11 @@ export interface CollectOptions {
   checkLevel?: CheckLevel;
   /** Reorganisation depth for ordering (default 6). */
   depth?: number;
+  /**
+   * Also archive the last `depth` blocks, which a reorganisation could still replace (default
+   * false: they are archived by a later run, once buried). For static block sets.
+   */
+  includeTip?: boolean;
   /** Compression workers (default 2). */
   workers?: number;
   /** Uncompressed bytes between checkpoints (default 8 MiB). */
@@ -411,7 +416,9 @@ export async function collect(options: CollectOptions): Promise<CollectSummary> 
       }
     }
     interrupted = stopped && stopAtFrame;
-    if (!interrupted && !stopped) orderer.flushBest(onBlock, () => stopped);
+    // Blocks not yet buried `depth` deep stay pending (a later run archives them once final),
+    // unless the caller knows the block set is final.
+    if (!interrupted && !stopped && options.includeTip) orderer.flushBest(onBlock, () => stopped);
     if (!interrupted) closeFrame(true);
     for (const job of jobs.splice(0)) await writer.write(job);
     // After a stop (SIGINT, --to-height) the last checkpoint describes exactly what is archived

@@ -38,6 +38,7 @@ Deno.test("reader → orderer → validator → frames → zstd → sink gives c
     [],
   );
   await collect({
+    includeTip: true,
     blocks,
     out: `${base}/collected`,
     chunkPolicy: layout.chunkPolicy,
@@ -49,6 +50,9 @@ Deno.test("reader → orderer → validator → frames → zstd → sink gives c
     assertEquals(a.get(k), v, k);
   }
   // collect refuses to extend a stream-written archive.
-  await assertRejects(() => collect({ blocks, out: `${base}/streamed` }), /stream API/);
+  await assertRejects(
+    () => collect({ includeTip: true, blocks, out: `${base}/streamed` }),
+    /stream API/,
+  );
   assertTrue(a.has("chunks/00002.blk.zst"));
 });

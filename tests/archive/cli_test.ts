@@ -20,7 +20,14 @@ Deno.test("collect runs with only --allow-read=<blocks>,<out> --allow-write=<out
   const out = `${base}/scoped`;
   Deno.mkdirSync(out);
   const perms = [`--allow-read=${blocks},${out}`, `--allow-write=${out}`];
-  const r = await cliCommand("collect.ts", perms, ["--blocks", blocks, "--out", out, "--json"])
+  const r = await cliCommand("collect.ts", perms, [
+    "--include-tip",
+    "--blocks",
+    blocks,
+    "--out",
+    out,
+    "--json",
+  ])
     .output();
   assertEquals(r.code, 0, text(r.stderr));
   assertEquals(JSON.parse(text(r.stdout)).tip.height, 150);
@@ -40,6 +47,7 @@ Deno.test("collect runs with only --allow-read=<blocks>,<out> --allow-write=<out
 Deno.test("a missing permission is explained in one line naming the flag", async () => {
   const out = `${base}/denied`;
   const r = await cliCommand("collect.ts", [`--allow-read=${blocks}`], [
+    "--include-tip",
     "--blocks",
     blocks,
     "--out",
@@ -55,18 +63,32 @@ Deno.test("bad destinations: not an archive, another network, a file; usage erro
   Deno.mkdirSync(notArchive);
   Deno.writeTextFileSync(`${notArchive}/cat.jpg`, "meow");
   const perms = ["--allow-read", "--allow-write"];
-  let r = await cliCommand("collect.ts", perms, ["--blocks", blocks, "--out", notArchive]).output();
+  let r = await cliCommand("collect.ts", perms, [
+    "--include-tip",
+    "--blocks",
+    blocks,
+    "--out",
+    notArchive,
+  ]).output();
   assertEquals(r.code, 1);
   assertTrue(text(r.stderr).includes("not a blkpipe archive"), text(r.stderr));
   assertEquals(Deno.readTextFileSync(`${notArchive}/cat.jpg`), "meow");
   assertEquals([...Deno.readDirSync(notArchive)].length, 1);
 
   const arch = `${base}/net`;
-  r = await cliCommand("collect.ts", perms, ["--blocks", blocks, "--out", arch, "--quiet"])
+  r = await cliCommand("collect.ts", perms, [
+    "--include-tip",
+    "--blocks",
+    blocks,
+    "--out",
+    arch,
+    "--quiet",
+  ])
     .output();
   assertEquals(r.code, 0, text(r.stderr));
   const before = Deno.readFileSync(`${arch}/index/heights.idx`);
   r = await cliCommand("collect.ts", perms, [
+    "--include-tip",
     "--blocks",
     blocks,
     "--out",
@@ -80,10 +102,11 @@ Deno.test("bad destinations: not an archive, another network, a file; usage erro
 
   const file = `${base}/a-file`;
   Deno.writeTextFileSync(file, "x");
-  r = await cliCommand("collect.ts", perms, ["--blocks", blocks, "--out", file]).output();
+  r = await cliCommand("collect.ts", perms, ["--include-tip", "--blocks", blocks, "--out", file])
+    .output();
   assertEquals(r.code, 1, text(r.stderr));
 
-  r = await cliCommand("collect.ts", perms, ["--blocks", blocks]).output();
+  r = await cliCommand("collect.ts", perms, ["--include-tip", "--blocks", blocks]).output();
   assertEquals(r.code, 2);
   assertTrue(text(r.stderr).includes("--out is required") && text(r.stderr).includes("usage:"));
   r = await cliCommand("collect.ts", perms, ["--out", arch, "--bogus"]).output();
@@ -94,7 +117,14 @@ Deno.test("export streams linearized records; verify reports damage with exit 1"
   const out = `${base}/exp`;
   const perms = ["--allow-read", "--allow-write"];
   assertEquals(
-    (await cliCommand("collect.ts", perms, ["--blocks", blocks, "--out", out, "--quiet"]).output())
+    (await cliCommand("collect.ts", perms, [
+      "--include-tip",
+      "--blocks",
+      blocks,
+      "--out",
+      out,
+      "--quiet",
+    ]).output())
       .code,
     0,
   );
@@ -149,7 +179,7 @@ Deno.test("without --blocks, collect looks in ~/.bitcoin and says what to do whe
   Deno.mkdirSync(`${home}/.bitcoin/regtest`, { recursive: true });
   Deno.renameSync(blocks, `${home}/.bitcoin/regtest/blocks`);
   try {
-    r = await cmd(["--network", "regtest", "--out", `${home}/a`, "--json"]);
+    r = await cmd(["--network", "regtest", "--out", `${home}/a`, "--json", "--include-tip"]);
     assertEquals(r.code, 0, text(r.stderr));
     assertEquals(JSON.parse(text(r.stdout)).tip.height, 150);
   } finally {

@@ -6,6 +6,9 @@ import { NETWORKS } from "../../lib/bitcoin/network.ts";
 import { type GenBlock, generateChain } from "../../lib/gen/chain_generator.ts";
 import { writeBlocksDir } from "../../lib/gen/blocks_dir_writer.ts";
 import { hashToHex } from "../../lib/bytes/hex.ts";
+import { blockHash } from "../../lib/bitcoin/header.ts";
+import { pushNumber } from "../../lib/bitcoin/script_push.ts";
+import { decodeBlock, reseal, setHeader } from "../_support/block_model.ts";
 import { blkRecord, concatBytes, makeBlocksDir } from "../_support/blocks_dir.ts";
 import { realEntries, realFile, realTest } from "../_support/real_data.ts";
 import { assertSameArchive, readTree } from "../_support/archive_files.ts";
@@ -49,7 +52,13 @@ realTest("real mainnet blocks: the archive decompresses to the linearized blk fi
   const file = realFile("hadoopcryptoledger/firstblocks.blk"); // heights 0..589, already in order
   const blocks = makeBlocksDir([file]);
   const out = `${tmp("blkpipe-arch-")}/a`;
-  const s = await collect({ blocks, out, chunkPolicy: { blocks: 200 }, frameBytes: 16 << 10 });
+  const s = await collect({
+    includeTip: true,
+    blocks,
+    out,
+    chunkPolicy: { blocks: 200 },
+    frameBytes: 16 << 10,
+  });
   assertEquals(s.tip?.height, 589);
   assertEquals(
     s.tip?.hash,
@@ -103,7 +112,13 @@ function genDir(opts: Parameters<typeof writeBlocksDir>[2] = {}): string {
 Deno.test("generated chain: archive equals the main chain's linearized records; get by height and hash", async () => {
   const blocks = genDir();
   const out = `${tmp("blkpipe-arch-")}/a`;
-  const s = await collect({ blocks, out, chunkPolicy: { bytes: 3 << 20 }, frameBytes: 256 << 10 });
+  const s = await collect({
+    includeTip: true,
+    blocks,
+    out,
+    chunkPolicy: { bytes: 3 << 20 },
+    frameBytes: 256 << 10,
+  });
   assertEquals(s.tip?.height, 260);
   assertTrue(s.skips > 0 && s.pending > 0, "damage was skipped and orphans wait for their parent");
   assertEquals(decompressAll(out), mainRecords);
@@ -133,6 +148,7 @@ Deno.test("stage directory, XOR and a second run on a grown directory", async ()
   const out = `${tmp("blkpipe-arch-")}/a`;
   const stage = tmp("blkpipe-stage-");
   const first = await collect({
+    includeTip: true,
     blocks: partial,
     out,
     stage,
@@ -141,7 +157,7 @@ Deno.test("stage directory, XOR and a second run on a grown directory", async ()
   });
   assertTrue(first.tip!.height < 260);
   for (const n of names) Deno.copyFileSync(`${full}/${n}`, `${partial}/${n}`);
-  const second = await collect({ blocks: partial, out, stage, xorKey: key });
+  const second = await collect({ includeTip: true, blocks: partial, out, stage, xorKey: key });
   assertEquals(second.resumed, true);
   assertEquals(second.tip?.height, 260);
   assertEquals(decompressAll(out), mainRecords);
@@ -158,21 +174,21 @@ Deno.test("a stopped run (abort) resumes to a byte-identical archive; --to-heigh
     frameBytes: 64 << 10,
     checkpointBytes: 128 << 10,
   } as const;
-  await collect({ ...opts, out: `${base}/ref` });
+  await collect({ includeTip: true, ...opts, out: `${base}/ref` });
   // Aborted from the start: stops at the end of the first frame, with a resume point.
   const ac = new AbortController();
   ac.abort();
-  const first = await collect({ ...opts, out: `${base}/b`, signal: ac.signal });
+  const first = await collect({ includeTip: true, ...opts, out: `${base}/b`, signal: ac.signal });
   assertEquals(first.interrupted, true);
   assertTrue(first.blocks > 0 && first.tip!.height < 100, `stopped at ${first.tip?.height}`);
-  const again = await collect({ ...opts, out: `${base}/b` });
+  const again = await collect({ includeTip: true, ...opts, out: `${base}/b` });
   assertEquals(again.resumed, true);
   assertEquals(again.tip?.height, 260);
   assertSameArchive(`${base}/b`, `${base}/ref`, "after abort + resume");
-  const c = await collect({ ...opts, out: `${base}/c`, toHeight: 100 });
+  const c = await collect({ includeTip: true, ...opts, out: `${base}/c`, toHeight: 100 });
   assertEquals(c.tip?.height, 100);
   assertEquals((await verifyArchive(`${base}/c`)).problems, []);
-  await collect({ ...opts, out: `${base}/c` });
+  await collect({ includeTip: true, ...opts, out: `${base}/c` });
   assertEquals(decompressAll(`${base}/c`), mainRecords);
 });
 
@@ -180,6 +196,7 @@ Deno.test("the periodic integrity check re-reads frames during collect", async (
   const blocks = genDir();
   const out = `${tmp("blkpipe-arch-")}/a`;
   const s = await collect({
+    includeTip: true,
     blocks,
     out,
     frameBytes: 64 << 10,
@@ -194,13 +211,55 @@ Deno.test("a second run with nothing new changes nothing (also when the last fra
   const blocks = genDir();
   for (const frameBytes of [64 << 10, 96 << 10, 128 << 10, 200 << 10]) {
     const out = `${tmp("blkpipe-arch-")}/a`;
-    await collect({ blocks, out, frameBytes, checkpointBytes: 1 << 20 });
+    await collect({ includeTip: true, blocks, out, frameBytes, checkpointBytes: 1 << 20 });
     const before = readTree(out);
-    const again = await collect({ blocks, out, frameBytes, checkpointBytes: 1 << 20 });
+    const again = await collect({
+      includeTip: true,
+      blocks,
+      out,
+      frameBytes,
+      checkpointBytes: 1 << 20,
+    });
     assertEquals(again.blocks, 0);
     assertEquals((await verifyArchive(out)).problems, [], `frame size ${frameBytes}`);
     const after = readTree(out);
     assertEquals([...after.keys()].sort(), [...before.keys()].sort());
     for (const [k, v] of before) assertEquals(after.get(k), v, `${k} (frame size ${frameBytes})`);
   }
+});
+
+Deno.test("by default the unburied tip waits for a later run, which follows a reorganisation of it", async () => {
+  const base = tmp("blkpipe-tip-");
+  const main = chain.filter((b) => b.kind === "main").slice(0, 101); // heights 0..100
+  // A competing branch replacing 98..100 with 98'..103' (coinbase-only blocks).
+  const fork: Uint8Array[] = [];
+  let prev = main[97]!.hash;
+  let time = new DataView(main[97]!.bytes.buffer, main[97]!.bytes.byteOffset).getUint32(68, true);
+  for (let h = 98; h <= 103; h++) {
+    const m = decodeBlock(main[Math.min(h, 100)]!.bytes);
+    m.txs = m.txs.slice(0, 1);
+    m.txs[0]!.inputs[0]!.script = new Uint8Array([...pushNumber(h), 0x04, 1, 2, 3, 4]);
+    setHeader(m, { prev, time: ++time });
+    const bytes = reseal(m);
+    fork.push(bytes);
+    prev = blockHash(bytes);
+  }
+  const write = (blocks: Uint8Array[]) =>
+    concatBytes(blocks.map((b) => blkRecord(NETWORKS.regtest.magic, b)));
+  Deno.mkdirSync(`${base}/blocks`);
+  Deno.writeFileSync(`${base}/blocks/blk00000.dat`, write(main.map((b) => b.bytes)));
+  const out = `${base}/a`;
+  const first = await collect({ blocks: `${base}/blocks`, out });
+  assertEquals(first.tip?.height, 94); // 100 − depth 6
+  // The node reorganises: the fork arrives in the next file.
+  Deno.writeFileSync(`${base}/blocks/blk00001.dat`, write(fork));
+  const second = await collect({ blocks: `${base}/blocks`, out });
+  assertEquals(second.tip?.height, 97); // 103' − 6
+  const third = await collect({ blocks: `${base}/blocks`, out, includeTip: true });
+  assertEquals(third.tip?.height, 103);
+  const r = ArchiveReader.open(out);
+  for (let h = 98; h <= 103; h++) assertEquals(r.readBlock(h), fork[h - 98], `height ${h}`);
+  assertEquals(r.readBlock(97), main[97]!.bytes);
+  r.close();
+  assertEquals((await verifyArchive(out)).problems, []);
 });

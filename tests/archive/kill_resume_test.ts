@@ -29,6 +29,7 @@ Deno.test(`kill -9 at ${KILLS} random instants, then resume: byte-identical arch
     },
   );
   const args = (out: string) => [
+    "--include-tip",
     "--blocks",
     blocks,
     "--out",
@@ -90,6 +91,7 @@ Deno.test("SIGINT finishes the current frame, exits cleanly, and the next run co
     { seed: 5 },
   );
   const args = [
+    "--include-tip",
     "--blocks",
     `${base}/blocks`,
     "--out",
