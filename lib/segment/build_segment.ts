@@ -7,6 +7,7 @@
  * @module
  */
 
+import { copyBytes } from "./compare.ts";
 import {
   type MemoryRun,
   mergeSources,
@@ -40,7 +41,7 @@ export class SegmentBuilder {
   async add(entry: Uint8Array, at = 0): Promise<void> {
     const w = this.options.entryWidth;
     if ((this.count + 1) * w > this.slab.length) await this.spill();
-    this.slab.set(entry.subarray(at, at + w), this.count * w);
+    copyBytes(this.slab, this.count * w, entry, at, w);
     this.count++;
     this.total++;
   }

@@ -8,7 +8,7 @@
  */
 
 import { createXXHash64 } from "hash-wasm";
-import { compareBytes } from "./compare.ts";
+import { compareBytes, copyBytes } from "./compare.ts";
 import { Segment } from "./segment.ts";
 import { FLAG_UTXO } from "./segment_format.ts";
 import { utxoHeight } from "./utxo_entry.ts";
@@ -44,7 +44,7 @@ export async function checkSegment(path: string): Promise<SegmentCheck> {
         if (index > 0 && compareBytes(bytes, at, prev, 0, sw) <= 0) {
           problems.push(`${path}: entry ${index} is out of order`);
         }
-        prev.set(bytes.subarray(at, at + sw));
+        copyBytes(prev, 0, bytes, at, sw);
         if (!seg.bloom.mayContain(bytes, at, kw)) {
           problems.push(`${path}: entry ${index} missing from the bloom filter`);
         }

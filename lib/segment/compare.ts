@@ -37,3 +37,17 @@ export function lowerBound(
   }
   return lo;
 }
+
+/**
+ * Copies `len` bytes from `src[srcAt..]` to `dst[dstAt..]` without creating
+ * a view (hot paths copy one entry at a time; `subarray` would allocate).
+ */
+export function copyBytes(
+  dst: Uint8Array,
+  dstAt: number,
+  src: Uint8Array,
+  srcAt: number,
+  len: number,
+): void {
+  for (let i = 0; i < len; i++) dst[dstAt + i] = src[srcAt + i]!;
+}

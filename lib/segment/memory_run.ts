@@ -7,7 +7,7 @@
  * @module
  */
 
-import { compareBytes, lowerBound } from "./compare.ts";
+import { compareBytes, copyBytes, lowerBound } from "./compare.ts";
 
 /** An immutable sorted run. */
 export interface MemoryRun {
@@ -56,7 +56,7 @@ export function sortEntries(
   const out = new Uint8Array(count * width);
   for (let i = 0; i < count; i++) {
     const from = order[i]! * width;
-    out.set(slab.subarray(from, from + width), i * width);
+    copyBytes(out, i * width, slab, from, width);
     if (i > 0 && compareBytes(out, (i - 1) * width, out, i * width, sortWidth) === 0) {
       throw new RangeError("Two entries have the same sort key");
     }

@@ -15,7 +15,7 @@ import { createXXHash64 } from "hash-wasm";
 import { syncDir, writeAll } from "../archive/atomic_file.ts";
 import { dirOf } from "../archive/atomic_file.ts";
 import { BLOOM_BITS_PER_ENTRY, BLOOM_PROBES, BloomFilter } from "./bloom.ts";
-import { compareBytes } from "./compare.ts";
+import { compareBytes, copyBytes } from "./compare.ts";
 import {
   bucketEntriesFor,
   encodeFooterInfo,
@@ -105,7 +105,7 @@ export class SegmentWriter {
           `Segment entries must be added in strictly ascending order: entry ${this.count} is not above the previous one`,
         );
       }
-      this.prev.set(entries.subarray(e, e + sortWidth));
+      copyBytes(this.prev, 0, entries, e, sortWidth);
       this.bloom.add(entries, e, keyWidth);
       if (this.count % this.bucket === 0) {
         const b = this.count / this.bucket;
@@ -114,7 +114,7 @@ export class SegmentWriter {
           next.set(this.dir);
           this.dir = next;
         }
-        this.dir.set(entries.subarray(e, e + keyWidth), b * keyWidth);
+        copyBytes(this.dir, b * keyWidth, entries, e, keyWidth);
       }
       if (utxo) {
         const inv = ((entries[e + keyWidth]! << 24) | (entries[e + keyWidth + 1]! << 16) |
@@ -124,7 +124,7 @@ export class SegmentWriter {
         if (height > this.maxHeight) this.maxHeight = height;
       }
       if (this.used + entryWidth > this.buf.length) this.flushBuffer();
-      this.buf.set(entries.subarray(e, e + entryWidth), this.used);
+      copyBytes(this.buf, this.used, entries, e, entryWidth);
       this.used += entryWidth;
       this.count++;
     }

@@ -31,7 +31,7 @@ export function encodeUtxoEntry(
   op: number,
   valueId: number,
 ): void {
-  out.set(key.subarray(keyAt, keyAt + UTXO_KEY_WIDTH), at);
+  for (let i = 0; i < UTXO_KEY_WIDTH; i++) out[at + i] = key[keyAt + i]!;
   const inv = 0xffffffff - height;
   out[at + 36] = inv >>> 24;
   out[at + 37] = (inv >>> 16) & 255;

@@ -21,7 +21,7 @@
  */
 
 import { writeFileAtomic } from "../archive/atomic_file.ts";
-import { compareBytes } from "./compare.ts";
+import { compareBytes, copyBytes } from "./compare.ts";
 import {
   type MemoryRun,
   mergeSources,
@@ -359,7 +359,7 @@ export function mergeRuns(runs: MemoryRun[]): MemoryRun {
   const slab = new Uint8Array(total * W);
   let count = 0;
   mergeFiltered(runs.map((r) => runSource(r, W)), -1, (b, at) => {
-    slab.set(b.subarray(at, at + W), count * W);
+    copyBytes(slab, count * W, b, at, W);
     count++;
   });
   return { slab: count === total ? slab : slab.slice(0, count * W), count };
@@ -383,7 +383,7 @@ export function mergeFiltered(
   const out = (b: Uint8Array, at: number) => {
     if (gc >= 0) {
       if (!haveKey || compareBytes(b, at, lastKey, 0, UTXO_KEY_WIDTH) !== 0) {
-        lastKey.set(b.subarray(at, at + UTXO_KEY_WIDTH));
+        copyBytes(lastKey, 0, b, at, UTXO_KEY_WIDTH);
         haveKey = true;
         dropRest = false;
       }
@@ -405,7 +405,7 @@ export function mergeFiltered(
       }
       out(pending, 0);
     }
-    pending.set(b.subarray(at, at + W));
+    copyBytes(pending, 0, b, at, W);
     hasPending = true;
   });
   if (hasPending) out(pending, 0);
