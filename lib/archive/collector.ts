@@ -300,6 +300,7 @@ export async function collect(options: CollectOptions): Promise<CollectSummary> 
   const toHeight = options.toHeight ?? Number.POSITIVE_INFINITY;
   // Where a later run continues: after the last record or reported skip.
   let readerPos = pipe?.reader ?? null;
+  const tail: string[] = []; // held skips at the end of the newest file (see below)
   let lastCheckpoint: PipelineSnapshot = pipe ??
     emptySnapshot(orderer, headers, manifest.startHeight);
   let stopAtFrame = false;
@@ -391,23 +392,34 @@ export async function collect(options: CollectOptions): Promise<CollectSummary> 
     for await (const e of events as AsyncIterable<BlockEvent>) {
       if (stopped) break;
       if (e.kind === "block") {
+        if (tail.length > 0) {
+          skips += tail.length;
+          reports.push(...tail.splice(0));
+        }
         readBytes += 8 + e.bytes.length;
         readerPos = { file: e.file, offset: e.offset + 8 + e.bytes.length };
         orderer.add(e, onBlock);
       } else {
         readBytes += e.length;
-        // Padding, and a record cut short at the end of the newest file (the node is still
-        // writing it), are not damage: read them again next time, report nothing.
-        const transient = e.reason === "padding" ||
-          (e.reason === "truncated" && e.file === lastFile);
-        if (!transient) {
-          skips++;
-          readerPos = { file: e.file, offset: e.offset + e.length };
-          const { reason, offset, length, detail } = e;
-          reports.push(
-            rejectLine({ kind: "skip", reason, file: blkFileName(e.file), offset, length, detail }),
-          );
+        if (e.reason === "padding") continue;
+        const { reason, offset, length, detail } = e;
+        const line = rejectLine({
+          kind: "skip",
+          reason,
+          file: blkFileName(e.file),
+          offset,
+          length,
+          detail,
+        });
+        // A record cut short in the newest file is most likely still being written: hold it and
+        // whatever follows it in that file; a later record proves it was damage after all.
+        if (e.file === lastFile && (reason === "truncated" || tail.length > 0)) {
+          tail.push(line);
+          continue;
         }
+        skips++;
+        readerPos = { file: e.file, offset: offset + length };
+        reports.push(line);
       }
       for (const job of jobs.splice(0)) await writer.write(job);
       if (options.onProgress && performance.now() - lastProgress > 500) {

@@ -263,3 +263,31 @@ Deno.test("by default the unburied tip waits for a later run, which follows a re
   r.close();
   assertEquals((await verifyArchive(out)).problems, []);
 });
+
+Deno.test("a record still being written at the end of the newest file is picked up by the next run", async () => {
+  const base = tmp("blkpipe-tailwrite-");
+  const main = chain.filter((b) => b.kind === "main").slice(0, 161).map((b) =>
+    blkRecord(NETWORKS.regtest.magic, b.bytes)
+  );
+  const padded = (parts: Uint8Array[]) => {
+    const body = concatBytes(parts);
+    const out = new Uint8Array(Math.ceil((body.length + 1) / 65536) * 65536); // preallocated zeros
+    out.set(body);
+    return out;
+  };
+  Deno.mkdirSync(`${base}/blocks`);
+  const file = `${base}/blocks/blk00000.dat`;
+  const half = main[150]!.subarray(0, main[150]!.length >> 1);
+  Deno.writeFileSync(file, padded([...main.slice(0, 150), half]));
+  const out = `${base}/a`;
+  const first = await collect({ blocks: `${base}/blocks`, out, includeTip: true });
+  assertEquals(first.tip?.height, 149);
+  assertEquals(first.skips, 0);
+  assertEquals(Deno.readTextFileSync(`${out}/rejects.jsonl`), "");
+  // The node finishes writing block 150 and appends more.
+  Deno.writeFileSync(file, padded(main));
+  const second = await collect({ blocks: `${base}/blocks`, out, includeTip: true });
+  assertEquals(second.tip?.height, 160);
+  assertEquals(decompressAll(out), concatBytes(main));
+  assertEquals((await verifyArchive(out)).problems, []);
+});
