@@ -11,13 +11,14 @@
 
 import { createHash } from "node:crypto";
 import { createXXHash64 } from "hash-wasm";
-import { CorruptDataError } from "../bytes/errors.ts";
+import { ChecksumMismatchError, CorruptDataError } from "../bytes/errors.ts";
 import { bytesEqual, hashToHex } from "../bytes/hex.ts";
 import { blockHash } from "../bitcoin/header.ts";
 import { NETWORKS } from "../bitcoin/network.ts";
 import { BlockChecker, type CheckLevel } from "../validate/check_block.ts";
 import { HeaderChain } from "../validate/header_chain.ts";
-import { verifyFrame } from "./archive_writer.ts";
+import { readAt, verifyFrame } from "./archive_writer.ts";
+import { type ChunkTable, readChunkTable } from "./read_seek_table.ts";
 import {
   decodeIndexHeader,
   decodeIndexRecord,
@@ -156,19 +157,44 @@ export async function verifyArchive(
       continue;
     }
     try {
-      const bytes = Deno.readFileSync(path);
-      if (bytes.length !== chunk.storedBytes) {
-        problem(path, "chunk-size", `${bytes.length} bytes, manifest says ${chunk.storedBytes}`);
+      // Streamed: a chunk can be far larger than memory.
+      const size = file.statSync().size;
+      if (size !== chunk.storedBytes) {
+        problem(path, "chunk-size", `${size} bytes, manifest says ${chunk.storedBytes}`);
       }
-      const digest = createHash("sha256").update(bytes).digest("hex");
+      const digest = sha256OfFile(file, size);
       if (digest !== chunk.sha256) {
         problem(path, "checksum", `SHA-256 ${digest}, manifest says ${chunk.sha256}`);
       }
       if (chunk.firstHeight !== expectHeight) {
         problem(path, "chunk-heights", `starts at ${chunk.firstHeight}, expected ${expectHeight}`);
       }
-      const len = seekTableLength(bytes.subarray(bytes.length - SEEK_TABLE_FOOTER_SIZE), path);
-      const entries = decodeSeekTable(bytes.subarray(bytes.length - len), path);
+      let table: ChunkTable | undefined;
+      try {
+        table = readChunkTable(file, path);
+      } catch (e) {
+        // Frames that do not add up: report, then walk what the table says anyway.
+        if (!(e instanceof CorruptDataError) || e.code !== "bad-seek-table") throw e;
+        problem(path, e.code, e.message);
+        const footer = new Uint8Array(SEEK_TABLE_FOOTER_SIZE);
+        readAt(file, footer, size - SEEK_TABLE_FOOTER_SIZE);
+        const len = seekTableLength(footer, path);
+        const raw = new Uint8Array(len);
+        readAt(file, raw, size - len);
+        const entries = decodeSeekTable(raw, path);
+        table = {
+          entries,
+          offsets: new Float64Array(entries.length),
+          framesBytes: size - len,
+          size,
+        };
+        let o = 0;
+        entries.forEach((x, i) => {
+          table!.offsets[i] = o;
+          o += x.compressed;
+        });
+      }
+      const entries = table.entries;
       if (entries.length !== chunk.frames) {
         problem(path, "seek-table", `${entries.length} frames, manifest says ${chunk.frames}`);
       }
@@ -179,7 +205,16 @@ export async function verifyArchive(
         const where = `${path} frame ${fi}`;
         report.frames++;
         try {
-          const info = zstdFrameInfo(bytes, at);
+          if (at + e.compressed > size) {
+            throw new CorruptDataError("truncated", "frame runs past the end of the file", {
+              file: path,
+              offset: at,
+              field: "frame",
+            });
+          }
+          const frameBytes = new Uint8Array(e.compressed);
+          readAt(file, frameBytes, at);
+          const info = zstdFrameInfo(frameBytes, 0);
           if (info.length !== e.compressed) {
             problem(
               where,
@@ -187,7 +222,7 @@ export async function verifyArchive(
               `frame is ${info.length} bytes, table says ${e.compressed}`,
             );
           }
-          const raw = verifyFrame(bytes.subarray(at, at + e.compressed), e, xxh, where);
+          const raw = verifyFrame(frameBytes, e, xxh, where);
           report.rawBytes += raw.length;
           // Walk the records of the frame.
           for (let off = 0; off < raw.length;) {
@@ -242,13 +277,31 @@ export async function verifyArchive(
             off += 8 + size;
           }
         } catch (err) {
-          const code = err instanceof CorruptDataError ? err.code : (err as Error).name;
+          const code = err instanceof CorruptDataError || err instanceof ChecksumMismatchError
+            ? (err instanceof CorruptDataError ? err.code : "checksum")
+            : "frame";
           problem(where, code, (err as Error).message);
+          // Skip the heights the index places in this frame, so later blocks are judged on their own.
+          const from = expectHeight;
+          while (expectHeight - manifest.startHeight < records) {
+            const r = decodeIndexRecord(
+              index,
+              INDEX_HEADER_SIZE + (expectHeight - manifest.startHeight) * INDEX_RECORD_SIZE,
+            );
+            if (r.chunk !== chunk.id || r.frame !== fi) break;
+            expectHeight++;
+            blocksInChunk++;
+          }
+          if (expectHeight > from) {
+            problem(
+              where,
+              "unreadable",
+              `heights ${from}..${expectHeight - 1} could not be checked`,
+            );
+          }
+          prevHash = null;
         }
         at += e.compressed;
-      }
-      if (at + len !== bytes.length) {
-        problem(path, "seek-table", `frames and table cover ${at + len} of ${bytes.length} bytes`);
       }
       if (blocksInChunk !== chunk.blocks) {
         problem(path, "chunk-blocks", `${blocksInChunk} blocks, manifest says ${chunk.blocks}`);
@@ -257,6 +310,7 @@ export async function verifyArchive(
     } catch (e) {
       problem(path, e instanceof CorruptDataError ? e.code : "chunk", (e as Error).message);
       expectHeight = chunk.lastHeight + 1;
+      prevHash = null; // the next chunk cannot be linked to an unreadable one
     } finally {
       file.close();
     }
@@ -282,4 +336,17 @@ export async function verifyArchive(
     problem(ARCHIVE_PATHS.rejects, "rejects", (e as Error).message);
   }
   return report;
+}
+
+/** SHA-256 (hex) of the first `size` bytes of `file`, read 4 MiB at a time. */
+function sha256OfFile(file: Deno.FsFile, size: number): string {
+  const h = createHash("sha256");
+  const buf = new Uint8Array(4 << 20);
+  for (let at = 0; at < size;) {
+    const n = Math.min(buf.length, size - at);
+    readAt(file, buf.subarray(0, n), at);
+    h.update(buf.subarray(0, n));
+    at += n;
+  }
+  return h.digest("hex");
 }

@@ -186,3 +186,37 @@ Deno.test("without --blocks, collect looks in ~/.bitcoin and says what to do whe
     Deno.renameSync(`${home}/.bitcoin/regtest/blocks`, blocks);
   }
 });
+
+Deno.test("verify reports a damaged frame and a truncated chunk once each, without cascading", async () => {
+  const out = `${base}/damage2`;
+  const perms = ["--allow-read", "--allow-write"];
+  const c = await cliCommand("collect.ts", perms, [
+    "--include-tip",
+    "--blocks",
+    blocks,
+    "--out",
+    out,
+    "--quiet",
+    "--chunk-blocks",
+    "50",
+    "--frame-size",
+    "32KiB",
+  ]).output();
+  assertEquals(c.code, 0, text(c.stderr));
+  const flip = Deno.readFileSync(`${out}/chunks/00001.blk.zst`);
+  flip[flip.length >> 1]! ^= 0x10;
+  Deno.writeFileSync(`${out}/chunks/00001.blk.zst`, flip);
+  const cut = Deno.readFileSync(`${out}/chunks/00002.blk.zst`);
+  Deno.writeFileSync(`${out}/chunks/00002.blk.zst`, cut.subarray(0, cut.length - 3));
+  const v = await cliCommand("verify.ts", [`--allow-read=${out}`], ["--archive", out, "--json"])
+    .output();
+  assertEquals(v.code, 1);
+  const report = JSON.parse(text(v.stdout));
+  const codes = report.problems.map((p: { code: string }) => p.code);
+  assertTrue(
+    codes.includes("checksum") && codes.includes("unreadable") && codes.includes("no-seek-table"),
+    codes.join(),
+  );
+  assertTrue(report.problems.length <= 8, `cascading problems: ${codes.join()}`);
+  assertTrue(report.blocks > 50, "blocks outside the damage are still checked");
+});
