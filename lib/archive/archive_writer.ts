@@ -226,8 +226,12 @@ export class ArchiveWriter {
       rawBytes: last.rawBytes,
       location: "out",
     };
-    Deno.renameSync(final, this.openPath(c));
+    // Record the reopened chunk before touching its file: a kill from here on resumes through
+    // resumeOpenChunk, which takes the sealed file back and cuts its seek table off.
     this.manifest = { ...this.manifest, chunks: this.manifest.chunks.slice(0, -1) };
+    this.open = c;
+    this.saveState();
+    Deno.renameSync(final, this.openPath(c));
     this.chunkFile = Deno.openSync(this.openPath(c), { read: true, write: true });
     this.chunkFile.truncateSync(c.bytes);
     this.chunkFile.seekSync(0, Deno.SeekMode.End);

@@ -120,3 +120,59 @@ Deno.test("SIGINT finishes the current frame, exits cleanly, and the next run co
   assertEquals(JSON.parse(new TextDecoder().decode(again.stdout)).tip.height, 400);
   assertEquals((await verifyArchive(`${base}/a`)).problems, []);
 });
+
+Deno.test("kill -9 during runs that extend an archive (reopened tail chunk): identical to uninterrupted", async () => {
+  const base = Deno.makeTempDirSync({ prefix: "blkpipe-killgrow-" });
+  const full = `${base}/full`;
+  writeBlocksDir(full, generateChain({ seed: 77, blocks: 260, targetBlockSize: 60_000 }), {
+    seed: 77,
+    maxFileSize: 3 << 20,
+  });
+  const names = [...Deno.readDirSync(full)].map((e) => e.name).filter((n) => n.startsWith("blk"))
+    .sort();
+  const stage = (dir: string, n: number) => {
+    Deno.mkdirSync(dir, { recursive: true });
+    for (const f of names.slice(0, n)) Deno.copyFileSync(`${full}/${f}`, `${dir}/${f}`);
+  };
+  const args = (blocks: string, out: string) => [
+    "--include-tip",
+    "--blocks",
+    blocks,
+    "--out",
+    out,
+    "--frame-size",
+    "96KiB",
+    "--checkpoint",
+    "192KiB",
+    "--quiet",
+  ];
+  const perms = ["--allow-read", "--allow-write"];
+  const run = (blocks: string, out: string) =>
+    cliCommand("collect.ts", perms, args(blocks, out)).output();
+  // Reference: half the files, then all of them, uninterrupted.
+  stage(`${base}/ref-blocks`, Math.ceil(names.length / 2));
+  assertEquals((await run(`${base}/ref-blocks`, `${base}/ref`)).code, 0);
+  stage(`${base}/ref-blocks`, names.length);
+  assertEquals((await run(`${base}/ref-blocks`, `${base}/ref`)).code, 0);
+  // Same, with the second (extending) run killed at random instants, early ones included.
+  const rng = new Prng(7);
+  let landed = 0;
+  for (let round = 0; landed < 8 && round < 40; round++) {
+    const dir = `${base}/k${round}`;
+    stage(`${dir}-blocks`, Math.ceil(names.length / 2));
+    assertEquals((await run(`${dir}-blocks`, dir)).code, 0);
+    stage(`${dir}-blocks`, names.length);
+    const child = cliCommand("collect.ts", perms, args(`${dir}-blocks`, dir)).spawn();
+    await new Promise((r) => setTimeout(r, rng.int(150, 700)));
+    try {
+      child.kill("SIGKILL");
+    } catch {
+      // finished already
+    }
+    if ((await child.output()).signal === "SIGKILL") landed++;
+    const last = await run(`${dir}-blocks`, dir);
+    assertEquals(last.code, 0, new TextDecoder().decode(last.stderr));
+    assertSameArchive(dir, `${base}/ref`, `extension killed in round ${round}`);
+  }
+  assertTrue(landed >= 4, `only ${landed} kills landed`);
+});
