@@ -26,8 +26,16 @@ export interface ChunkTable {
   size: number;
 }
 
-/** Reads and checks the seek table at the end of `file` (named `path` in errors). */
-export function readChunkTable(file: Deno.FsFile, path: string): ChunkTable {
+/**
+ * Reads and checks the seek table at the end of `file` (named `path` in
+ * errors). With `lenient`, frames that do not cover the file exactly are
+ * reported in `mismatch` instead of thrown (verify walks them anyway).
+ */
+export function readChunkTable(
+  file: Deno.FsFile,
+  path: string,
+  lenient = false,
+): ChunkTable & { mismatch?: string } {
   const size = file.statSync().size;
   if (size < SEEK_TABLE_FOOTER_SIZE) {
     throw new CorruptDataError("no-seek-table", "file too short for a seek table", {
@@ -60,6 +68,8 @@ export function readChunkTable(file: Deno.FsFile, path: string): ChunkTable {
     at += e.compressed;
   });
   if (at + len !== size) {
+    const mismatch = `frames cover ${at} bytes, file has ${size - len}`;
+    if (lenient) return { entries, offsets, framesBytes: at, size, mismatch };
     throw new CorruptDataError(
       "bad-seek-table",
       `frames cover ${at} bytes, file has ${size - len}`,

@@ -18,7 +18,7 @@ import { NETWORKS } from "../bitcoin/network.ts";
 import { BlockChecker, type CheckLevel } from "../validate/check_block.ts";
 import { HeaderChain } from "../validate/header_chain.ts";
 import { readAt, verifyFrame } from "./archive_writer.ts";
-import { type ChunkTable, readChunkTable } from "./read_seek_table.ts";
+import { readChunkTable } from "./read_seek_table.ts";
 import {
   decodeIndexHeader,
   decodeIndexRecord,
@@ -27,7 +27,6 @@ import {
 } from "./height_index.ts";
 import { ARCHIVE_PATHS, type ArchiveManifest, parseManifest } from "./manifest.ts";
 import type { ResumeState } from "./resume_state.ts";
-import { decodeSeekTable, SEEK_TABLE_FOOTER_SIZE, seekTableLength } from "./seek_table.ts";
 import { zstdFrameInfo } from "./zstd_frame.ts";
 
 /** One problem found. */
@@ -169,31 +168,9 @@ export async function verifyArchive(
       if (chunk.firstHeight !== expectHeight) {
         problem(path, "chunk-heights", `starts at ${chunk.firstHeight}, expected ${expectHeight}`);
       }
-      let table: ChunkTable | undefined;
-      try {
-        table = readChunkTable(file, path);
-      } catch (e) {
-        // Frames that do not add up: report, then walk what the table says anyway.
-        if (!(e instanceof CorruptDataError) || e.code !== "bad-seek-table") throw e;
-        problem(path, e.code, e.message);
-        const footer = new Uint8Array(SEEK_TABLE_FOOTER_SIZE);
-        readAt(file, footer, size - SEEK_TABLE_FOOTER_SIZE);
-        const len = seekTableLength(footer, path);
-        const raw = new Uint8Array(len);
-        readAt(file, raw, size - len);
-        const entries = decodeSeekTable(raw, path);
-        table = {
-          entries,
-          offsets: new Float64Array(entries.length),
-          framesBytes: size - len,
-          size,
-        };
-        let o = 0;
-        entries.forEach((x, i) => {
-          table!.offsets[i] = o;
-          o += x.compressed;
-        });
-      }
+      // Frames that do not add up are reported, then walked as the table says.
+      const table = readChunkTable(file, path, true);
+      if (table.mismatch) problem(path, "bad-seek-table", table.mismatch);
       const entries = table.entries;
       if (entries.length !== chunk.frames) {
         problem(path, "seek-table", `${entries.length} frames, manifest says ${chunk.frames}`);
