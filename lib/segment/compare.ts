@@ -38,6 +38,21 @@ export function lowerBound(
   return lo;
 }
 
+/** How many entries from index `first` have their first `len` bytes equal to `key[ki..]`. */
+export function countEqual(
+  slab: Uint8Array,
+  n: number,
+  w: number,
+  first: number,
+  key: Uint8Array,
+  ki: number,
+  len: number,
+): number {
+  let end = first;
+  while (end < n && compareBytes(slab, end * w, key, ki, len) === 0) end++;
+  return end - first;
+}
+
 /**
  * Copies `len` bytes from `src[srcAt..]` to `dst[dstAt..]` without creating
  * a view (hot paths copy one entry at a time; `subarray` would allocate).

@@ -10,7 +10,7 @@ import { closeSync, openSync, readSync } from "node:fs";
 import { createXXHash64 } from "hash-wasm";
 import { ChecksumMismatchError, CorruptDataError } from "../bytes/errors.ts";
 import { BloomFilter } from "./bloom.ts";
-import { compareBytes, lowerBound } from "./compare.ts";
+import { compareBytes, countEqual, lowerBound } from "./compare.ts";
 import {
   decodeFooterInfo,
   decodeSegmentHeader,
@@ -208,9 +208,8 @@ function locate(
 ): KeyEntries | null {
   const w = h.entryWidth, kw = h.keyWidth;
   const first = lowerBound(bytes, n, w, key, at, kw);
-  let end = first;
-  while (end < n && compareBytes(bytes, end * w, key, at, kw) === 0) end++;
-  return end > first ? { bytes, first, count: end - first } : null;
+  const count = countEqual(bytes, n, w, first, key, at, kw);
+  return count > 0 ? { bytes, first, count } : null;
 }
 
 /** Positioned read of exactly `len` bytes. */

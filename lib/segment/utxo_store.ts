@@ -21,7 +21,7 @@
  */
 
 import { writeFileAtomic } from "../archive/atomic_file.ts";
-import { compareBytes, copyBytes } from "./compare.ts";
+import { compareBytes, copyBytes, countEqual } from "./compare.ts";
 import {
   type MemoryRun,
   mergeSources,
@@ -260,24 +260,28 @@ export class UtxoStore {
     }
   }
 
+  /** The memory runs' verdict for a key (newest run first): value id, UTXO_SPENT or UTXO_ABSENT. */
+  private resolveInMemory(key: Uint8Array, at: number, before: number, since: number): number {
+    for (const age of this.ages) {
+      for (let r = age.length - 1; r >= 0; r--) {
+        const run = age[r]!;
+        const first = runLowerBound(run, W, key, at, UTXO_KEY_WIDTH);
+        const count = countEqual(run.slab, run.count, W, first, key, at, UTXO_KEY_WIDTH);
+        if (count === 0) continue;
+        const v = resolveUtxo(run.slab, first, count, since, before);
+        if (v !== UTXO_ABSENT) return v;
+      }
+    }
+    return UTXO_ABSENT;
+  }
+
   /**
    * The value id of `key[at..at+36)` if unspent considering events in
    * [since, before), else -1.
    */
   get(key: Uint8Array, at = 0, before = Number.POSITIVE_INFINITY, since = 0): number {
-    for (const age of this.ages) {
-      for (let r = age.length - 1; r >= 0; r--) {
-        const run = age[r]!;
-        const first = runLowerBound(run, W, key, at, UTXO_KEY_WIDTH);
-        let end = first;
-        while (end < run.count && compareBytes(run.slab, end * W, key, at, UTXO_KEY_WIDTH) === 0) {
-          end++;
-        }
-        if (end === first) continue;
-        const v = resolveUtxo(run.slab, first, end - first, since, before);
-        if (v !== UTXO_ABSENT) return v === UTXO_SPENT ? -1 : v;
-      }
-    }
+    const m = this.resolveInMemory(key, at, before, since);
+    if (m !== UTXO_ABSENT) return m === UTXO_SPENT ? -1 : m;
     for (let s = this.segments.length - 1; s >= 0; s--) {
       const seg = this.segments[s]!;
       if (seg.header.minHeight >= before || seg.header.maxHeight < since) continue;
@@ -302,25 +306,9 @@ export class UtxoStore {
   ): void {
     const done = new Uint8Array(n);
     for (let i = 0; i < n; i++) {
-      out[i] = -1;
-      for (const age of this.ages) {
-        for (let r = age.length - 1; r >= 0 && !done[i]; r--) {
-          const run = age[r]!;
-          const at = i * UTXO_KEY_WIDTH;
-          const first = runLowerBound(run, W, keys, at, UTXO_KEY_WIDTH);
-          let end = first;
-          while (
-            end < run.count && compareBytes(run.slab, end * W, keys, at, UTXO_KEY_WIDTH) === 0
-          ) end++;
-          if (end === first) continue;
-          const v = resolveUtxo(run.slab, first, end - first, since, before);
-          if (v !== UTXO_ABSENT) {
-            out[i] = v === UTXO_SPENT ? -1 : v;
-            done[i] = 1;
-          }
-        }
-        if (done[i]) break;
-      }
+      const m = this.resolveInMemory(keys, i * UTXO_KEY_WIDTH, before, since);
+      out[i] = m >= 0 ? m : -1;
+      if (m !== UTXO_ABSENT) done[i] = 1;
     }
     for (let s = this.segments.length - 1; s >= 0; s--) {
       const seg = this.segments[s]!;
