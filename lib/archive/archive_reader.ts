@@ -10,7 +10,7 @@
 import { zstdDecompressSync } from "node:zlib";
 import { CorruptDataError } from "../bytes/errors.ts";
 import { bytesEqual } from "../bytes/hex.ts";
-import { readAt } from "./archive_writer.ts";
+import { readAt } from "./atomic_file.ts";
 import {
   decodeIndexHeader,
   decodeIndexRecord,

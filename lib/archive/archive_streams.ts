@@ -25,6 +25,7 @@ import {
   ARCHIVE_FORMAT,
   ARCHIVE_VERSION,
   type ArchiveManifest,
+  chunkIsFull,
   type ChunkPolicy,
 } from "./manifest.ts";
 
@@ -84,7 +85,7 @@ export function frameBlocks(options: FrameOptions): TransformStream<OrderedBlock
       chunkBlocks++;
       chunkRaw += 8 + b.bytes.length;
       lastHash = hashToHex(b.hash);
-      const full = "blocks" in policy ? chunkBlocks >= policy.blocks : chunkRaw >= policy.bytes;
+      const full = chunkIsFull(policy, chunkBlocks, chunkRaw);
       if (full || frames.rawSize >= frameBytes) emit(controller, full);
     },
     flush(controller) {

@@ -16,7 +16,7 @@ import { createHash, type Hash } from "node:crypto";
 import { createXXHash64 } from "hash-wasm";
 import { zstdDecompressSync } from "node:zlib";
 import { ChecksumMismatchError } from "../bytes/errors.ts";
-import { syncDir, writeAll, writeFileAtomic } from "./atomic_file.ts";
+import { readAt, syncDir, writeAll, writeFileAtomic } from "./atomic_file.ts";
 import { CompressPool } from "./compress_pool.ts";
 import { encodeIndexHeader, INDEX_HEADER_SIZE, INDEX_RECORD_SIZE } from "./height_index.ts";
 import { ARCHIVE_PATHS, type ArchiveManifest, type ChunkEntry, chunkFileName } from "./manifest.ts";
@@ -508,18 +508,6 @@ export class ArchiveWriter {
 /** The manifest as written (stable key order, trailing newline). */
 export function manifestJson(m: ArchiveManifest): string {
   return JSON.stringify(m, null, 2) + "\n";
-}
-
-/** Reads exactly `buf.length` bytes at `position`. */
-export function readAt(f: Deno.FsFile, buf: Uint8Array, position: number): void {
-  f.seekSync(position, Deno.SeekMode.Start);
-  let done = 0;
-  while (done < buf.length) {
-    const n = f.readSync(buf.subarray(done));
-    if (n === null || n === 0) throw new Error(`Unexpected end of file at ${position + done}`);
-    done += n;
-  }
-  f.seekSync(0, Deno.SeekMode.End);
 }
 
 /** Decompresses one frame and checks its size and XXH64 against its seek entry. */

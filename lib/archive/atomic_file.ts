@@ -1,7 +1,7 @@
 /**
- * Durable file updates: write a temporary file, fsync it, rename it over
- * the target, fsync the directory. A reader sees the old or the new file,
- * never a torn one.
+ * File helpers: durable updates (write a temporary file, fsync it, rename
+ * it over the target, fsync the directory: a reader sees the old or the new
+ * file, never a torn one), and whole reads and writes at a position.
  *
  * @module
  */
@@ -51,4 +51,16 @@ export function writeFileAtomic(path: string, data: Uint8Array | string): void {
 export function writeAll(f: Deno.FsFile, bytes: Uint8Array): void {
   let done = 0;
   while (done < bytes.length) done += f.writeSync(bytes.subarray(done));
+}
+
+/** Reads exactly `buf.length` bytes at `position`. */
+export function readAt(f: Deno.FsFile, buf: Uint8Array, position: number): void {
+  f.seekSync(position, Deno.SeekMode.Start);
+  let done = 0;
+  while (done < buf.length) {
+    const n = f.readSync(buf.subarray(done));
+    if (n === null || n === 0) throw new Error(`Unexpected end of file at ${position + done}`);
+    done += n;
+  }
+  f.seekSync(0, Deno.SeekMode.End);
 }

@@ -31,6 +31,7 @@ import {
   ARCHIVE_VERSION,
   ArchiveError,
   type ArchiveManifest,
+  chunkIsFull,
   type ChunkPolicy,
 } from "./manifest.ts";
 import { type PipelineSnapshot, RESUME_FORMAT, type ResumeState } from "./resume_state.ts";
@@ -319,7 +320,7 @@ export async function collect(options: CollectOptions): Promise<CollectSummary> 
   });
 
   const closeFrame = (force: boolean) => {
-    const chunkFull = "blocks" in policy ? chunkBlocks >= policy.blocks : chunkRaw >= policy.bytes;
+    const chunkFull = chunkIsFull(policy, chunkBlocks, chunkRaw);
     if (!force && frames.rawSize < manifest.frameBytes && !chunkFull) return;
     if (frames.blocks === 0 && (reports.length === 0 || !force)) return;
     const built = frames.take();

@@ -93,26 +93,24 @@ export function decodeIndexHeader(bytes: Uint8Array, file = "heights.idx"): Inde
   };
 }
 
-/** Writes one record into `out` at `at`. */
-export function encodeIndexRecord(
-  out: Uint8Array,
-  at: number,
-  r: {
-    chunk: number;
-    frame: number;
-    offset: number;
-    size: number;
-    hash: Uint8Array;
-    header: Uint8Array;
-  },
-): void {
-  const v = new DataView(out.buffer, out.byteOffset + at, INDEX_RECORD_SIZE);
-  v.setUint32(0, r.chunk, true);
-  v.setUint32(4, r.frame, true);
-  v.setUint32(8, r.offset, true);
-  v.setUint32(12, r.size, true);
+function putU32(out: Uint8Array, at: number, v: number): void {
+  out[at] = v & 255;
+  out[at + 1] = (v >>> 8) & 255;
+  out[at + 2] = (v >>> 16) & 255;
+  out[at + 3] = v >>> 24;
+}
+
+/**
+ * Writes one record into `out` at `at` (only the first 80 bytes of
+ * `r.header` are used, so a whole block may be passed). No allocation.
+ */
+export function encodeIndexRecord(out: Uint8Array, at: number, r: IndexRecord): void {
+  putU32(out, at, r.chunk);
+  putU32(out, at + 4, r.frame);
+  putU32(out, at + 8, r.offset);
+  putU32(out, at + 12, r.size);
   out.set(r.hash, at + 16);
-  out.set(r.header.subarray(0, 80), at + 48);
+  for (let i = 0; i < 80; i++) out[at + 48 + i] = r.header[i]!;
 }
 
 /** Decodes the record at `bytes[at]` (hash and header are views). */

@@ -16,6 +16,11 @@ export const ARCHIVE_VERSION = 1;
 /** When a chunk is full. */
 export type ChunkPolicy = { blocks: number } | { bytes: number };
 
+/** True when a chunk holding `blocks` blocks of `rawBytes` uncompressed bytes is full. */
+export function chunkIsFull(policy: ChunkPolicy, blocks: number, rawBytes: number): boolean {
+  return "blocks" in policy ? blocks >= policy.blocks : rawBytes >= policy.bytes;
+}
+
 /** One sealed chunk. */
 export interface ChunkEntry {
   /** Chunk id (0, 1, …). */

@@ -6,7 +6,7 @@
  */
 
 import { CorruptDataError } from "../bytes/errors.ts";
-import { readAt } from "./archive_writer.ts";
+import { readAt } from "./atomic_file.ts";
 import {
   decodeSeekTable,
   SEEK_TABLE_FOOTER_SIZE,

@@ -17,7 +17,8 @@ import { blockHash } from "../bitcoin/header.ts";
 import { NETWORKS } from "../bitcoin/network.ts";
 import { BlockChecker, type CheckLevel } from "../validate/check_block.ts";
 import { HeaderChain } from "../validate/header_chain.ts";
-import { readAt, verifyFrame } from "./archive_writer.ts";
+import { verifyFrame } from "./archive_writer.ts";
+import { readAt } from "./atomic_file.ts";
 import { readChunkTable } from "./read_seek_table.ts";
 import {
   decodeIndexHeader,

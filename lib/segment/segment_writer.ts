@@ -12,8 +12,7 @@
  */
 
 import { createXXHash64 } from "hash-wasm";
-import { syncDir, writeAll } from "../archive/atomic_file.ts";
-import { dirOf } from "../archive/atomic_file.ts";
+import { dirOf, syncDir, writeAll } from "../archive/atomic_file.ts";
 import { BLOOM_BITS_PER_ENTRY, BLOOM_PROBES, BloomFilter } from "./bloom.ts";
 import { compareBytes, copyBytes } from "./compare.ts";
 import {
