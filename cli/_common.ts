@@ -121,5 +121,7 @@ export async function runCommand(
 
 function isDataError(e: unknown): boolean {
   return e instanceof Error &&
-    ["ReorgTooDeepError", "ChecksumMismatchError", "ArchiveError"].includes(e.name);
+    ["ReorgTooDeepError", "ChecksumMismatchError", "ArchiveError", "ArchiveLockedError"].includes(
+      e.name,
+    );
 }

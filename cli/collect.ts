@@ -7,8 +7,8 @@
 
 import { fromHex } from "../lib/bytes/hex.ts";
 import { networkByName, type NetworkParams } from "../lib/bitcoin/network.ts";
-import { collect, type CollectProgress, type CollectSummary } from "../lib/archive/collector.ts";
-import type { ChunkPolicy } from "../lib/archive/manifest.ts";
+import { collect, type CollectProgress, type CollectSummary } from "../lib/collect/collect.ts";
+import { ARCHIVE_DEFAULTS, type ChunkPolicy } from "../lib/archive/manifest.ts";
 import { readXorKey } from "../lib/source/blk_files.ts";
 import type { CheckLevel } from "../lib/validate/check_block.ts";
 import { bytes, count, duration, table } from "./_format.ts";
@@ -120,11 +120,13 @@ export function main(args: string[], io: Io = consoleIo): Promise<number> {
     }
     const chunkPolicy: ChunkPolicy = values["chunk-bytes"]
       ? { bytes: sizeFlag(values["chunk-bytes"], "chunk-bytes", 0) }
-      : { blocks: intFlag(values["chunk-blocks"], "chunk-blocks", 125_000) };
+      : values["chunk-blocks"] !== undefined
+      ? { blocks: intFlag(values["chunk-blocks"], "chunk-blocks", 0) }
+      : ARCHIVE_DEFAULTS.chunkPolicy;
     if (("blocks" in chunkPolicy ? chunkPolicy.blocks : chunkPolicy.bytes) < 1) {
       throw new UsageError("chunk size must be positive");
     }
-    const level = intFlag(values.level, "level", 3);
+    const level = intFlag(values.level, "level", ARCHIVE_DEFAULTS.zstdLevel);
     if (level < 1 || level > 22) throw new UsageError("--level must be 1..22");
     const check = (values.check ?? "full") as CheckLevel;
     if (!["framing", "headers", "full"].includes(check)) {
@@ -154,7 +156,7 @@ export function main(args: string[], io: Io = consoleIo): Promise<number> {
         network,
         xorKey,
         chunkPolicy,
-        frameBytes: sizeFlag(values["frame-size"], "frame-size", 2 << 20),
+        frameBytes: sizeFlag(values["frame-size"], "frame-size", ARCHIVE_DEFAULTS.frameBytes),
         level,
         fromHeight: intFlag(values["from-height"], "from-height", 0),
         ...(values["to-height"] !== undefined

@@ -8,8 +8,8 @@
  */
 
 import { ArchiveReader } from "../lib/archive/archive_reader.ts";
-import { collect } from "../lib/archive/collector.ts";
-import { verifyArchive } from "../lib/archive/verify.ts";
+import { verifyCollected } from "../lib/collect/verify_collected.ts";
+import { collect } from "../lib/collect/collect.ts";
 import { hashToHex, toHex } from "../lib/bytes/hex.ts";
 import { BlockLayout } from "../lib/bitcoin/block_layout.ts";
 import { generateChain } from "../lib/gen/chain_generator.ts";
@@ -79,7 +79,7 @@ export function main(args: string[], io: Io = consoleIo): Promise<number> {
         `${c.pending} blocks still wait for a parent`,
     );
     io.out(`3. Verifying the archive`);
-    const v = await verifyArchive(archive);
+    const v = await verifyCollected(archive);
     io.out(
       `   ${
         v.problems.length === 0 ? "OK" : `${v.problems.length} PROBLEMS`
@@ -89,9 +89,9 @@ export function main(args: string[], io: Io = consoleIo): Promise<number> {
     for (const p of v.problems) io.out(`   PROBLEM ${p.code}: ${p.where}: ${p.detail}`);
     const h = Math.floor(c.tip!.height / 2);
     io.out(`4. Reading block ${h} back (one frame decompressed)`);
-    const reader = ArchiveReader.open(archive);
-    const block = reader.readBlock(h);
-    const rec = reader.record(h);
+    const reader = await ArchiveReader.open(archive);
+    const block = await reader.readBlock(h);
+    const rec = await reader.record(h);
     reader.close();
     const layout = new BlockLayout().parse(block);
     io.out(

@@ -19,7 +19,7 @@ export function main(
   io: Io = consoleIo,
   sink: (b: Uint8Array) => void = writeStdout,
 ): Promise<number> {
-  return runCommand(USAGE, () => {
+  return runCommand(USAGE, async () => {
     const { values } = parse(args, {
       archive: { type: "string" },
       from: { type: "string" },
@@ -31,7 +31,7 @@ export function main(
       return 0;
     }
     if (!values.archive) throw new UsageError("--archive is required");
-    const reader = ArchiveReader.open(values.archive);
+    const reader = await ArchiveReader.open(values.archive);
     try {
       const from = intFlag(values.from, "from", reader.startHeight);
       const to = intFlag(values.to, "to", reader.tipHeight);
@@ -40,7 +40,7 @@ export function main(
           `range ${from}..${to} is outside the archive (${reader.startHeight}..${reader.tipHeight})`,
         );
       }
-      for (let h = from; h <= to; h++) sink(reader.readRecord(h));
+      for (let h = from; h <= to; h++) sink(await reader.readRecord(h));
       return 0;
     } finally {
       reader.close();

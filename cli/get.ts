@@ -22,7 +22,7 @@ const USAGE = `usage: deno task get --archive DIR (--height H | --hash HEX) [--f
 
 /** Runs the command; returns the exit code. */
 export function main(args: string[], io: Io = consoleIo): Promise<number> {
-  return runCommand(USAGE, () => {
+  return runCommand(USAGE, async () => {
     const { values } = parse(args, {
       archive: { type: "string" },
       height: { type: "string" },
@@ -42,7 +42,7 @@ export function main(args: string[], io: Io = consoleIo): Promise<number> {
     if (!["json", "hex", "raw"].includes(format)) {
       throw new UsageError("--format must be json, hex or raw");
     }
-    const reader = ArchiveReader.open(values.archive);
+    const reader = await ArchiveReader.open(values.archive);
     try {
       let height: number;
       if (values.hash !== undefined) {
@@ -52,7 +52,7 @@ export function main(args: string[], io: Io = consoleIo): Promise<number> {
         } catch (e) {
           throw new UsageError(`--hash: ${(e as Error).message}`);
         }
-        height = reader.findHeight(hash);
+        height = await reader.findHeight(hash);
         if (height < 0) {
           io.err(`error: block ${values.hash} is not in the archive`);
           return 1;
@@ -64,7 +64,7 @@ export function main(args: string[], io: Io = consoleIo): Promise<number> {
         );
         return 1;
       }
-      const block = reader.readBlock(height);
+      const block = await reader.readBlock(height);
       if (format === "raw") {
         Deno.stdout.writeSync(block);
         return 0;
@@ -76,7 +76,7 @@ export function main(args: string[], io: Io = consoleIo): Promise<number> {
       const layout = new BlockLayout().parse(block);
       const txids = computeTxids(layout);
       const h = parseHeader(block);
-      const r = reader.record(height);
+      const r = await reader.record(height);
       io.out(JSON.stringify(
         {
           height,

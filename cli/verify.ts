@@ -4,7 +4,7 @@
  * @module
  */
 
-import { verifyArchive } from "../lib/archive/verify.ts";
+import { verifyCollected } from "../lib/collect/verify_collected.ts";
 import type { CheckLevel } from "../lib/validate/check_block.ts";
 import { bytes, count, duration, table } from "./_format.ts";
 import { consoleIo, type Io, parse, runCommand, UsageError } from "./_common.ts";
@@ -38,7 +38,7 @@ export function main(args: string[], io: Io = consoleIo): Promise<number> {
       throw new UsageError("--check must be framing, headers or full");
     }
     const t0 = performance.now();
-    const report = await verifyArchive(dir, { level });
+    const report = await verifyCollected(dir, { level });
     const seconds = (performance.now() - t0) / 1000;
     if (values.json) io.out(JSON.stringify({ ...report, seconds }));
     else {

@@ -2,15 +2,19 @@
  * Random access into an archive: height → index record → one frame read
  * and decompressed (never the whole chunk), through the chunk's seek table.
  * Deno's node:zlib decodes only the first frame of multi-frame input, so
- * every read goes frame by frame.
+ * every read goes frame by frame. Reads go through a {@link Store}, and a
+ * reader never takes the writer lock: it sees the manifest and index as of
+ * the writer's last completed update.
  *
  * @module
  */
 
-import { zstdDecompressSync } from "node:zlib";
 import { CorruptDataError } from "../bytes/errors.ts";
 import { bytesEqual } from "../bytes/hex.ts";
-import { readAt } from "./atomic_file.ts";
+import { RECORD_HEADER_SIZE, recordSize } from "../bitcoin/blk_record.ts";
+import { LocalStore } from "../store/local_store.ts";
+import type { Store } from "../store/store.ts";
+import { decompressFrame } from "./frame_codec.ts";
 import {
   decodeIndexHeader,
   decodeIndexRecord,
@@ -20,40 +24,56 @@ import {
   indexOffset,
   type IndexRecord,
 } from "./height_index.ts";
-import { ARCHIVE_PATHS, type ArchiveManifest, type ChunkEntry, parseManifest } from "./manifest.ts";
-import type { SeekEntry } from "./seek_table.ts";
+import { ARCHIVE_PATHS, type ArchiveManifest, parseManifest } from "./manifest.ts";
 import { type ChunkTable, readChunkTable } from "./read_seek_table.ts";
 
-interface OpenChunk {
-  file: Deno.FsFile;
-  entries: SeekEntry[];
-  offsets: Float64Array; // compressed offset of each frame
+const HINT = "run `deno task verify` on the archive (and `deno task parity repair` if it has parity)";
+
+/** A chunk whose seek table cannot be read, as one line that says what to do. */
+function damagedChunk(e: unknown, id: number): unknown {
+  if (e instanceof CorruptDataError) {
+    const detail = e.message.replace(/^.*?\): /, "");
+    return new CorruptDataError(e.code, `chunk ${id} is damaged (${detail}): ${HINT}`, {
+      offset: e.offset,
+      field: e.field,
+      ...(e.file !== undefined ? { file: e.file } : {}),
+    });
+  }
+  if (e instanceof Deno.errors.NotFound) return new Deno.errors.NotFound(`${e.message}: ${HINT}`);
+  return e;
 }
 
-/** Reads blocks back from an archive directory. */
+/** Reads blocks back from an archive. */
 export class ArchiveReader {
-  private readonly index: Deno.FsFile;
-  private readonly chunks = new Map<number, OpenChunk>();
+  private readonly chunks = new Map<number, ChunkTable>();
   private frameKey = "";
   private frameBytes: Uint8Array = new Uint8Array(0);
-  /** Index header. */
-  readonly indexHeader: IndexHeader;
-  /** Records in the index. */
-  readonly count: number;
 
-  private constructor(readonly dir: string, readonly manifest: ArchiveManifest) {
-    this.index = Deno.openSync(`${dir}/${ARCHIVE_PATHS.index}`, { read: true });
-    const head = new Uint8Array(INDEX_HEADER_SIZE);
-    readAt(this.index, head, 0);
-    this.indexHeader = decodeIndexHeader(head, `${dir}/${ARCHIVE_PATHS.index}`);
-    const size = this.index.statSync().size;
-    this.count = Math.floor((size - INDEX_HEADER_SIZE) / INDEX_RECORD_SIZE);
-  }
+  private constructor(
+    readonly store: Store,
+    readonly manifest: ArchiveManifest,
+    /** Index header. */
+    readonly indexHeader: IndexHeader,
+  ) {}
 
-  /** Opens the archive at `dir` (reads manifest.json). */
-  static open(dir: string): ArchiveReader {
-    const path = `${dir}/${ARCHIVE_PATHS.manifest}`;
-    return new ArchiveReader(dir, parseManifest(Deno.readTextFileSync(path), path));
+  /**
+   * Opens the archive in `store` (or a directory path): reads the manifest and the index header.
+   *
+   * @example
+   * ```ts ignore
+   * const reader = await ArchiveReader.open("/mnt/archive/btc");
+   * const block = await reader.readBlock(170);
+   * reader.close();
+   * ```
+   */
+  static async open(store: Store | string): Promise<ArchiveReader> {
+    const s = typeof store === "string" ? new LocalStore(store) : store;
+    const mpath = s.describe(ARCHIVE_PATHS.manifest);
+    const text = await s.read(ARCHIVE_PATHS.manifest);
+    if (text === null) throw new Deno.errors.NotFound(`${mpath}: no archive here (no manifest)`);
+    const manifest = parseManifest(new TextDecoder().decode(text), mpath);
+    const head = await s.readAt(ARCHIVE_PATHS.index, 0, INDEX_HEADER_SIZE);
+    return new ArchiveReader(s, manifest, decodeIndexHeader(head, s.describe(ARCHIVE_PATHS.index)));
   }
 
   /** First archived height. */
@@ -66,95 +86,89 @@ export class ArchiveReader {
     return this.manifest.tip ? this.manifest.tip.height : this.startHeight - 1;
   }
 
+  /** Number of archived heights. */
+  get count(): number {
+    return this.tipHeight - this.startHeight + 1;
+  }
+
   /** The index record of `height`. */
-  record(height: number): IndexRecord {
+  async record(height: number): Promise<IndexRecord> {
     if (height < this.startHeight || height > this.tipHeight) {
       throw new RangeError(
         `Height ${height} is not in the archive (${this.startHeight}..${this.tipHeight})`,
       );
     }
-    const buf = new Uint8Array(INDEX_RECORD_SIZE);
-    readAt(this.index, buf, indexOffset(height, this.startHeight));
-    return decodeIndexRecord(buf);
+    const at = indexOffset(height, this.startHeight);
+    return decodeIndexRecord(await this.store.readAt(ARCHIVE_PATHS.index, at, INDEX_RECORD_SIZE));
   }
 
   /** Height of the block with `hash` (internal byte order), or -1. Scans the index. */
-  findHeight(hash: Uint8Array): number {
+  async findHeight(hash: Uint8Array): Promise<number> {
     const batch = 8192;
-    const buf = new Uint8Array(batch * INDEX_RECORD_SIZE);
     for (let h = this.startHeight; h <= this.tipHeight; h += batch) {
       const n = Math.min(batch, this.tipHeight - h + 1);
-      const view = buf.subarray(0, n * INDEX_RECORD_SIZE);
-      readAt(this.index, view, indexOffset(h, this.startHeight));
+      const at = indexOffset(h, this.startHeight);
+      const view = await this.store.readAt(ARCHIVE_PATHS.index, at, n * INDEX_RECORD_SIZE);
       for (let i = 0; i < n; i++) {
-        if (
-          bytesEqual(view.subarray(i * INDEX_RECORD_SIZE + 16, i * INDEX_RECORD_SIZE + 48), hash)
-        ) return h + i;
+        const o = i * INDEX_RECORD_SIZE + 16;
+        if (bytesEqual(view.subarray(o, o + 32), hash)) return h + i;
       }
     }
     return -1;
   }
 
-  /** The chunk's file and seek table (cached). */
-  chunk(id: number): OpenChunk {
+  /** The chunk's seek table (cached). */
+  async chunk(id: number): Promise<ChunkTable> {
     let c = this.chunks.get(id);
     if (c) return c;
-    const entry: ChunkEntry | undefined = this.manifest.chunks.find((x) => x.id === id);
+    const entry = this.manifest.chunks.find((x) => x.id === id);
     if (!entry) throw new RangeError(`Chunk ${id} is not in the manifest`);
-    const path = `${this.dir}/${entry.file}`;
-    const file = Deno.openSync(path, { read: true });
-    let table: ChunkTable;
     try {
-      table = readChunkTable(file, path);
+      c = await readChunkTable(this.store, entry.file);
     } catch (e) {
-      file.close();
-      throw e;
+      throw damagedChunk(e, id);
     }
-    const { entries, offsets } = table;
-    c = { file, entries, offsets };
     this.chunks.set(id, c);
     return c;
   }
 
   /** Decompressed frame `frame` of chunk `chunk` (the last one is cached). */
-  frame(chunk: number, frame: number): Uint8Array {
+  async frame(chunk: number, frame: number): Promise<Uint8Array> {
     const key = `${chunk}:${frame}`;
     if (key === this.frameKey) return this.frameBytes;
-    const c = this.chunk(chunk);
+    const c = await this.chunk(chunk);
     const e = c.entries[frame];
     if (!e) throw new RangeError(`Chunk ${chunk} has no frame ${frame}`);
-    const buf = new Uint8Array(e.compressed);
-    readAt(c.file, buf, c.offsets[frame]!);
-    const out = zstdDecompressSync(buf);
-    this.frameBytes = new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+    const file = this.manifest.chunks.find((x) => x.id === chunk)!.file;
+    const offset = c.offsets[frame]!;
+    const bytes = await this.store.readAt(file, offset, e.compressed);
+    this.frameBytes = decompressFrame(bytes, { file: this.store.describe(file), frame, offset });
     this.frameKey = key;
     return this.frameBytes;
   }
 
-  /** The block at `height` (one frame decompressed). */
-  readBlock(height: number): Uint8Array {
-    const r = this.record(height);
-    const f = this.frame(r.chunk, r.frame);
-    if (r.offset + 8 + r.size > f.length) {
+  /** The linearized blk record ([magic][len][block]) at `height`. */
+  async readRecord(height: number): Promise<Uint8Array> {
+    const r = await this.record(height);
+    const f = await this.frame(r.chunk, r.frame);
+    if (r.offset + recordSize(r.size) > f.length) {
       throw new CorruptDataError("bad-index", `record for height ${height} points past its frame`, {
-        file: `${this.dir}/${ARCHIVE_PATHS.index}`,
+        file: this.store.describe(ARCHIVE_PATHS.index),
         offset: indexOffset(height, this.startHeight),
         field: "offset",
       });
     }
-    return f.subarray(r.offset + 8, r.offset + 8 + r.size);
+    return f.subarray(r.offset, r.offset + recordSize(r.size));
   }
 
-  /** The linearized blk record ([magic][len][block]) at `height`. */
-  readRecord(height: number): Uint8Array {
-    const r = this.record(height);
-    return this.frame(r.chunk, r.frame).subarray(r.offset, r.offset + 8 + r.size);
+  /** The block at `height` (one frame decompressed). */
+  async readBlock(height: number): Promise<Uint8Array> {
+    return (await this.readRecord(height)).subarray(RECORD_HEADER_SIZE);
   }
 
-  /** Closes all files. */
+  /** Releases cached handles. */
   close(): void {
-    this.index.close();
-    for (const c of this.chunks.values()) c.file.close();
+    this.store.close();
     this.chunks.clear();
   }
 }

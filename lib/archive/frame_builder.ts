@@ -7,6 +7,7 @@
  * @module
  */
 
+import { RECORD_HEADER_SIZE, recordSize, writeRecordHeader } from "../bitcoin/blk_record.ts";
 import { encodeIndexRecord, INDEX_RECORD_SIZE } from "./height_index.ts";
 
 /** A finished frame. */
@@ -36,16 +37,15 @@ export class FrameBuilder {
 
   /** Appends a block (chunk and frame numbers go into its index record). */
   add(bytes: Uint8Array, hash: Uint8Array, chunk: number, frame: number): void {
-    const need = this.size + 8 + bytes.length;
+    const need = this.size + recordSize(bytes.length);
     if (need > this.raw.length) {
       const next = new Uint8Array(Math.max(need, 2 * this.raw.length));
       next.set(this.raw.subarray(0, this.size));
       this.raw = next;
     }
     const at = this.size;
-    this.raw.set(this.magic, at);
-    new DataView(this.raw.buffer).setUint32(at + 4, bytes.length, true);
-    this.raw.set(bytes, at + 8);
+    writeRecordHeader(this.raw, at, this.magic, bytes.length);
+    this.raw.set(bytes, at + RECORD_HEADER_SIZE);
     this.size = need;
     if ((this.blocks + 1) * INDEX_RECORD_SIZE > this.index.length) {
       const next = new Uint8Array(2 * this.index.length);

@@ -16,6 +16,43 @@ export const ARCHIVE_VERSION = 1;
 /** When a chunk is full. */
 export type ChunkPolicy = { blocks: number } | { bytes: number };
 
+/** The one set of layout defaults (collect, the stream stages and the CLI use these). */
+export const ARCHIVE_DEFAULTS = {
+  /** Blocks per chunk: the seed's 125,000. */
+  chunkPolicy: { blocks: 125_000 } as ChunkPolicy,
+  /** Aimed uncompressed bytes per zstd frame (the unit of random access). */
+  frameBytes: 2 << 20,
+  /** zstd level. */
+  zstdLevel: 3,
+} as const;
+
+/** Layout choices of a new archive (defaults: {@link ARCHIVE_DEFAULTS}). */
+export interface ArchiveLayoutOptions {
+  /** Chunk policy. */
+  chunkPolicy?: ChunkPolicy | undefined;
+  /** Aimed uncompressed bytes per frame. */
+  frameBytes?: number | undefined;
+  /** zstd level. */
+  level?: number | undefined;
+  /** Height of the first block. */
+  startHeight?: number | undefined;
+}
+
+/** The manifest of a new, empty archive. */
+export function newManifest(network: NetworkName, o: ArchiveLayoutOptions = {}): ArchiveManifest {
+  return {
+    format: ARCHIVE_FORMAT,
+    version: ARCHIVE_VERSION,
+    network,
+    startHeight: o.startHeight ?? 0,
+    chunkPolicy: o.chunkPolicy ?? ARCHIVE_DEFAULTS.chunkPolicy,
+    frameBytes: o.frameBytes ?? ARCHIVE_DEFAULTS.frameBytes,
+    zstdLevel: o.level ?? ARCHIVE_DEFAULTS.zstdLevel,
+    chunks: [],
+    tip: null,
+  };
+}
+
 /** True when a chunk holding `blocks` blocks of `rawBytes` uncompressed bytes is full. */
 export function chunkIsFull(policy: ChunkPolicy, blocks: number, rawBytes: number): boolean {
   return "blocks" in policy ? blocks >= policy.blocks : rawBytes >= policy.bytes;
@@ -59,6 +96,11 @@ export interface ArchiveManifest {
   chunks: ChunkEntry[];
   /** Highest archived block, or null when empty. */
   tip: { height: number; hash: string } | null;
+}
+
+/** The manifest as written (stable key order, trailing newline). */
+export function manifestJson(m: ArchiveManifest): string {
+  return JSON.stringify(m, null, 2) + "\n";
 }
 
 /** Paths inside an archive directory. */

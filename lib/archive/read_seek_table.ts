@@ -1,12 +1,12 @@
 /**
- * Reads a sealed chunk's seek table from its file (the I/O side of
+ * Reads a sealed chunk's seek table through a store (the I/O side of
  * seek_table.ts) and checks that its frames cover the file exactly.
  *
  * @module
  */
 
 import { CorruptDataError } from "../bytes/errors.ts";
-import { readAt } from "./atomic_file.ts";
+import type { Store } from "../store/store.ts";
 import {
   decodeSeekTable,
   SEEK_TABLE_FOOTER_SIZE,
@@ -24,43 +24,34 @@ export interface ChunkTable {
   framesBytes: number;
   /** File size. */
   size: number;
+  /** With `lenient`: why the frames do not cover the file exactly. */
+  mismatch?: string;
 }
 
 /**
- * Reads and checks the seek table at the end of `file` (named `path` in
- * errors). With `lenient`, frames that do not cover the file exactly are
- * reported in `mismatch` instead of thrown (verify walks them anyway).
+ * Reads and checks the seek table at the end of `path` in `store`. With
+ * `lenient`, frames that do not cover the file exactly are reported in
+ * `mismatch` instead of thrown (verify walks them anyway).
  */
-export function readChunkTable(
-  file: Deno.FsFile,
+export async function readChunkTable(
+  store: Store,
   path: string,
   lenient = false,
-): ChunkTable & { mismatch?: string } {
-  const size = file.statSync().size;
+): Promise<ChunkTable> {
+  const file = store.describe(path);
+  const size = await store.size(path);
+  if (size === null) throw new Deno.errors.NotFound(`${file}: chunk file is missing`);
+  const bad = (code: string, detail: string, offset: number) =>
+    new CorruptDataError(code, detail, { file, offset, field: "seek table" });
   if (size < SEEK_TABLE_FOOTER_SIZE) {
-    throw new CorruptDataError("no-seek-table", "file too short for a seek table", {
-      file: path,
-      offset: 0,
-      field: "file",
-    });
+    throw bad("no-seek-table", "file too short for a seek table", 0);
   }
-  const footer = new Uint8Array(SEEK_TABLE_FOOTER_SIZE);
-  readAt(file, footer, size - SEEK_TABLE_FOOTER_SIZE);
-  const len = seekTableLength(footer, path);
+  const footer = await store.readAt(path, size - SEEK_TABLE_FOOTER_SIZE, SEEK_TABLE_FOOTER_SIZE);
+  const len = seekTableLength(footer, file);
   if (len > size) {
-    throw new CorruptDataError(
-      "bad-seek-table",
-      `seek table of ${len} bytes in a ${size}-byte file`,
-      {
-        file: path,
-        offset: 0,
-        field: "seek table",
-      },
-    );
+    throw bad("bad-seek-table", `seek table of ${len} bytes in a ${size}-byte file`, 0);
   }
-  const table = new Uint8Array(len);
-  readAt(file, table, size - len);
-  const entries = decodeSeekTable(table, path);
+  const entries = decodeSeekTable(await store.readAt(path, size - len, len), file);
   const offsets = new Float64Array(entries.length);
   let at = 0;
   entries.forEach((e, i) => {
@@ -70,15 +61,7 @@ export function readChunkTable(
   if (at + len !== size) {
     const mismatch = `frames cover ${at} bytes, file has ${size - len}`;
     if (lenient) return { entries, offsets, framesBytes: at, size, mismatch };
-    throw new CorruptDataError(
-      "bad-seek-table",
-      `frames cover ${at} bytes, file has ${size - len}`,
-      {
-        file: path,
-        offset: size - len,
-        field: "seek table",
-      },
-    );
+    throw bad("bad-seek-table", mismatch, size - len);
   }
   return { entries, offsets, framesBytes: at, size };
 }

@@ -49,33 +49,33 @@ export class BlockLayout {
   /** Total outputs over all transactions. */
   outputCount = 0;
   /** Per tx: offset of its first byte. */
-  txStart = new Uint32Array(64);
+  txStart: Uint32Array = new Uint32Array(64);
   /** Per tx: offset after its last byte. */
-  txEnd = new Uint32Array(64);
+  txEnd: Uint32Array = new Uint32Array(64);
   /** Per tx: {@link TX_SEGWIT} flag bits. */
-  txFlags = new Uint8Array(64);
+  txFlags: Uint8Array = new Uint8Array(64);
   /** Per tx: offset of the input count (after marker and flag). */
-  txBodyStart = new Uint32Array(64);
+  txBodyStart: Uint32Array = new Uint32Array(64);
   /** Per tx: offset of the witness section (= lockTime offset without witness). */
-  txWitnessStart = new Uint32Array(64);
+  txWitnessStart: Uint32Array = new Uint32Array(64);
   /** Per tx (+1 sentinel): index of its first input in the input arrays. */
-  txFirstInput = new Uint32Array(65);
+  txFirstInput: Uint32Array = new Uint32Array(65);
   /** Per tx (+1 sentinel): index of its first output in the output arrays. */
-  txFirstOutput = new Uint32Array(65);
+  txFirstOutput: Uint32Array = new Uint32Array(65);
   /** Per input: offset of the 36-byte prevout (txid, vout). */
-  inPrevout = new Uint32Array(256);
+  inPrevout: Uint32Array = new Uint32Array(256);
   /** Per input: offset of scriptSig. */
-  inScript = new Uint32Array(256);
+  inScript: Uint32Array = new Uint32Array(256);
   /** Per input: scriptSig length. */
-  inScriptLen = new Uint32Array(256);
+  inScriptLen: Uint32Array = new Uint32Array(256);
   /** Per output: offset of the 8-byte value. */
-  outValue = new Uint32Array(256);
+  outValue: Uint32Array = new Uint32Array(256);
   /** Per output: offset of scriptPubKey. */
-  outScript = new Uint32Array(256);
+  outScript: Uint32Array = new Uint32Array(256);
   /** Per output: scriptPubKey length. */
-  outScriptLen = new Uint32Array(256);
+  outScriptLen: Uint32Array = new Uint32Array(256);
   /** Per input: offset of its witness stack (item count), 0 when none. */
-  inWitness = new Uint32Array(256);
+  inWitness: Uint32Array = new Uint32Array(256);
 
   /** Size of the block without witness data (BIP141 stripped size). */
   strippedSize(): number {

@@ -64,8 +64,9 @@ function u32le(n: number): Uint8Array {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { genesisBlock } from "./genesis.ts";
- * console.assert(genesisBlock("mainnet").length === 285);
+ * assert(genesisBlock("mainnet").length === 285);
  * ```
  */
 export function genesisBlock(network: NetworkName): Uint8Array {

@@ -19,6 +19,30 @@ import { sha256d } from "../hash/sha256.ts";
 
 /** Header size in bytes. */
 export const HEADER_SIZE = 80;
+/** Field offsets in the header (the table above). */
+export const HEADER_OFFSETS = {
+  version: 0,
+  prevHash: 4,
+  merkleRoot: 36,
+  time: 68,
+  bits: 72,
+  nonce: 76,
+} as const;
+
+/** The header's prevHash field (a view). */
+export function headerPrevHash(header: Uint8Array): Uint8Array {
+  return header.subarray(HEADER_OFFSETS.prevHash, HEADER_OFFSETS.prevHash + 32);
+}
+
+/** The header's merkleRoot field (a view). */
+export function headerMerkleRoot(header: Uint8Array): Uint8Array {
+  return header.subarray(HEADER_OFFSETS.merkleRoot, HEADER_OFFSETS.merkleRoot + 32);
+}
+
+/** The first 80 bytes (the header) of a block (a view). */
+export function headerOf(block: Uint8Array): Uint8Array {
+  return block.subarray(0, HEADER_SIZE);
+}
 
 /** Decoded header fields. Hashes are views into the source bytes. */
 export interface BlockHeader {
@@ -41,9 +65,10 @@ export interface BlockHeader {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseHeader } from "./header.ts";
  * const h = parseHeader(new Uint8Array(80));
- * console.assert(h.version === 0 && h.prevHash.length === 32);
+ * assert(h.version === 0 && h.prevHash.length === 32);
  * ```
  */
 export function parseHeader(bytes: Uint8Array, offset = 0): BlockHeader {
@@ -62,12 +87,12 @@ export function parseHeader(bytes: Uint8Array, offset = 0): BlockHeader {
 export function serializeHeader(h: BlockHeader): Uint8Array {
   const out = new Uint8Array(HEADER_SIZE);
   const v = new DataView(out.buffer);
-  v.setInt32(0, h.version, true);
-  out.set(h.prevHash, 4);
-  out.set(h.merkleRoot, 36);
-  v.setUint32(68, h.time, true);
-  v.setUint32(72, h.bits, true);
-  v.setUint32(76, h.nonce, true);
+  v.setInt32(HEADER_OFFSETS.version, h.version, true);
+  out.set(h.prevHash, HEADER_OFFSETS.prevHash);
+  out.set(h.merkleRoot, HEADER_OFFSETS.merkleRoot);
+  v.setUint32(HEADER_OFFSETS.time, h.time, true);
+  v.setUint32(HEADER_OFFSETS.bits, h.bits, true);
+  v.setUint32(HEADER_OFFSETS.nonce, h.nonce, true);
   return out;
 }
 

@@ -27,9 +27,10 @@ function equal32(a: Uint8Array, i: number, j: number): boolean {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { merkleRoot } from "./merkle.ts";
  * const one = new Uint8Array(32).fill(7);
- * console.assert(merkleRoot(one, 1).root[0] === 7);
+ * assert(merkleRoot(one, 1).root[0] === 7);
  * ```
  */
 export function merkleRoot(

@@ -20,8 +20,9 @@ export interface CompactTarget {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { targetFromBits } from "./pow.ts";
- * console.assert(targetFromBits(0x1d00ffff).target === 0xffffn << 208n);
+ * assert(targetFromBits(0x1d00ffff).target === 0xffffn << 208n);
  * ```
  */
 export function targetFromBits(bits: number): CompactTarget {

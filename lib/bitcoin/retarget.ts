@@ -17,11 +17,12 @@ import { bitsFromTarget, targetFromBits } from "./pow.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { calculateNextWorkRequired } from "./retarget.ts";
  * import { NETWORKS } from "./network.ts";
  * // Bitcoin Core pow_tests "get_next_work": blocks 30240..32255.
  * const bits = calculateNextWorkRequired(NETWORKS.mainnet, 0x1d00ffff, 1262152739, 0x1d00ffff, 1261130161);
- * console.assert(bits === 0x1d00d86a);
+ * assert(bits === 0x1d00d86a);
  * ```
  */
 export function calculateNextWorkRequired(

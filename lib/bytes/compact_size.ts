@@ -23,9 +23,10 @@ export function compactSizeLength(n: number | bigint): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { writeCompactSize } from "./compact_size.ts";
  * const out = new Uint8Array(3);
- * console.assert(writeCompactSize(out, 0, 0xfd) === 3 && out[0] === 0xfd);
+ * assert(writeCompactSize(out, 0, 0xfd) === 3 && out[0] === 0xfd);
  * ```
  */
 export function writeCompactSize(out: Uint8Array, offset: number, n: number | bigint): number {

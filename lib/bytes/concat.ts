@@ -9,8 +9,9 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { concatBytes } from "./concat.ts";
- * console.assert(concatBytes([Uint8Array.of(1), Uint8Array.of(2, 3)]).length === 3);
+ * assert(concatBytes([Uint8Array.of(1), Uint8Array.of(2, 3)]).length === 3);
  * ```
  */
 export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {

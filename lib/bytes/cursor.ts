@@ -13,9 +13,10 @@ import { CorruptDataError } from "./errors.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ByteCursor } from "./cursor.ts";
  * const c = new ByteCursor(new Uint8Array([1, 0, 0, 0, 0xfc]));
- * console.assert(c.u32("version") === 1 && c.compactSize("count") === 0xfc);
+ * assert(c.u32("version") === 1 && c.compactSize("count") === 0xfc);
  * ```
  */
 export class ByteCursor {

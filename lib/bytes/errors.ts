@@ -21,9 +21,10 @@ export interface DataLocation {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { CorruptDataError } from "./errors.ts";
  * const e = new CorruptDataError("truncated", "need 4 bytes", { offset: 10, field: "version" });
- * console.assert(e.message.includes("offset 10"));
+ * assert(e.message.includes("offset 10"));
  * ```
  */
 export class CorruptDataError extends Error {

@@ -13,8 +13,9 @@ const BYTE_TO_HEX: string[] = Array.from({ length: 256 }, (_, i) => HEX[i >> 4]!
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { toHex } from "./hex.ts";
- * console.assert(toHex(new Uint8Array([1, 255])) === "01ff");
+ * assert(toHex(new Uint8Array([1, 255])) === "01ff");
  * ```
  */
 export function toHex(bytes: Uint8Array): string {
@@ -35,8 +36,9 @@ function nibble(c: number, s: string, i: number): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { fromHex } from "./hex.ts";
- * console.assert(fromHex("01FF")[1] === 255);
+ * assert(fromHex("01FF")[1] === 255);
  * ```
  */
 export function fromHex(hex: string): Uint8Array {
@@ -54,9 +56,10 @@ export function fromHex(hex: string): Uint8Array {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { hashToHex } from "./hex.ts";
  * const h = new Uint8Array(32); h[31] = 1;
- * console.assert(hashToHex(h).startsWith("01"));
+ * assert(hashToHex(h).startsWith("01"));
  * ```
  */
 export function hashToHex(hash: Uint8Array): string {

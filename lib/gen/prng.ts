@@ -10,8 +10,9 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Prng } from "./prng.ts";
- * console.assert(new Prng(1).u32() === new Prng(1).u32());
+ * assert(new Prng(1).u32() === new Prng(1).u32());
  * ```
  */
 export class Prng {

@@ -13,8 +13,9 @@ import { createHash } from "node:crypto";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { sha256 } from "./sha256.ts";
- * console.assert(sha256(new Uint8Array(0))[0] === 0xe3);
+ * assert(sha256(new Uint8Array(0))[0] === 0xe3);
  * ```
  */
 export function sha256(data: Uint8Array): Uint8Array {

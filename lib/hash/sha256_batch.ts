@@ -45,6 +45,7 @@ function growU32(a: Uint32Array, need: number): Uint32Array {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Sha256Batch } from "./sha256_batch.ts";
  * const b = new Sha256Batch();
  * b.load(new TextEncoder().encode("abcabc"));
@@ -52,7 +53,7 @@ function growU32(a: Uint32Array, need: number): Uint32Array {
  * b.add(3, 3);
  * const out = new Uint8Array(64);
  * b.run(out, { double: false });
- * console.assert(out[0] === 0xba && out[32] === 0xba); // sha256("abc") = ba7816bf…
+ * assert(out[0] === 0xba && out[32] === 0xba); // sha256("abc") = ba7816bf…
  * ```
  */
 export class Sha256Batch {

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { createXXHash64 } from "hash-wasm";
+import { newXxh64 } from "../hash/xxh64.ts";
 import { compareBytes, copyBytes } from "./compare.ts";
 import { Segment } from "./segment.ts";
 import { FLAG_UTXO } from "./segment_format.ts";
@@ -33,7 +33,7 @@ export async function checkSegment(path: string): Promise<SegmentCheck> {
   try {
     const { keyWidth: kw, sortWidth: sw, entryWidth: w, flags } = seg.header;
     const B = seg.footer.bucketEntries;
-    const xxh = await createXXHash64();
+    const xxh = await newXxh64();
     xxh.init();
     const prev = new Uint8Array(sw);
     let index = 0, minH = Infinity, maxH = -1;

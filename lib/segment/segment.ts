@@ -6,8 +6,9 @@
  * @module
  */
 
-import { closeSync, openSync, readSync } from "node:fs";
-import { createXXHash64 } from "hash-wasm";
+import { closeSync, openSync } from "node:fs";
+import { preadExact } from "../store/pread.ts";
+import { newXxh64 } from "../hash/xxh64.ts";
 import { ChecksumMismatchError, CorruptDataError } from "../bytes/errors.ts";
 import { BloomFilter } from "./bloom.ts";
 import { compareBytes, countEqual, lowerBound } from "./compare.ts";
@@ -63,15 +64,15 @@ export class Segment {
           field: "file",
         });
       }
-      const head = pread(fd, SEGMENT_HEADER_SIZE, 0);
+      const head = pread(fd, SEGMENT_HEADER_SIZE, 0, path);
       const header = decodeSegmentHeader(head, path);
       const trailer = decodeTrailer(
-        pread(fd, SEGMENT_TRAILER_SIZE, size - SEGMENT_TRAILER_SIZE),
+        pread(fd, SEGMENT_TRAILER_SIZE, size - SEGMENT_TRAILER_SIZE, path),
         path,
         size,
       );
-      const footerBytes = pread(fd, trailer.footerLength, trailer.footerOffset);
-      const xxh = await createXXHash64();
+      const footerBytes = pread(fd, trailer.footerLength, trailer.footerOffset, path);
+      const xxh = await newXxh64();
       xxh.init();
       xxh.update(head);
       xxh.update(footerBytes);
@@ -118,7 +119,7 @@ export class Segment {
   /** Reads `n` entries starting at entry `first`. */
   readEntries(first: number, n: number): Uint8Array {
     const w = this.header.entryWidth;
-    return pread(this.fd, n * w, SEGMENT_HEADER_SIZE + first * w);
+    return pread(this.fd, n * w, SEGMENT_HEADER_SIZE + first * w, this.path);
   }
 
   /** Entry range [start, end) that can hold `key` (from the directory), or null when the bloom filter says no. */
@@ -212,19 +213,9 @@ function locate(
   return count > 0 ? { bytes, first, count } : null;
 }
 
-/** Positioned read of exactly `len` bytes. */
-export function pread(fd: number, len: number, position: number): Uint8Array {
+/** Positioned read of exactly `len` bytes of `file` (named in errors). */
+function pread(fd: number, len: number, position: number, file = "segment"): Uint8Array {
   const buf = new Uint8Array(len);
-  let done = 0;
-  while (done < len) {
-    const n = readSync(fd, buf, done, len - done, position + done);
-    if (n === 0) {
-      throw new CorruptDataError("truncated", `file ends at ${position + done}`, {
-        offset: position + done,
-        field: "read",
-      });
-    }
-    done += n;
-  }
+  preadExact(fd, buf, position, file);
   return buf;
 }

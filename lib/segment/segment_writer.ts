@@ -11,8 +11,8 @@
  * @module
  */
 
-import { createXXHash64 } from "hash-wasm";
-import { dirOf, syncDir, writeAll } from "../archive/atomic_file.ts";
+import { newXxh64, type Xxh64 } from "../hash/xxh64.ts";
+import { parentOf, syncDir, writeAllSync } from "../store/local_store.ts";
 import { BLOOM_BITS_PER_ENTRY, BLOOM_PROBES, BloomFilter } from "./bloom.ts";
 import { compareBytes, copyBytes } from "./compare.ts";
 import {
@@ -44,8 +44,6 @@ export interface SegmentWriterOptions {
   probes?: number;
 }
 
-type Xxh64 = Awaited<ReturnType<typeof createXXHash64>>;
-
 const BUFFER = 1 << 20;
 
 /** Writes one segment file. */
@@ -73,7 +71,7 @@ export class SegmentWriter {
       throw new RangeError("Segment widths must satisfy 0 < keyWidth ≤ sortWidth ≤ entryWidth");
     }
     this.file = Deno.openSync(`${path}.tmp`, { write: true, create: true, truncate: true });
-    writeAll(this.file, new Uint8Array(SEGMENT_HEADER_SIZE)); // patched by finish()
+    writeAllSync(this.file, new Uint8Array(SEGMENT_HEADER_SIZE)); // patched by finish()
     this.buf = new Uint8Array(Math.max(BUFFER, entryWidth));
     this.prev = new Uint8Array(sortWidth);
     this.bloom = BloomFilter.forCapacity(
@@ -87,7 +85,7 @@ export class SegmentWriter {
 
   /** Starts a segment at `path` (written as `path.tmp` until finished). */
   static async create(path: string, options: SegmentWriterOptions): Promise<SegmentWriter> {
-    const xxh = await createXXHash64();
+    const xxh = await newXxh64();
     xxh.init();
     return new SegmentWriter(path, options, xxh);
   }
@@ -132,7 +130,7 @@ export class SegmentWriter {
   private flushBuffer(): void {
     const chunk = this.buf.subarray(0, this.used);
     this.xxh.update(chunk);
-    writeAll(this.file, chunk);
+    writeAllSync(this.file, chunk);
     this.used = 0;
   }
 
@@ -168,16 +166,16 @@ export class SegmentWriter {
     this.xxh.update(this.bloom.bits);
     this.xxh.update(directory);
     const checksum = BigInt("0x" + this.xxh.digest("hex"));
-    writeAll(this.file, info);
-    writeAll(this.file, this.bloom.bits);
-    writeAll(this.file, directory);
-    writeAll(this.file, encodeTrailer({ footerOffset, footerLength, checksum }));
+    writeAllSync(this.file, info);
+    writeAllSync(this.file, this.bloom.bits);
+    writeAllSync(this.file, directory);
+    writeAllSync(this.file, encodeTrailer({ footerOffset, footerLength, checksum }));
     this.file.seekSync(0, Deno.SeekMode.Start);
-    writeAll(this.file, headerBytes);
+    writeAllSync(this.file, headerBytes);
     this.file.syncSync();
     this.file.close();
     Deno.renameSync(`${this.path}.tmp`, this.path);
-    syncDir(dirOf(this.path));
+    syncDir(parentOf(this.path));
     this.done = true;
     return header;
   }

@@ -20,7 +20,7 @@
  * @module
  */
 
-import { writeFileAtomic } from "../archive/atomic_file.ts";
+import { writeFileAtomic } from "../store/local_store.ts";
 import { compareBytes, copyBytes, countEqual } from "./compare.ts";
 import {
   type MemoryRun,

@@ -6,10 +6,10 @@
  * @module
  */
 
-import { closeSync, openSync, readSync } from "node:fs";
-import { CorruptDataError } from "../bytes/errors.ts";
+import { closeSync, openSync } from "node:fs";
+import { readRecordLength, RECORD_HEADER_SIZE } from "../bitcoin/blk_record.ts";
+import { preadExact } from "../store/pread.ts";
 import { blkFileName } from "./blk_files.ts";
-import { RECORD_HEADER_SIZE } from "./record_scanner.ts";
 import { applyXor } from "./xor.ts";
 
 /** Reads block records by (file, offset) from one blocks directory. */
@@ -28,29 +28,14 @@ export class BlkPositionedReader {
     return fd;
   }
 
-  private readFully(fd: number, buf: Uint8Array, position: number, file: number): void {
-    let done = 0;
-    while (done < buf.length) {
-      const n = readSync(fd, buf, done, buf.length - done, position + done);
-      if (n === 0) {
-        throw new CorruptDataError("truncated", "file shrank since it was scanned", {
-          file: `${this.dir}/${blkFileName(file)}`,
-          offset: position + done,
-          field: "record",
-        });
-      }
-      done += n;
-    }
-  }
-
   /** The block of the record at `offset` in blk file `file`. */
   readBlock(file: number, offset: number): Uint8Array {
     const fd = this.fd(file);
-    this.readFully(fd, this.header, offset, file);
+    const path = `${this.dir}/${blkFileName(file)}`;
+    preadExact(fd, this.header, offset, path);
     if (this.xorKey) applyXor(this.header, this.xorKey, offset);
-    const len = new DataView(this.header.buffer).getUint32(4, true);
-    const block = new Uint8Array(len);
-    this.readFully(fd, block, offset + RECORD_HEADER_SIZE, file);
+    const block = new Uint8Array(readRecordLength(this.header, 0));
+    preadExact(fd, block, offset + RECORD_HEADER_SIZE, path);
     if (this.xorKey) applyXor(block, this.xorKey, offset + RECORD_HEADER_SIZE);
     return block;
   }

@@ -16,8 +16,8 @@ import { BlockLayout } from "../bitcoin/block_layout.ts";
 import { NETWORK_NAMES, type NetworkParams, NETWORKS } from "../bitcoin/network.ts";
 import { applyXor, isNullKey } from "./xor.ts";
 
-/** Bytes before the block in a record: magic and length. */
-export const RECORD_HEADER_SIZE = 8;
+import { RECORD_HEADER_SIZE } from "../bitcoin/blk_record.ts";
+export { RECORD_HEADER_SIZE };
 /** Smallest plausible block: 80-byte header + 1 tx count byte + a tiny tx. */
 export const MIN_BLOCK_SIZE = 81;
 /** Largest plausible block: BIP141 MAX_BLOCK_SERIALIZED_SIZE. */
@@ -77,12 +77,13 @@ const NO_KEY = new Uint8Array(8);
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { RecordScanner } from "./record_scanner.ts";
  * const s = new RecordScanner();
  * const events: unknown[] = [];
  * s.push(new Uint8Array(16), (e) => events.push(e));
  * s.finish((e) => events.push(e)); // one "padding" skip of 16 bytes
- * console.assert(events.length === 1);
+ * assert(events.length === 1);
  * ```
  */
 export class RecordScanner {

@@ -20,10 +20,11 @@ export function isNullKey(key: Uint8Array | undefined): boolean {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { applyXor } from "./xor.ts";
  * const b = new Uint8Array([1, 2]);
  * applyXor(b, Uint8Array.of(1, 1, 1, 1, 1, 1, 1, 1), 0);
- * console.assert(b[0] === 0 && b[1] === 3);
+ * assert(b[0] === 0 && b[1] === 3);
  * ```
  */
 export function applyXor(buf: Uint8Array, key: Uint8Array, fileOffset: number): void {

@@ -15,6 +15,7 @@ import { CorruptDataError } from "../bytes/errors.ts";
 import { bytesEqual, hashToHex } from "../bytes/hex.ts";
 import { BlockLayout, TX_SEGWIT } from "../bitcoin/block_layout.ts";
 import type { NetworkParams } from "../bitcoin/network.ts";
+import { HEADER_OFFSETS, HEADER_SIZE, headerMerkleRoot } from "../bitcoin/header.ts";
 import { merkleRoot } from "../bitcoin/merkle.ts";
 import { checkProofOfWork } from "../bitcoin/pow.ts";
 import { pushNumber } from "../bitcoin/script_push.ts";
@@ -39,7 +40,7 @@ export const MAX_MONEY = 21_000_000 * 100_000_000;
 /** Scratch space reused from block to block (one per thread). */
 export class BlockChecker {
   /** The walk of the last checked block. */
-  readonly layout = new BlockLayout();
+  readonly layout: BlockLayout = new BlockLayout();
   private readonly dups = new DuplicateKeyFinder();
   private offsets = new Uint32Array(1024);
 
@@ -63,11 +64,11 @@ export class BlockChecker {
       throw e;
     }
     if (level === "framing") return null;
-    const view = new DataView(bytes.buffer, bytes.byteOffset, 80);
-    const bits = view.getUint32(72, true);
+    const view = new DataView(bytes.buffer, bytes.byteOffset, HEADER_SIZE);
+    const bits = view.getUint32(HEADER_OFFSETS.bits, true);
     const pow = checkProofOfWork(hash, bits, this.network.powLimit);
     if (pow) return fail("high-hash", `proof of work failed: ${pow} (nBits ${bits.toString(16)})`);
-    const version = view.getInt32(0, true);
+    const version = view.getInt32(HEADER_OFFSETS.version, true);
     const n = this.network;
     if (
       (version < 2 && height >= n.bip34Height) || (version < 3 && height >= n.bip66Height) ||
@@ -86,7 +87,7 @@ export class BlockChecker {
     const L = this.layout;
     const txids = computeTxids(L);
     const { root, mutated } = merkleRoot(txids, L.txCount);
-    if (!bytesEqual(root, bytes.subarray(36, 68))) {
+    if (!bytesEqual(root, headerMerkleRoot(bytes))) {
       return fail("bad-txnmrklroot", `merkle root ${hashToHex(root)} does not match the header`);
     }
     if (mutated) {

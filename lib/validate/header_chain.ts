@@ -16,6 +16,7 @@ import { bytesEqual, hashToHex } from "../bytes/hex.ts";
 import { type NetworkParams, RETARGET_INTERVAL } from "../bitcoin/network.ts";
 import { calculateNextWorkRequired } from "../bitcoin/retarget.ts";
 import { type CheckFailure, fail } from "./reject.ts";
+import { HEADER_OFFSETS, HEADER_SIZE, headerPrevHash } from "../bitcoin/header.ts";
 
 const RING = 2048;
 const MTP_SPAN = 11;
@@ -98,13 +99,13 @@ export class HeaderChain {
 
   /** Checks the 80-byte header at `height`; null when it may follow the current tip. */
   check(header: Uint8Array, height: number): CheckFailure | null {
-    const view = new DataView(header.buffer, header.byteOffset, 80);
-    const time = view.getUint32(68, true);
-    const bits = view.getUint32(72, true);
+    const view = new DataView(header.buffer, header.byteOffset, HEADER_SIZE);
+    const time = view.getUint32(HEADER_OFFSETS.time, true);
+    const bits = view.getUint32(HEADER_OFFSETS.bits, true);
     if (height === 0) return null;
     const last = height - 1;
     if (this.has(last)) {
-      const prev = header.subarray(4, 36);
+      const prev = headerPrevHash(header);
       const expected = this.hashes.subarray(32 * (last % RING), 32 * (last % RING) + 32);
       if (!bytesEqual(prev, expected)) {
         return fail(
@@ -145,10 +146,10 @@ export class HeaderChain {
       throw new RangeError(`Header chain expects height ${this.tip + 1}, got ${height}`);
     }
     if (this.tip < 0) this.low = height;
-    const view = new DataView(header.buffer, header.byteOffset, 80);
+    const view = new DataView(header.buffer, header.byteOffset, HEADER_SIZE);
     const slot = height % RING;
-    this.times[slot] = view.getUint32(68, true);
-    this.bits[slot] = view.getUint32(72, true);
+    this.times[slot] = view.getUint32(HEADER_OFFSETS.time, true);
+    this.bits[slot] = view.getUint32(HEADER_OFFSETS.bits, true);
     this.hashes.set(hash, 32 * slot);
     this.tip = height;
     this.low = Math.max(this.low, height - RING + 1);

@@ -14,6 +14,7 @@
 
 import { hashToHex } from "../bytes/hex.ts";
 import type { OrderedBlock } from "../chain/chain_orderer.ts";
+import { headerOf } from "../bitcoin/header.ts";
 import type { NetworkParams } from "../bitcoin/network.ts";
 import { BlockChecker, type CheckLevel } from "./check_block.ts";
 import { HeaderChain } from "./header_chain.ts";
@@ -68,7 +69,7 @@ export class SequentialValidator {
           `(${this.rejected.code})`,
       };
     } else if (!failure && level !== "framing") {
-      failure = this.headers.check(block.bytes.subarray(0, 80), block.height);
+      failure = this.headers.check(headerOf(block.bytes), block.height);
     }
     if (failure) {
       const r: BlockRejection = {
@@ -82,7 +83,7 @@ export class SequentialValidator {
       this.options.onReject?.(r);
       return false;
     }
-    this.headers.accept(block.bytes.subarray(0, 80), block.hash, block.height);
+    this.headers.accept(headerOf(block.bytes), block.hash, block.height);
     return true;
   }
 }

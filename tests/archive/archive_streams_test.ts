@@ -1,58 +1,104 @@
-import { assertEquals, assertRejects, assertTrue } from "../_support/assert.ts";
-import { archiveSink, compressFrames, frameBlocks } from "../../lib/archive/archive_streams.ts";
-import { collect } from "../../lib/archive/collector.ts";
-import { verifyArchive } from "../../lib/archive/verify.ts";
+import { assertEquals, assertTrue } from "../_support/assert.ts";
+import { archiveSink } from "../../lib/archive/archive_sink.ts";
+import { openArchiveTarget } from "../../lib/archive/archive_target.ts";
+import { compressFrames } from "../../lib/archive/compress_frames.ts";
+import { frameBlocks } from "../../lib/archive/frame_blocks.ts";
+import { collect } from "../../lib/collect/collect.ts";
+import { verifyCollected } from "../../lib/collect/verify_collected.ts";
 import { NETWORKS } from "../../lib/bitcoin/network.ts";
+import type { OrderedBlock } from "../../lib/chain/chain_types.ts";
 import { orderBlocks } from "../../lib/chain/order_blocks.ts";
 import { generateChain } from "../../lib/gen/chain_generator.ts";
 import { writeBlocksDir } from "../../lib/gen/blocks_dir_writer.ts";
 import { BlkPositionedReader } from "../../lib/source/blk_positioned_reader.ts";
 import { readBlockRecords } from "../../lib/source/block_records.ts";
+import { LocalStore } from "../../lib/store/local_store.ts";
 import { validateBlocks } from "../../lib/validate/validate_blocks.ts";
 import { readTree } from "../_support/archive_files.ts";
 
-Deno.test("reader → orderer → validator → frames → zstd → sink gives collect's chunks, index and manifest", async () => {
-  const base = Deno.makeTempDirSync({ prefix: "blkpipe-streams-" });
-  const blocks = `${base}/blocks`;
+const network = NETWORKS.regtest;
+const layout = { chunkPolicy: { blocks: 70 }, frameBytes: 128 << 10 };
+
+function blocksDir(): string {
+  const dir = Deno.makeTempDirSync({ prefix: "blkpipe-streams-" });
   writeBlocksDir(
-    blocks,
+    dir,
     generateChain({ seed: 12, blocks: 200, targetBlockSize: 30_000, forkRate: 0.05 }),
-    {
-      seed: 12,
-      shuffleWindow: 8,
-      maxFileSize: 1 << 20,
-    },
+    { seed: 12, shuffleWindow: 8, maxFileSize: 1 << 20 },
   );
-  const network = NETWORKS.regtest;
-  const layout = { network, frameBytes: 128 << 10, chunkPolicy: { blocks: 70 } };
+  return dir;
+}
+
+/** The hand-composed pipeline, appending heights in [from, to] to the archive at `out`. */
+async function streamInto(blocks: string, out: string, to = Infinity): Promise<void> {
+  const target = await openArchiveTarget(new LocalStore(out), { network, ...layout });
+  const from = target.position.nextHeight;
   const positioned = new BlkPositionedReader(blocks);
+  const window = new TransformStream<OrderedBlock, OrderedBlock>({
+    transform(b, c) {
+      if (b.height >= from && b.height <= to) c.enqueue(b);
+    },
+  });
   await readBlockRecords(blocks, { network })
     .pipeThrough(orderBlocks({ network, fetch: (f, o) => positioned.readBlock(f, o) }))
     .pipeThrough(validateBlocks({ network }))
-    .pipeThrough(frameBlocks(layout))
+    .pipeThrough(window)
+    .pipeThrough(frameBlocks(target))
     .pipeThrough(compressFrames())
-    .pipeTo(archiveSink(`${base}/streamed`, layout));
+    .pipeTo(archiveSink(target));
   positioned.close();
-  assertEquals(
-    (await verifyArchive(`${base}/streamed`)).problems.filter((p) => p.code !== "state"),
-    [],
-  );
-  await collect({
-    includeTip: true,
-    blocks,
-    out: `${base}/collected`,
-    chunkPolicy: layout.chunkPolicy,
-    frameBytes: layout.frameBytes,
-  });
-  const a = readTree(`${base}/streamed`), b = readTree(`${base}/collected`);
+}
+
+/** Asserts equal chunks, index and manifest (rejects and resume records legitimately differ). */
+function assertSameData(actual: string, expected: string, what: string): void {
+  const data = (dir: string) =>
+    new Map(
+      [...readTree(dir)].filter(([k]) =>
+        !k.startsWith("state/") && k !== "rejects.jsonl" && k !== "writer.lock"
+      ),
+    );
+  const a = data(actual), b = data(expected);
+  assertEquals([...a.keys()].sort(), [...b.keys()].sort(), `${what}: files`);
   for (const [k, v] of b) {
-    if (k.startsWith("state/") || k === "rejects.jsonl") continue;
-    assertEquals(a.get(k), v, k);
+    const got = a.get(k)!;
+    assertTrue(got.length === v.length && got.every((x, i) => x === v[i]), `${what}: ${k} differs`);
   }
-  // collect refuses to extend a stream-written archive.
-  await assertRejects(
-    () => collect({ includeTip: true, blocks, out: `${base}/streamed` }),
-    /stream API/,
-  );
-  assertTrue(a.has("chunks/00002.blk.zst"));
+}
+
+Deno.test("hand-composed stream stages write collect's chunks, index and manifest", async () => {
+  const blocks = blocksDir();
+  const base = Deno.makeTempDirSync({ prefix: "blkpipe-streams-out-" });
+  await streamInto(blocks, `${base}/streamed`);
+  assertEquals((await verifyCollected(`${base}/streamed`)).problems, []);
+  await collect({ includeTip: true, blocks, out: `${base}/collected`, ...layout });
+  assertSameData(`${base}/streamed`, `${base}/collected`, "streamed vs collected");
+  assertTrue(readTree(`${base}/streamed`).has("chunks/00002.blk.zst"));
+});
+
+Deno.test("collect extends a stream-written archive, and stream stages extend collect's", async () => {
+  const blocks = blocksDir();
+  const base = Deno.makeTempDirSync({ prefix: "blkpipe-streams-ext-" });
+  // A run that stops at a height closes a frame there: references stop at the same heights.
+  const twoRuns = async (out: string, stop: number) => {
+    await collect({ includeTip: true, blocks, out, ...layout, toHeight: stop });
+    return await collect({ includeTip: true, blocks, out, ...layout });
+  };
+  await twoRuns(`${base}/ref95`, 95);
+  await twoRuns(`${base}/ref130`, 130);
+  // Stages first (heights 0..95, the open tail chunk then reopened), then collect to the tip.
+  await streamInto(blocks, `${base}/a`, 95);
+  const grown = await collect({ includeTip: true, blocks, out: `${base}/a`, ...layout });
+  assertEquals(grown.resumed, true);
+  assertEquals(grown.blocks, 200 - 95);
+  assertSameData(`${base}/a`, `${base}/ref95`, "stages then collect");
+  assertEquals((await verifyCollected(`${base}/a`)).problems, []);
+  // collect first (to height 130), then the stages to the tip.
+  await collect({ includeTip: true, blocks, out: `${base}/b`, ...layout, toHeight: 130 });
+  await streamInto(blocks, `${base}/b`);
+  assertSameData(`${base}/b`, `${base}/ref130`, "collect then stages");
+  assertEquals((await verifyCollected(`${base}/b`)).problems, []);
+  // ... and collect again on top: nothing new to add, nothing changes.
+  const again = await collect({ includeTip: true, blocks, out: `${base}/b`, ...layout });
+  assertEquals(again.blocks, 0);
+  assertSameData(`${base}/b`, `${base}/ref130`, "collect after stages");
 });

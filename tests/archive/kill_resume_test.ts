@@ -1,5 +1,5 @@
 import { assertEquals, assertTrue } from "../_support/assert.ts";
-import { verifyArchive } from "../../lib/archive/verify.ts";
+import { verifyCollected as verifyArchive } from "../../lib/collect/verify_collected.ts";
 import { generateChain } from "../../lib/gen/chain_generator.ts";
 import { writeBlocksDir } from "../../lib/gen/blocks_dir_writer.ts";
 import { Prng } from "../../lib/gen/prng.ts";

@@ -1,0 +1,208 @@
+/**
+ * The open chunk: created, appended to frame by frame with a running
+ * SHA-256, re-read now and then (integrity check), and sealed — seek table
+ * appended, fsynced, moved into place (copied from the stage directory when
+ * one is used). Also takes an open chunk back after a kill (truncated to
+ * its durable length) and reopens the archive's open tail to extend it.
+ *
+ * @module
+ */
+
+import { createHash, type Hash } from "node:crypto";
+import type { AppendFile, Store } from "../store/store.ts";
+import { newXxh64, verifyFrame } from "./frame_codec.ts";
+import { type ChunkEntry, chunkFileName } from "./manifest.ts";
+import { readChunkTable } from "./read_seek_table.ts";
+import type { OpenChunkState } from "./resume_record.ts";
+import { encodeSeekTable } from "./seek_table.ts";
+
+const OPEN_SUFFIX = ".open";
+const COPY_PIECE = 4 << 20;
+
+/** Copies `path` of `from` to `to` (`.tmp`, fsync, rename): the stage's sealed chunk into place. */
+export async function copyFile(
+  from: Store,
+  path: string,
+  to: Store,
+  toPath: string,
+): Promise<void> {
+  const size = (await from.size(path)) ?? 0;
+  const tmp = await to.openAppend(`${toPath}.tmp`, 0);
+  try {
+    for (let at = 0; at < size; at += COPY_PIECE) {
+      tmp.append(await from.readAt(path, at, Math.min(COPY_PIECE, size - at)));
+    }
+    tmp.sync();
+  } finally {
+    tmp.close();
+  }
+  await to.rename(`${toPath}.tmp`, toPath);
+}
+
+/** Manages the chunk being written. */
+export class ChunkWriter {
+  private file: AppendFile | undefined;
+  private hasher: Hash | undefined;
+  private hashedBytes = 0;
+  private checkFrom = 0;
+  /** The chunk being written, or null. */
+  state: OpenChunkState | null = null;
+
+  constructor(readonly out: Store, readonly stage: Store | undefined) {}
+
+  private storeOf(c: OpenChunkState): Store {
+    return c.location === "stage" && this.stage ? this.stage : this.out;
+  }
+
+  private openPath(c: OpenChunkState): string {
+    return `${chunkFileName(c.id)}${OPEN_SUFFIX}`;
+  }
+
+  /** After a kill: take the open chunk back, cut to its durable length. */
+  async resume(c: OpenChunkState): Promise<void> {
+    const store = this.storeOf(c);
+    const final = chunkFileName(c.id);
+    if ((await store.size(this.openPath(c))) === null) {
+      // Killed between sealing (the move into place) and the state update: take it back.
+      if (store === this.out) await this.out.rename(final, this.openPath(c));
+      else await copyFile(this.out, final, store, this.openPath(c));
+    }
+    if (store !== this.out) await this.out.remove(final); // a copy made before the kill
+    this.file = await store.openAppend(this.openPath(c), c.bytes);
+    this.state = c;
+    this.checkFrom = c.frames.length;
+  }
+
+  /**
+   * Reopens the sealed open tail `last` to append to it. `record` is called (with
+   * {@link state} already set to the reopened chunk) before its file is touched (a kill from then on resumes through
+   * {@link resume}, which takes the sealed file back and cuts its seek table off).
+   */
+  async reopen(last: ChunkEntry, record: () => Promise<void>): Promise<void> {
+    const table = await readChunkTable(this.out, last.file);
+    const c: OpenChunkState = {
+      id: last.id,
+      frames: table.entries,
+      bytes: table.framesBytes,
+      firstHeight: last.firstHeight,
+      blocks: last.blocks,
+      rawBytes: last.rawBytes,
+      location: "out",
+    };
+    this.state = c;
+    await record();
+    await this.out.rename(last.file, this.openPath(c));
+    this.file = await this.out.openAppend(this.openPath(c), c.bytes);
+    this.checkFrom = c.frames.length;
+  }
+
+  /** Starts a new, empty chunk. */
+  async start(id: number, firstHeight: number): Promise<void> {
+    const c: OpenChunkState = {
+      id,
+      frames: [],
+      bytes: 0,
+      firstHeight,
+      blocks: 0,
+      rawBytes: 0,
+      location: this.stage ? "stage" : "out",
+    };
+    this.file = await this.storeOf(c).openAppend(this.openPath(c), 0);
+    this.state = c;
+    this.checkFrom = 0;
+  }
+
+  /** The running SHA-256; after a resume or a reopen the durable prefix is hashed from disk once. */
+  private ensureHasher(): Hash {
+    this.hasher ??= createHash("sha256");
+    const c = this.state!;
+    if (this.hashedBytes < c.bytes) {
+      const buf = new Uint8Array(COPY_PIECE);
+      for (let at = this.hashedBytes; at < c.bytes;) {
+        const n = Math.min(buf.length, c.bytes - at);
+        this.file!.readAt(buf.subarray(0, n), at);
+        this.hasher.update(buf.subarray(0, n));
+        at += n;
+      }
+      this.hashedBytes = c.bytes;
+    }
+    return this.hasher;
+  }
+
+  /** Appends one compressed frame of `blocks` blocks and `rawBytes` uncompressed bytes. */
+  append(frame: Uint8Array, checksum: number, rawBytes: number, blocks: number): void {
+    const c = this.state!;
+    const hasher = this.ensureHasher();
+    this.file!.append(frame);
+    hasher.update(frame);
+    this.hashedBytes += frame.length;
+    c.frames.push({ compressed: frame.length, decompressed: rawBytes, checksum });
+    c.bytes += frame.length;
+    c.blocks += blocks;
+    c.rawBytes += rawBytes;
+  }
+
+  /** fsyncs the open chunk. */
+  sync(): void {
+    this.file?.sync();
+  }
+
+  /** Re-reads and checks the frames written since the last check; returns how many. */
+  async checkRecent(): Promise<number> {
+    const c = this.state!;
+    const xxh = await newXxh64();
+    let offset = 0, checked = 0;
+    for (let i = 0; i < c.frames.length; i++) {
+      const e = c.frames[i]!;
+      if (i >= this.checkFrom) {
+        const buf = new Uint8Array(e.compressed);
+        this.file!.readAt(buf, offset);
+        verifyFrame(buf, e, xxh, { file: this.openPath(c), frame: i, offset });
+        checked++;
+      }
+      offset += e.compressed;
+    }
+    this.checkFrom = c.frames.length;
+    return checked;
+  }
+
+  /** Appends the seek table, moves the chunk into place and returns its manifest entry. */
+  async seal(openTail: boolean): Promise<ChunkEntry> {
+    const c = this.state!;
+    const hasher = this.ensureHasher();
+    const table = encodeSeekTable(c.frames);
+    this.file!.append(table);
+    this.file!.sync();
+    hasher.update(table);
+    const sha256 = hasher.digest("hex");
+    this.hasher = undefined;
+    this.hashedBytes = 0;
+    this.file!.close();
+    this.file = undefined;
+    const store = this.storeOf(c);
+    const final = chunkFileName(c.id);
+    if (store !== this.out) {
+      await copyFile(store, this.openPath(c), this.out, final);
+      await store.remove(this.openPath(c));
+    } else await this.out.rename(this.openPath(c), final);
+    this.state = null;
+    return {
+      id: c.id,
+      file: final,
+      firstHeight: c.firstHeight,
+      lastHeight: c.firstHeight + c.blocks - 1,
+      blocks: c.blocks,
+      frames: c.frames.length,
+      rawBytes: c.rawBytes,
+      storedBytes: c.bytes + table.length,
+      sha256,
+      open: openTail,
+    };
+  }
+
+  /** Closes the file without sealing. */
+  close(): void {
+    this.file?.close();
+    this.file = undefined;
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * `compressFrames`: frames compressed on a worker pool, several in flight,
+ * delivered in order. Jobs without blocks pass through untouched.
+ *
+ * @module
+ */
+
+import { ARCHIVE_DEFAULTS } from "./manifest.ts";
+import { CompressPool } from "./compress_pool.ts";
+import type { CompressedFrameJob, FrameJob } from "./frame_job.ts";
+
+/** Options of {@link compressFrames}. */
+export interface CompressOptions {
+  /** Worker threads (default 2). */
+  workers?: number;
+  /** zstd level (default 3). */
+  level?: number;
+  /** Frames compressing at once (default max(4, 8 × workers)). */
+  inflight?: number;
+}
+
+/** Compresses each job's frame (one zstd frame with its content checksum), in order. */
+export function compressFrames(options: CompressOptions = {}): TransformStream<FrameJob, FrameJob> {
+  const workers = options.workers ?? 2;
+  const limit = options.inflight ?? Math.max(4, 8 * workers);
+  let pool: CompressPool | undefined;
+  const queue: Array<Promise<FrameJob>> = [];
+  const compress = (job: FrameJob): Promise<FrameJob> => {
+    if (job.blocks === 0 || job.compressed) return Promise.resolve(job);
+    pool ??= new CompressPool(workers, options.level ?? ARCHIVE_DEFAULTS.zstdLevel);
+    return pool.compress(job.raw).then((c): CompressedFrameJob => ({
+      ...job,
+      raw: c.raw,
+      compressed: { frame: c.frame, checksum: c.checksum },
+    }));
+  };
+  return new TransformStream<FrameJob, FrameJob>({
+    async transform(job, controller) {
+      const done = compress(job);
+      done.catch(() => {}); // awaited below, in order
+      queue.push(done);
+      while (queue.length >= limit) controller.enqueue(await queue.shift()!);
+    },
+    async flush(controller) {
+      try {
+        while (queue.length > 0) controller.enqueue(await queue.shift()!);
+      } finally {
+        pool?.close();
+      }
+    },
+    cancel() {
+      pool?.close();
+    },
+  });
+}

@@ -1,0 +1,41 @@
+/**
+ * The unit that flows from framing through compression into the archive:
+ * one frame of whole blk records plus everything the archive records with
+ * it (index records, rejects lines, an optional resume point).
+ *
+ * @module
+ */
+
+/** One frame to write. */
+export interface FrameJob {
+  /** Chunk id. */
+  chunk: number;
+  /** Uncompressed frame: linearized blk records. */
+  raw: Uint8Array;
+  /** Height index records of the frame's blocks (128 bytes each). */
+  index: Uint8Array;
+  /** Blocks in the frame (0: a job that carries only rejects lines or a resume point). */
+  blocks: number;
+  /** First height in the frame. */
+  firstHeight: number;
+  /** Last height in the frame. */
+  lastHeight: number;
+  /** Hash (display hex) of the last block. */
+  lastHash: string;
+  /** rejects.jsonl lines produced before this frame closed. */
+  rejects: string;
+  /** The chunk is full after this frame. */
+  endsChunk: boolean;
+  /**
+   * Pipeline snapshot to record once this frame is durable (a resume point), or null. Opaque to
+   * the archive: collect stores its reader, orderer and validator state here.
+   */
+  checkpoint: unknown;
+  /** The compressed frame (set by `compressFrames`). */
+  compressed?: { frame: Uint8Array; checksum: number };
+}
+
+/** A job after compression. */
+export type CompressedFrameJob = FrameJob & {
+  compressed: { frame: Uint8Array; checksum: number };
+};

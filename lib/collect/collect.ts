@@ -1,0 +1,249 @@
+/**
+ * The collect job: a blocks directory → ordered → validated → framed →
+ * compressed → archive, resumable at any instant. It is a composition of
+ * stream stages — `readBlockEvents` → {@link CollectCore} (order, validate,
+ * frame) → `compressFrames` → `archiveSink` — plus resume points, progress
+ * and the summary. The sink records a resume point only after the data it
+ * covers is durable; resuming restores the snapshot and the archive cuts
+ * its files back to their durable lengths, so the finished archive is
+ * byte-identical to an uninterrupted run.
+ *
+ * @module
+ */
+
+import { type NetworkName, type NetworkParams, NETWORKS } from "../bitcoin/network.ts";
+import { openArchiveTarget } from "../archive/archive_target.ts";
+import { archiveSink } from "../archive/archive_sink.ts";
+import type { ArchiveWriter } from "../archive/archive_writer.ts";
+import { compressFrames } from "../archive/compress_frames.ts";
+import type { FrameJob } from "../archive/frame_job.ts";
+import { ARCHIVE_PATHS, ArchiveError, type ChunkPolicy } from "../archive/manifest.ts";
+import { listBlkFiles } from "../source/blk_files.ts";
+import { BlkPositionedReader } from "../source/blk_positioned_reader.ts";
+import { detectNetwork, readBlockEvents } from "../source/block_records.ts";
+import { LocalStore } from "../store/local_store.ts";
+import type { Store } from "../store/store.ts";
+import type { CheckLevel } from "../validate/check_block.ts";
+import { CollectCore, emptySnapshot } from "./collect_frames.ts";
+import { isPipelineSnapshot } from "./pipeline_snapshot.ts";
+
+/** Options of {@link collect}. */
+export interface CollectOptions {
+  /** Bitcoin Core blocks directory. */
+  blocks: string;
+  /** Archive (a directory path or a store): created, resumed or extended. */
+  out: string | Store;
+  /** Build the open chunk here (a directory path) and move it to `out` when sealed. */
+  stage?: string | undefined;
+  /** Network (detected from the files when absent). */
+  network?: NetworkParams | undefined;
+  /** XOR key; by default read from `blocks/xor.dat`. */
+  xorKey?: Uint8Array | undefined;
+  /** Chunk policy for a new archive (default 125,000 blocks). */
+  chunkPolicy?: ChunkPolicy;
+  /** Aimed uncompressed frame size for a new archive (default 2 MiB). */
+  frameBytes?: number;
+  /** zstd level for a new archive (default 3). */
+  level?: number;
+  /** First height to archive for a new archive (default 0). */
+  fromHeight?: number;
+  /** Last height to archive. */
+  toHeight?: number;
+  /** Validation depth (default full). */
+  checkLevel?: CheckLevel;
+  /** Reorganisation depth for ordering (default 6). */
+  depth?: number;
+  /**
+   * Also archive the last `depth` blocks, which a reorganisation could still replace (default
+   * false: they are archived by a later run, once buried). For static block sets.
+   */
+  includeTip?: boolean;
+  /** Compression workers (default 2). */
+  workers?: number;
+  /** Uncompressed bytes between checkpoints (default 8 MiB). */
+  checkpointBytes?: number;
+  /** Re-read and check written frames every this many blocks (default 10,000). */
+  integrityEvery?: number;
+  /** Aborting stops at the next frame boundary (SIGINT). */
+  signal?: AbortSignal | undefined;
+  /** Progress callback (about twice a second). */
+  onProgress?: ((p: CollectProgress) => void) | undefined;
+  /** Clock for the time-too-new rule (tests). */
+  now?: () => number;
+}
+
+/** Live counters. */
+export interface CollectProgress {
+  /** Last archived height (-1: none). */
+  height: number;
+  /** Blocks archived this run. */
+  blocks: number;
+  /** Bytes read from blk files this run. */
+  readBytes: number;
+  /** Total bytes of the blk files (for the ETA). */
+  totalBytes: number;
+  /** Uncompressed bytes archived this run. */
+  rawBytes: number;
+  /** Compressed bytes written this run. */
+  storedBytes: number;
+  /** Seconds since start. */
+  seconds: number;
+}
+
+/** What a run did. */
+export interface CollectSummary extends CollectProgress {
+  /** Network of the archive. */
+  network: NetworkName;
+  /** Archive tip after the run. */
+  tip: { height: number; hash: string } | null;
+  /** The run continued an interrupted one. */
+  resumed: boolean;
+  /** Stopped early on request (SIGINT); run again to continue. */
+  interrupted: boolean;
+  /** Rejected (invalid) blocks this run. */
+  rejected: number;
+  /** Stale, orphan and duplicate blocks reported this run. */
+  notArchived: number;
+  /** Skipped byte ranges this run (padding excluded). */
+  skips: number;
+  /** Blocks still waiting for their parent. */
+  pending: number;
+  /** Chunks sealed this run. */
+  sealedChunks: number;
+  /** Frames re-read by the periodic integrity check. */
+  checkedFrames: number;
+}
+
+/** The network an existing archive records (read without the lock: files are replaced atomically). */
+async function archivedNetwork(store: Store): Promise<NetworkParams | undefined> {
+  for (const path of [ARCHIVE_PATHS.state, ARCHIVE_PATHS.manifest]) {
+    const bytes = await store.read(path).catch(() => null);
+    if (bytes === null) continue;
+    try {
+      const j = JSON.parse(new TextDecoder().decode(bytes));
+      const name = (j.manifest ?? j).network as NetworkName;
+      if (name in NETWORKS) return NETWORKS[name];
+    } catch {
+      // judged again (with a clear message) when the archive is opened
+    }
+  }
+  return undefined;
+}
+
+/** Chooses the network: the archive's, the caller's and the files' must agree. */
+async function resolveNetwork(o: CollectOptions, store: Store): Promise<NetworkParams> {
+  const archived = await archivedNetwork(store);
+  if (archived && o.network && o.network !== archived) {
+    throw new ArchiveError(
+      `${store.location} is a ${archived.name} archive; the blocks are ${o.network.name}`,
+    );
+  }
+  const detected = await detectNetwork(o.blocks, o.xorKey);
+  const network = archived ?? o.network ?? detected;
+  if (!network) throw new ArchiveError(`${o.blocks}: no block record found`);
+  if (detected && detected !== network) {
+    throw new ArchiveError(
+      `${o.blocks} holds ${detected.name} blocks; ${store.location} is a ${network.name} archive`,
+    );
+  }
+  return network;
+}
+
+/**
+ * Runs collect. Resolves with a summary; throws `ArchiveError` for an
+ * unusable destination, `ArchiveLockedError` when another run writes the
+ * archive, CorruptDataError / ReorgTooDeepError for input the pipeline
+ * cannot continue with (nothing already archived is damaged).
+ */
+export async function collect(options: CollectOptions): Promise<CollectSummary> {
+  const t0 = performance.now();
+  const store = typeof options.out === "string" ? new LocalStore(options.out) : options.out;
+  const network = await resolveNetwork(options, store);
+  const startHeight = options.fromHeight ?? 0;
+  const target = await openArchiveTarget(store, {
+    network,
+    stage: options.stage ? new LocalStore(options.stage) : undefined,
+    chunkPolicy: options.chunkPolicy,
+    frameBytes: options.frameBytes,
+    level: options.level,
+    startHeight,
+    initialPipeline: () => emptySnapshot(network, startHeight),
+  });
+  const snapshot = isPipelineSnapshot(target.state.pipeline) ? target.state.pipeline : null;
+  const reader = new BlkPositionedReader(options.blocks, options.xorKey);
+  const blkFiles = listBlkFiles(options.blocks);
+  const core = new CollectCore({
+    network,
+    level: options.checkLevel ?? "full",
+    depth: options.depth ?? 6,
+    includeTip: options.includeTip ?? false,
+    toHeight: options.toHeight ?? Number.POSITIVE_INFINITY,
+    checkpointBytes: options.checkpointBytes ?? 8 << 20,
+    layout: target.layout,
+    position: target.position,
+    snapshot,
+    tip: snapshot ? null : target.state.manifest.tip,
+    fetch: (f, o) => reader.readBlock(f, o),
+    lastFile: blkFiles.at(-1)?.number ?? -1,
+    now: options.now,
+  });
+  const onAbort = () => core.requestStop();
+  options.signal?.addEventListener("abort", onAbort);
+  if (options.signal?.aborted) core.requestStop();
+  let writer: ArchiveWriter | undefined;
+  const totalBytes = blkFiles.reduce((n, f) => n + f.size, 0);
+  const progress = (): CollectProgress => ({
+    height: core.nextHeight - 1,
+    blocks: writer?.stats.blocks ?? 0,
+    readBytes: core.counts.readBytes,
+    totalBytes,
+    rawBytes: writer?.stats.rawBytes ?? 0,
+    storedBytes: writer?.stats.storedBytes ?? 0,
+    seconds: (performance.now() - t0) / 1000,
+  });
+  let lastProgress = 0;
+  const tick = new TransformStream<FrameJob, FrameJob>({
+    transform(job, controller) {
+      controller.enqueue(job);
+      if (options.onProgress && performance.now() - lastProgress > 500) {
+        lastProgress = performance.now();
+        options.onProgress(progress());
+      }
+    },
+  });
+  try {
+    await readBlockEvents(options.blocks, {
+      network,
+      bufferSize: 8 << 20,
+      ...(options.xorKey ? { xorKey: options.xorKey } : {}),
+      ...(snapshot?.reader ? { start: snapshot.reader } : {}),
+    })
+      .pipeThrough(core.stream())
+      .pipeThrough(compressFrames({
+        workers: options.workers ?? 2,
+        level: target.state.manifest.zstdLevel,
+      }))
+      .pipeThrough(tick)
+      .pipeTo(archiveSink(target, {
+        integrityEvery: options.integrityEvery,
+        onOpen: (_, w) => writer = w,
+      }));
+  } finally {
+    options.signal?.removeEventListener("abort", onAbort);
+    reader.close();
+  }
+  const stats = writer!.stats;
+  return {
+    ...progress(),
+    network: network.name,
+    tip: writer!.currentManifest.tip,
+    resumed: !target.created,
+    interrupted: core.interrupted,
+    rejected: core.counts.rejected,
+    notArchived: core.counts.notArchived,
+    skips: core.counts.skips,
+    pending: core.pending,
+    sealedChunks: stats.sealed,
+    checkedFrames: stats.checkedFrames,
+  };
+}

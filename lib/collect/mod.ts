@@ -1,0 +1,15 @@
+/**
+ * The collect job (blocks directory → verified archive, resumable) and the
+ * verification of what it wrote.
+ *
+ * @module
+ */
+
+export {
+  collect,
+  type CollectOptions,
+  type CollectProgress,
+  type CollectSummary,
+} from "./collect.ts";
+export type { PipelineSnapshot } from "./pipeline_snapshot.ts";
+export { verifyCollected, type VerifyCollectedOptions } from "./verify_collected.ts";

@@ -1,0 +1,247 @@
+/**
+ * {@link Store} on a local directory: positioned reads (pread), appends
+ * through file descriptors opened with O_APPEND, atomic replacement (tmp,
+ * fsync, rename, directory fsync), and the writer lock as an advisory
+ * `flock` on `writer.lock` — the kernel releases it when the holder dies,
+ * so a lock left by `kill -9` is simply free for the next writer.
+ *
+ * @module
+ */
+
+import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, writeSync } from "node:fs";
+import { preadExact } from "./pread.ts";
+import { type AppendFile, ArchiveLockedError, type Store, type StoreLock } from "./store.ts";
+
+/** Name of the lock file at the root of a locally stored archive. */
+export const LOCK_FILE = "writer.lock";
+
+/** fsyncs a directory so that a rename in it is durable (best effort where unsupported). */
+export function syncDir(dir: string): void {
+  let fd: number;
+  try {
+    fd = openSync(dir, "r");
+  } catch {
+    return;
+  }
+  try {
+    fsyncSync(fd);
+  } catch {
+    // some platforms cannot fsync directories; the rename is still atomic
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Writes `data` to `path` atomically: tmp file, fsync, rename, directory fsync. */
+export function writeFileAtomic(path: string, data: Uint8Array | string): void {
+  const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
+  const tmp = `${path}.tmp`;
+  const fd = openSync(tmp, "w");
+  try {
+    writeFully(fd, bytes);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  Deno.renameSync(tmp, path);
+  syncDir(parentOf(path));
+}
+
+function writeFully(fd: number, bytes: Uint8Array): void {
+  for (let done = 0; done < bytes.length;) done += writeSync(fd, bytes, done);
+}
+
+/** Writes all of `bytes` at a `Deno.FsFile`'s current position. */
+export function writeAllSync(f: Deno.FsFile, bytes: Uint8Array): void {
+  for (let done = 0; done < bytes.length;) done += f.writeSync(bytes.subarray(done));
+}
+
+/** Directory part of a path. */
+export function parentOf(path: string): string {
+  const i = path.lastIndexOf("/");
+  return i < 0 ? "." : i === 0 ? "/" : path.slice(0, i);
+}
+
+function notFound(e: unknown): boolean {
+  return e instanceof Deno.errors.NotFound ||
+    (e as { code?: string } | null)?.code === "ENOENT";
+}
+
+class LocalAppendFile implements AppendFile {
+  private len: number;
+  constructor(private fd: number, readonly path: string) {
+    this.len = fstatSync(fd).size;
+  }
+  get length(): number {
+    return this.len;
+  }
+  append(bytes: Uint8Array): void {
+    writeFully(this.fd, bytes);
+    this.len += bytes.length;
+  }
+  readAt(buf: Uint8Array, offset: number): void {
+    preadExact(this.fd, buf, offset, this.path);
+  }
+  truncate(length: number): void {
+    ftruncateSync(this.fd, length);
+    this.len = length;
+  }
+  sync(): void {
+    fsyncSync(this.fd);
+  }
+  close(): void {
+    if (this.fd >= 0) closeSync(this.fd);
+    this.fd = -1;
+  }
+}
+
+/**
+ * A directory as a {@link Store}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { LocalStore } from "./local_store.ts";
+ * const store = new LocalStore(Deno.makeTempDirSync());
+ * await store.replace("a/b.txt", "hello");
+ * const bytes = await store.readAt("a/b.txt", 1, 3);
+ * assert(new TextDecoder().decode(bytes) === "ell");
+ * store.close();
+ * ```
+ */
+export class LocalStore implements Store {
+  private readonly fds = new Map<string, number>();
+
+  /** `root` is the directory (created on first write). */
+  constructor(readonly root: string) {}
+
+  get location(): string {
+    return this.root;
+  }
+
+  describe(path: string): string {
+    return `${this.root}/${path}`;
+  }
+
+  size(path: string): Promise<number | null> {
+    try {
+      return Promise.resolve(Deno.statSync(this.describe(path)).size);
+    } catch (e) {
+      if (notFound(e)) return Promise.resolve(null);
+      throw e;
+    }
+  }
+
+  read(path: string): Promise<Uint8Array | null> {
+    try {
+      return Promise.resolve(Deno.readFileSync(this.describe(path)));
+    } catch (e) {
+      if (notFound(e)) return Promise.resolve(null);
+      throw e;
+    }
+  }
+
+  /** Positioned read through a cached descriptor (synchronous form of {@link readAt}). */
+  readAtSync(path: string, offset: number, length: number): Uint8Array {
+    let fd = this.fds.get(path);
+    if (fd === undefined) {
+      fd = openSync(this.describe(path), "r");
+      this.fds.set(path, fd);
+    }
+    const buf = new Uint8Array(length);
+    preadExact(fd, buf, offset, this.describe(path));
+    return buf;
+  }
+
+  readAt(path: string, offset: number, length: number): Promise<Uint8Array> {
+    return Promise.resolve(this.readAtSync(path, offset, length));
+  }
+
+  list(dir: string): Promise<string[]> {
+    try {
+      const names = [...Deno.readDirSync(dir ? this.describe(dir) : this.root)].map((e) => e.name);
+      return Promise.resolve(names.sort());
+    } catch (e) {
+      if (notFound(e)) return Promise.resolve([]);
+      throw e;
+    }
+  }
+
+  replace(path: string, data: Uint8Array | string): Promise<void> {
+    this.forget(path);
+    Deno.mkdirSync(parentOf(this.describe(path)), { recursive: true });
+    writeFileAtomic(this.describe(path), data);
+    return Promise.resolve();
+  }
+
+  remove(path: string): Promise<void> {
+    this.forget(path);
+    try {
+      Deno.removeSync(this.describe(path));
+    } catch (e) {
+      if (!notFound(e)) throw e;
+    }
+    return Promise.resolve();
+  }
+
+  rename(from: string, to: string): Promise<void> {
+    this.forget(from);
+    this.forget(to);
+    Deno.mkdirSync(parentOf(this.describe(to)), { recursive: true });
+    Deno.renameSync(this.describe(from), this.describe(to));
+    syncDir(parentOf(this.describe(to)));
+    return Promise.resolve();
+  }
+
+  openAppend(path: string, truncate?: number): Promise<AppendFile> {
+    this.forget(path);
+    Deno.mkdirSync(parentOf(this.describe(path)), { recursive: true });
+    const f = new LocalAppendFile(openSync(this.describe(path), "a+"), this.describe(path));
+    if (truncate !== undefined) f.truncate(truncate);
+    return Promise.resolve(f);
+  }
+
+  lock(): Promise<StoreLock> {
+    Deno.mkdirSync(this.root, { recursive: true });
+    const path = this.describe(LOCK_FILE);
+    const f = Deno.openSync(path, { read: true, write: true, create: true });
+    if (!f.tryLockSync(true)) {
+      let holder: { pid?: number; since?: string } | undefined;
+      try {
+        holder = JSON.parse(Deno.readTextFileSync(path));
+      } catch {
+        holder = undefined; // being written at this instant
+      }
+      f.close();
+      throw new ArchiveLockedError(this.root, holder);
+    }
+    f.truncateSync(0);
+    const me = JSON.stringify({ pid: Deno.pid, since: new Date().toISOString() }) + "\n";
+    f.writeSync(new TextEncoder().encode(me));
+    let held = true;
+    return Promise.resolve({
+      release: () => {
+        if (!held) return;
+        held = false;
+        try {
+          f.truncateSync(0);
+          f.unlockSync();
+        } finally {
+          f.close();
+        }
+      },
+    });
+  }
+
+  /** Closes cached read descriptors (the store stays usable). */
+  close(): void {
+    for (const fd of this.fds.values()) closeSync(fd);
+    this.fds.clear();
+  }
+
+  private forget(path: string): void {
+    const fd = this.fds.get(path);
+    if (fd !== undefined) closeSync(fd);
+    this.fds.delete(path);
+  }
+}
