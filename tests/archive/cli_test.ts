@@ -220,3 +220,51 @@ Deno.test("verify reports a damaged frame and a truncated chunk once each, witho
   assertTrue(report.problems.length <= 8, `cascading problems: ${codes.join()}`);
   assertTrue(report.blocks > 50, "blocks outside the damage are still checked");
 });
+
+Deno.test("get on a damaged frame or a truncated chunk: one line naming the file and what to do, exit 1", async () => {
+  const out = `${base}/damage3`;
+  const perms = ["--allow-read", "--allow-write"];
+  const c = await cliCommand("collect.ts", perms, [
+    "--include-tip",
+    "--blocks",
+    blocks,
+    "--out",
+    out,
+    "--quiet",
+    "--chunk-blocks",
+    "50",
+    "--frame-size",
+    "32KiB",
+  ]).output();
+  assertEquals(c.code, 0, text(c.stderr));
+  // Damage the first frame of chunk 1 (heights 50..) and cut chunk 2 short.
+  const chunk1 = Deno.readFileSync(`${out}/chunks/00001.blk.zst`);
+  for (let i = 40; i < 60; i++) chunk1[i]! ^= 0x5a;
+  Deno.writeFileSync(`${out}/chunks/00001.blk.zst`, chunk1);
+  const chunk2 = Deno.readFileSync(`${out}/chunks/00002.blk.zst`);
+  Deno.writeFileSync(`${out}/chunks/00002.blk.zst`, chunk2.subarray(0, chunk2.length - 3));
+  for (const [height, file] of [["50", "00001.blk.zst"], ["120", "00002.blk.zst"]] as const) {
+    const g = await cliCommand("get.ts", [`--allow-read=${out}`], [
+      "--archive",
+      out,
+      "--height",
+      height,
+    ]).output();
+    const err = text(g.stderr).trim();
+    assertEquals(g.code, 1, err);
+    assertEquals(err.split("\n").length, 1, err);
+    assertTrue(
+      err.includes(file) && err.includes("damaged") && err.includes("deno task verify"),
+      err,
+    );
+  }
+  // Heights outside the damage still read.
+  const ok = await cliCommand("get.ts", [`--allow-read=${out}`], [
+    "--archive",
+    out,
+    "--height",
+    "10",
+  ])
+    .output();
+  assertEquals(ok.code, 0, text(ok.stderr));
+});
