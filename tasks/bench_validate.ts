@@ -8,7 +8,7 @@
 
 import { blockHash } from "../lib/bitcoin/header.ts";
 import { type NetworkParams, NETWORKS } from "../lib/bitcoin/network.ts";
-import type { OrderedBlock } from "../lib/chain/chain_orderer.ts";
+import type { OrderedBlock } from "../lib/chain/chain_types.ts";
 import { generateChain } from "../lib/gen/chain_generator.ts";
 import { BlockChecker } from "../lib/validate/check_block.ts";
 import { CheckPool } from "../lib/validate/check_pool.ts";

@@ -27,7 +27,8 @@ import {
 import { ARCHIVE_PATHS, type ArchiveManifest, parseManifest } from "./manifest.ts";
 import { type ChunkTable, readChunkTable } from "./read_seek_table.ts";
 
-const HINT = "run `deno task verify` on the archive (and `deno task parity repair` if it has parity)";
+const HINT =
+  "run `deno task verify` on the archive (and `deno task parity repair` if it has parity)";
 
 /** A chunk whose seek table cannot be read, as one line that says what to do. */
 function damagedChunk(e: unknown, id: number): unknown {

@@ -28,9 +28,6 @@ import {
   ReorgTooDeepError,
 } from "./chain_types.ts";
 
-export type { ChainOrdererOptions, ChainOrdererState, ChainReport, OrderedBlock, PositionedBlock };
-export { ReorgTooDeepError };
-
 interface Node {
   key: string;
   hash: Uint8Array;

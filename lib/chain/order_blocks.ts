@@ -6,12 +6,8 @@
  * @module
  */
 
-import {
-  ChainOrderer,
-  type ChainOrdererOptions,
-  type OrderedBlock,
-  type PositionedBlock,
-} from "./chain_orderer.ts";
+import { ChainOrderer } from "./chain_orderer.ts";
+import type { ChainOrdererOptions, OrderedBlock, PositionedBlock } from "./chain_types.ts";
 
 /**
  * `TransformStream` that orders blocks (see {@link ChainOrderer}).

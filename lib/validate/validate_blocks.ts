@@ -13,7 +13,7 @@
  */
 
 import { hashToHex } from "../bytes/hex.ts";
-import type { OrderedBlock } from "../chain/chain_orderer.ts";
+import type { OrderedBlock } from "../chain/chain_types.ts";
 import { headerOf } from "../bitcoin/header.ts";
 import type { NetworkParams } from "../bitcoin/network.ts";
 import { BlockChecker, type CheckLevel } from "./check_block.ts";

@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { OrderedBlock } from "../chain/chain_orderer.ts";
+import type { OrderedBlock } from "../chain/chain_types.ts";
 import { CheckPool, type PoolResult } from "./check_pool.ts";
 import { SequentialValidator, type ValidateOptions } from "./validate_blocks.ts";
 

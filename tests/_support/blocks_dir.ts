@@ -8,11 +8,8 @@
 import { blkFileName } from "../../lib/source/blk_files.ts";
 import { type BlockSkip, readBlockRecords } from "../../lib/source/block_records.ts";
 import { BlkPositionedReader } from "../../lib/source/blk_positioned_reader.ts";
-import {
-  ChainOrderer,
-  type ChainReport,
-  type OrderedBlock,
-} from "../../lib/chain/chain_orderer.ts";
+import { ChainOrderer } from "../../lib/chain/chain_orderer.ts";
+import type { ChainReport, OrderedBlock } from "../../lib/chain/chain_types.ts";
 import { orderBlocks } from "../../lib/chain/order_blocks.ts";
 import type { NetworkParams } from "../../lib/bitcoin/network.ts";
 import { applyXor } from "../../lib/source/xor.ts";

@@ -16,6 +16,24 @@ writeBlocksDir(blocks, chain, {
 });
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
 
+/** Collects the test chain into `out` in chunks of 50 blocks and 32 KiB frames. */
+async function collectSmall(out: string): Promise<string> {
+  const c = await cliCommand("collect.ts", ["--allow-read", "--allow-write"], [
+    "--include-tip",
+    "--blocks",
+    blocks,
+    "--out",
+    out,
+    "--quiet",
+    "--chunk-blocks",
+    "50",
+    "--frame-size",
+    "32KiB",
+  ]).output();
+  assertEquals(c.code, 0, text(c.stderr));
+  return out;
+}
+
 Deno.test("collect runs with only --allow-read=<blocks>,<out> --allow-write=<out>", async () => {
   const out = `${base}/scoped`;
   Deno.mkdirSync(out);
@@ -188,21 +206,7 @@ Deno.test("without --blocks, collect looks in ~/.bitcoin and says what to do whe
 });
 
 Deno.test("verify reports a damaged frame and a truncated chunk once each, without cascading", async () => {
-  const out = `${base}/damage2`;
-  const perms = ["--allow-read", "--allow-write"];
-  const c = await cliCommand("collect.ts", perms, [
-    "--include-tip",
-    "--blocks",
-    blocks,
-    "--out",
-    out,
-    "--quiet",
-    "--chunk-blocks",
-    "50",
-    "--frame-size",
-    "32KiB",
-  ]).output();
-  assertEquals(c.code, 0, text(c.stderr));
+  const out = await collectSmall(`${base}/damage2`);
   const flip = Deno.readFileSync(`${out}/chunks/00001.blk.zst`);
   flip[flip.length >> 1]! ^= 0x10;
   Deno.writeFileSync(`${out}/chunks/00001.blk.zst`, flip);
@@ -222,21 +226,7 @@ Deno.test("verify reports a damaged frame and a truncated chunk once each, witho
 });
 
 Deno.test("get on a damaged frame or a truncated chunk: one line naming the file and what to do, exit 1", async () => {
-  const out = `${base}/damage3`;
-  const perms = ["--allow-read", "--allow-write"];
-  const c = await cliCommand("collect.ts", perms, [
-    "--include-tip",
-    "--blocks",
-    blocks,
-    "--out",
-    out,
-    "--quiet",
-    "--chunk-blocks",
-    "50",
-    "--frame-size",
-    "32KiB",
-  ]).output();
-  assertEquals(c.code, 0, text(c.stderr));
+  const out = await collectSmall(`${base}/damage3`);
   // Damage the first frame of chunk 1 (heights 50..) and cut chunk 2 short.
   const chunk1 = Deno.readFileSync(`${out}/chunks/00001.blk.zst`);
   for (let i = 40; i < 60; i++) chunk1[i]! ^= 0x5a;

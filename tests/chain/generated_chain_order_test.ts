@@ -1,7 +1,8 @@
 import { assertEquals, assertTrue } from "../_support/assert.ts";
 import { hashToHex } from "../../lib/bytes/hex.ts";
 import { NETWORKS } from "../../lib/bitcoin/network.ts";
-import { ChainOrderer, type OrderedBlock } from "../../lib/chain/chain_orderer.ts";
+import { ChainOrderer } from "../../lib/chain/chain_orderer.ts";
+import type { OrderedBlock } from "../../lib/chain/chain_types.ts";
 import { heightRange, orderBlocks } from "../../lib/chain/order_blocks.ts";
 import { type GenBlock, generateChain } from "../../lib/gen/chain_generator.ts";
 import { type BlocksDirOptions, writeBlocksDir } from "../../lib/gen/blocks_dir_writer.ts";

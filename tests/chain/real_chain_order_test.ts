@@ -2,7 +2,7 @@ import { assertEquals, assertRejects, assertTrue } from "../_support/assert.ts";
 import { hashToHex } from "../../lib/bytes/hex.ts";
 import { fromHex } from "../../lib/bytes/hex.ts";
 import { NETWORKS } from "../../lib/bitcoin/network.ts";
-import { ReorgTooDeepError } from "../../lib/chain/chain_orderer.ts";
+import { ReorgTooDeepError } from "../../lib/chain/chain_types.ts";
 import { CorruptDataError } from "../../lib/bytes/errors.ts";
 import { Prng } from "../../lib/gen/prng.ts";
 import { blkRecord, concatBytes, makeBlocksDir, readAndOrder } from "../_support/blocks_dir.ts";

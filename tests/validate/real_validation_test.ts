@@ -2,7 +2,7 @@ import { assertEquals, assertTrue } from "../_support/assert.ts";
 import { fromHex } from "../../lib/bytes/hex.ts";
 import { blockHash } from "../../lib/bitcoin/header.ts";
 import { networkByName, NETWORKS } from "../../lib/bitcoin/network.ts";
-import type { OrderedBlock } from "../../lib/chain/chain_orderer.ts";
+import type { OrderedBlock } from "../../lib/chain/chain_types.ts";
 import { BlockChecker } from "../../lib/validate/check_block.ts";
 import { HeaderChain } from "../../lib/validate/header_chain.ts";
 import type { BlockRejection } from "../../lib/validate/reject.ts";

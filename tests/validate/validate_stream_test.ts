@@ -1,7 +1,7 @@
 import { assertEquals } from "../_support/assert.ts";
 import { blockHash } from "../../lib/bitcoin/header.ts";
 import { NETWORKS } from "../../lib/bitcoin/network.ts";
-import type { OrderedBlock } from "../../lib/chain/chain_orderer.ts";
+import type { OrderedBlock } from "../../lib/chain/chain_types.ts";
 import { generateChain } from "../../lib/gen/chain_generator.ts";
 import type { CheckLevel } from "../../lib/validate/check_block.ts";
 import type { BlockRejection } from "../../lib/validate/reject.ts";
