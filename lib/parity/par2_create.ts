@@ -1,0 +1,280 @@
+/**
+ * Creates one PAR2 recovery set over files of a directory: `NAME.par2`
+ * (main, file description, slice checksum and creator packets) and
+ * `NAME.vol000+R.par2` (R recovery slices, plus copies of the critical
+ * packets). Memory is bounded by `memoryBytes` whatever the file sizes: the
+ * recovery slices are computed in stripes (every input slice contributes to
+ * a stripe at the same offset), each stripe written in place. Both files are
+ * written as `.tmp`, fsynced and renamed; the index file last.
+ *
+ * @module
+ */
+
+import { closeSync, fstatSync, fsyncSync, openSync, readSync, writeSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { crc32 } from "node:zlib";
+import { preadExact } from "../store/pread.ts";
+import { syncDir } from "../store/local_store.ts";
+import { gfPow, inputConstants } from "./gf16.ts";
+import { LITTLE_ENDIAN, mulAdd, mulTables } from "./gf16_mac.ts";
+import {
+  compareFileIds,
+  creatorBody,
+  encodePacket,
+  fileDescBody,
+  fileId,
+  ifscBody,
+  mainBody,
+  md5,
+  PACKET_HEADER_SIZE,
+  PACKET_TYPES,
+  packetHeader,
+  type Par2File,
+} from "./par2_packets.ts";
+
+/** Options of {@link createRecoverySet}. */
+export interface CreateSetOptions {
+  /** Directory the names are relative to (where the PAR2 files go too). */
+  dir: string;
+  /** Base name of the PAR2 files (`NAME.par2`, `NAME.vol000+R.par2`). */
+  name: string;
+  /** Files (relative paths, `/`-separated). */
+  files: string[];
+  /** Slice size in bytes (a multiple of 4). */
+  sliceSize: number;
+  /** Number of recovery slices. */
+  recovery: number;
+  /** Memory for recovery accumulators (default 64 MiB). */
+  memoryBytes?: number;
+  /** Creator packet text. */
+  creator?: string;
+  /** Called after each input slice of each pass (progress). */
+  onSlice?: (() => void) | undefined;
+}
+
+/** What was written. */
+export interface CreatedSet {
+  /** The index file and the volume file (relative to `dir`). */
+  files: string[];
+  /** Input slices. */
+  inputSlices: number;
+  /** Recovery set ID (hex). */
+  setId: string;
+}
+
+/** Where input slice `i` lives. */
+interface SliceRef {
+  file: number;
+  offset: number;
+  length: number;
+}
+
+/** The PAR2 volume file name for `recovery` slices starting at exponent 0. */
+export function volumeName(name: string, recovery: number): string {
+  const w = Math.max(3, String(recovery).length);
+  return `${name}.vol${"0".repeat(w)}+${String(recovery).padStart(w, "0")}.par2`;
+}
+
+/** Creates the recovery set. */
+export function createRecoverySet(o: CreateSetOptions): CreatedSet {
+  if (!LITTLE_ENDIAN) throw new Error("PAR2 arithmetic here assumes a little-endian platform");
+  if (o.sliceSize % 4 !== 0 || o.sliceSize <= 0) throw new RangeError("slice size: multiple of 4");
+  const S = o.sliceSize;
+  const fds = o.files.map((f) => openSync(`${o.dir}/${f}`, "r"));
+  try {
+    const sizes = fds.map((fd) => fstatSync(fd).size);
+    // File IDs need only the first 16 KiB: order the files (and so the slices) first.
+    const descs: Par2File[] = o.files.map((name, i) => {
+      const head = new Uint8Array(Math.min(16384, sizes[i]!));
+      preadExact(fds[i]!, head, 0, `${o.dir}/${name}`);
+      const h16 = md5(head);
+      return {
+        id: fileId(h16, sizes[i]!, name),
+        name,
+        length: sizes[i]!,
+        md5: new Uint8Array(16),
+        md5_16k: h16,
+        slices: new Uint8Array(20 * Math.ceil(sizes[i]! / S)),
+      };
+    });
+    const order = descs.map((_, i) => i).sort((a, b) => compareFileIds(descs[a]!.id, descs[b]!.id));
+    const slices: SliceRef[] = [];
+    for (const f of order) {
+      for (let at = 0; at < sizes[f]!; at += S) {
+        slices.push({ file: f, offset: at, length: Math.min(S, sizes[f]! - at) });
+      }
+    }
+    const constants = inputConstants(slices.length);
+    const R = o.recovery;
+    const stripe = Math.min(
+      S,
+      Math.max(4, Math.floor((o.memoryBytes ?? 64 << 20) / Math.max(1, R) / 4) * 4),
+    );
+    const ids = order.map((f) => descs[f]!.id);
+    const main = mainBody(S, ids);
+    const setId = md5(main);
+    const vol = volumeName(o.name, R);
+    const volTmp = `${o.dir}/${vol}.tmp`;
+    const volFd = openSync(volTmp, "w+");
+    let index: Uint8Array;
+    try {
+      const packetLen = PACKET_HEADER_SIZE + 4 + S;
+      checksumPass(o, fds, descs, slices, S);
+      computeRecovery(o, fds, slices, constants, R, S, stripe, volFd, packetLen);
+      // Recovery packet headers (their MD5 covers the data written above), then critical packets.
+      index = critical(setId, main, order.map((f) => descs[f]!), o.creator);
+      finishVolume(volFd, setId, R, S, packetLen, index);
+      fsyncSync(volFd);
+    } finally {
+      closeSync(volFd);
+    }
+    Deno.renameSync(volTmp, `${o.dir}/${vol}`);
+    const idxTmp = `${o.dir}/${o.name}.par2.tmp`;
+    const fd = openSync(idxTmp, "w");
+    try {
+      writeAll(fd, index, 0);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    Deno.renameSync(idxTmp, `${o.dir}/${o.name}.par2`);
+    syncDir(o.dir);
+    return {
+      files: [`${o.name}.par2`, vol],
+      inputSlices: slices.length,
+      setId: [...setId].map((b) => b.toString(16).padStart(2, "0")).join(""),
+    };
+  } finally {
+    for (const fd of fds) closeSync(fd);
+  }
+}
+
+/** The critical packets: main, then per file its description and slice checksums, then creator. */
+function critical(
+  setId: Uint8Array,
+  main: Uint8Array,
+  files: Par2File[],
+  creator?: string,
+): Uint8Array {
+  const parts = [encodePacket(setId, PACKET_TYPES.main, main)];
+  for (const f of files) {
+    parts.push(encodePacket(setId, PACKET_TYPES.fileDesc, fileDescBody(f)));
+    parts.push(encodePacket(setId, PACKET_TYPES.ifsc, ifscBody(f)));
+  }
+  parts.push(encodePacket(setId, PACKET_TYPES.creator, creatorBody(creator ?? "blkpipe")));
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** Sequential pass: whole-file MD5s and per-slice MD5 + CRC32 (last slice zero-padded). */
+function checksumPass(
+  o: CreateSetOptions,
+  fds: number[],
+  descs: Par2File[],
+  slices: SliceRef[],
+  S: number,
+): void {
+  const buf = new Uint8Array(S);
+  const whole = descs.map(() => createHash("md5"));
+  const counters = descs.map(() => 0);
+  for (const s of slices) {
+    const view = buf.subarray(0, s.length);
+    preadExact(fds[s.file]!, view, s.offset, `${o.dir}/${o.files[s.file]}`);
+    whole[s.file]!.update(view);
+    if (s.length < S) buf.fill(0, s.length);
+    const k = counters[s.file]!++;
+    const d = descs[s.file]!;
+    d.slices.set(md5(buf), 20 * k);
+    new DataView(d.slices.buffer).setUint32(20 * k + 16, crc32(buf), true);
+    o.onSlice?.();
+  }
+  descs.forEach((d, i) => d.md5.set(new Uint8Array(whole[i]!.digest())));
+}
+
+/** Recovery data, stripe by stripe, written in place into the volume file. */
+function computeRecovery(
+  o: CreateSetOptions,
+  fds: number[],
+  slices: SliceRef[],
+  constants: Uint16Array,
+  R: number,
+  S: number,
+  stripe: number,
+  volFd: number,
+  packetLen: number,
+): void {
+  const acc = new Uint16Array((R * stripe) / 2);
+  const input = new Uint16Array(stripe / 2);
+  const inputBytes = new Uint8Array(input.buffer);
+  const tables = new Uint16Array(512);
+  for (let so = 0; so < S; so += stripe) {
+    const width = Math.min(stripe, S - so);
+    acc.fill(0);
+    for (let i = 0; i < slices.length; i++) {
+      const s = slices[i]!;
+      const n = Math.max(0, Math.min(width, s.length - so));
+      if (n === 0) continue; // beyond the end of a short last slice: zeros contribute nothing
+      inputBytes.fill(0, n, width);
+      preadExact(
+        fds[s.file]!,
+        inputBytes.subarray(0, n),
+        s.offset + so,
+        `${o.dir}/${o.files[s.file]}`,
+      );
+      const src = input.subarray(0, width / 2);
+      for (let e = 0; e < R; e++) {
+        mulTables(gfPow(constants[i]!, e), tables);
+        mulAdd(acc.subarray((e * stripe) / 2, (e * stripe + width) / 2), src, tables);
+      }
+      if (so === 0) o.onSlice?.();
+    }
+    const bytes = new Uint8Array(acc.buffer);
+    for (let e = 0; e < R; e++) {
+      writeAll(
+        volFd,
+        bytes.subarray(e * stripe, e * stripe + width),
+        e * packetLen + PACKET_HEADER_SIZE + 4 + so,
+      );
+    }
+  }
+}
+
+/** Writes recovery packet headers and exponents (MD5 over the data re-read) and the critical packets. */
+function finishVolume(
+  volFd: number,
+  setId: Uint8Array,
+  R: number,
+  S: number,
+  packetLen: number,
+  criticalFor: Uint8Array,
+): void {
+  const piece = new Uint8Array(Math.min(S, 4 << 20));
+  for (let e = 0; e < R; e++) {
+    const exp = new Uint8Array(4);
+    new DataView(exp.buffer).setUint32(0, e, true);
+    const base = e * packetLen;
+    writeAll(volFd, exp, base + PACKET_HEADER_SIZE);
+    const head = packetHeader(setId, PACKET_TYPES.recovery, 4 + S, (h) => {
+      h.update(exp);
+      for (let at = 0; at < S; at += piece.length) {
+        const n = Math.min(piece.length, S - at);
+        const got = readSync(volFd, piece, 0, n, base + PACKET_HEADER_SIZE + 4 + at);
+        if (got !== n) throw new Error("short read of recovery data just written");
+        h.update(piece.subarray(0, n));
+      }
+    });
+    writeAll(volFd, head, base);
+  }
+  writeAll(volFd, criticalFor, R * packetLen);
+}
+
+function writeAll(fd: number, bytes: Uint8Array, position: number): void {
+  for (let done = 0; done < bytes.length;) {
+    done += writeSync(fd, bytes, done, bytes.length - done, position + done);
+  }
+}

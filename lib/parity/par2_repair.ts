@@ -1,0 +1,223 @@
+/**
+ * Repairs the files of a PAR2 recovery set: M bad input slices are rebuilt
+ * from M recovery slices by inverting the M×M matrix of their coefficients
+ * over GF(2^16), stripe by stripe (memory bounded by a budget). Each damaged
+ * file is rebuilt into `FILE.repair.tmp`, checked against its MD5, fsynced
+ * and only then renamed over the damaged one; when the damage exceeds the
+ * recovery data nothing is touched.
+ *
+ * @module
+ */
+
+import { closeSync, fsyncSync, ftruncateSync, openSync, readSync, writeSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { syncDir } from "../store/local_store.ts";
+import { gfDiv, gfMul, gfPow } from "./gf16.ts";
+import { mulAdd, mulTables } from "./gf16_mac.ts";
+import type { FileScan, RecoverySet } from "./par2_set.ts";
+
+/** What a repair did. */
+export interface RepairResult {
+  /** Files rewritten. */
+  repaired: string[];
+  /** Slices rebuilt. */
+  slices: number;
+}
+
+/** The damage exceeds the recovery data (nothing was changed). */
+export class UnrecoverableError extends Error {
+  constructor(readonly files: string[], readonly missing: number, readonly available: number) {
+    super(
+      `cannot repair ${files.join(", ")}: ${missing} slice(s) damaged or missing, only ` +
+        `${available} recovery slice(s) available`,
+    );
+    this.name = "UnrecoverableError";
+  }
+}
+
+/** Inverts a square matrix over GF(2^16) (row-major numbers); throws when singular. */
+export function invertMatrix(a: number[][]): number[][] {
+  const n = a.length;
+  const m = a.map((row, i) => [...row, ...Array.from({ length: n }, (_, j) => (i === j ? 1 : 0))]);
+  for (let col = 0; col < n; col++) {
+    const pivot = m.findIndex((row, r) => r >= col && row[col] !== 0);
+    if (pivot < 0) throw new RangeError("singular matrix");
+    [m[col], m[pivot]] = [m[pivot]!, m[col]!];
+    const p = m[col]!;
+    const inv = gfDiv(1, p[col]!);
+    for (let j = 0; j < 2 * n; j++) p[j] = gfMul(p[j]!, inv);
+    for (let r = 0; r < n; r++) {
+      if (r === col || m[r]![col] === 0) continue;
+      const f = m[r]![col]!;
+      for (let j = 0; j < 2 * n; j++) m[r]![j] = m[r]![j]! ^ gfMul(f, p[j]!);
+    }
+  }
+  return m.map((row) => row.slice(n));
+}
+
+function writeAll(fd: number, bytes: Uint8Array, position: number): void {
+  for (let done = 0; done < bytes.length;) {
+    done += writeSync(fd, bytes, done, bytes.length - done, position + done);
+  }
+}
+
+/** Repairs what `scans` (from `scanFiles(set)`) found; throws {@link UnrecoverableError}. */
+export function repairSet(
+  set: RecoverySet,
+  scans: FileScan[],
+  memoryBytes = 64 << 20,
+): RepairResult {
+  const bad = scans.flatMap((s) => s.badSlices);
+  const damaged = scans.filter((s) => s.status !== "ok");
+  if (damaged.length === 0) return { repaired: [], slices: 0 };
+  if (bad.length > set.recovery.length) {
+    throw new UnrecoverableError(damaged.map((s) => s.name), bad.length, set.recovery.length);
+  }
+  const S = set.sliceSize;
+  const M = bad.length;
+  const use = set.recovery.slice(0, M);
+  const badSet = new Set(bad);
+  // Where each input slice lives.
+  const where: Array<{ file: number; offset: number; length: number }> = [];
+  set.files.forEach((f, fi) => {
+    for (let at = 0; at < f.length; at += S) {
+      where.push({ file: fi, offset: at, length: Math.min(S, f.length - at) });
+    }
+  });
+  const inv = M > 0
+    ? invertMatrix(use.map((r) => bad.map((i) => gfPow(set.constants[i]!, r.exponent))))
+    : [];
+  // Rebuilt files start as copies of what is there (cut or extended to the right length).
+  const tmpFds = new Map<number, number>();
+  const srcFds = new Map<number, number>();
+  const tmpName = (fi: number) => `${set.dir}/${set.files[fi]!.name}.repair.tmp`;
+  try {
+    for (const s of damaged) {
+      const fi = set.files.findIndex((f) => f.name === s.name);
+      const fd = openSync(tmpName(fi), "w+");
+      tmpFds.set(fi, fd);
+      copyExisting(`${set.dir}/${s.name}`, fd, set.files[fi]!.length);
+    }
+    const openSrc = (fi: number) => {
+      let fd = srcFds.get(fi);
+      if (fd === undefined) {
+        fd = openSync(`${set.dir}/${set.files[fi]!.name}`, "r");
+        srcFds.set(fi, fd);
+      }
+      return fd;
+    };
+    const stripe = Math.min(S, Math.max(4, Math.floor(memoryBytes / (2 * Math.max(1, M)) / 4) * 4));
+    const acc = new Uint16Array((M * stripe) / 2);
+    const out = new Uint16Array(stripe / 2);
+    const input = new Uint16Array(stripe / 2);
+    const inBytes = new Uint8Array(input.buffer);
+    const tables = new Uint16Array(512);
+    const volFds = new Map<string, number>();
+    for (let so = 0; so < S; so += stripe) {
+      const width = Math.min(stripe, S - so);
+      // Start from the recovery data…
+      use.forEach((r, j) => {
+        let fd = volFds.get(r.file);
+        if (fd === undefined) volFds.set(r.file, fd = openSync(`${set.dir}/${r.file}`, "r"));
+        const dst = new Uint8Array(acc.buffer, j * stripe, width);
+        if (readSync(fd, dst, 0, width, r.offset + so) !== width) {
+          throw new Error(`short read of ${r.file}`);
+        }
+      });
+      // …remove every good input slice's contribution…
+      where.forEach((w, i) => {
+        if (badSet.has(i)) return;
+        const n = Math.max(0, Math.min(width, w.length - so));
+        if (n === 0) return;
+        inBytes.fill(0, n, width);
+        const got = readSync(openSrc(w.file), inBytes, 0, n, w.offset + so);
+        if (got !== n) throw new Error(`short read of ${set.files[w.file]!.name}`);
+        const src = input.subarray(0, width / 2);
+        use.forEach((r, j) => {
+          mulTables(gfPow(set.constants[i]!, r.exponent), tables);
+          mulAdd(acc.subarray((j * stripe) / 2, (j * stripe + width) / 2), src, tables);
+        });
+      });
+      // …and solve for the missing ones.
+      bad.forEach((i, k) => {
+        const w = where[i]!;
+        const n = Math.max(0, Math.min(width, w.length - so));
+        if (n === 0) return;
+        const dst = out.subarray(0, width / 2);
+        dst.fill(0);
+        for (let j = 0; j < M; j++) {
+          mulTables(inv[k]![j]!, tables);
+          mulAdd(dst, acc.subarray((j * stripe) / 2, (j * stripe + width) / 2), tables);
+        }
+        writeAll(tmpFds.get(w.file)!, new Uint8Array(out.buffer, 0, n), w.offset + so);
+      });
+    }
+    for (const fd of volFds.values()) closeSync(fd);
+    for (const [fi, fd] of tmpFds) checkAndSync(fd, set.files[fi]!.md5, set.files[fi]!.name);
+  } catch (e) {
+    for (const fi of tmpFds.keys()) {
+      try {
+        Deno.removeSync(tmpName(fi));
+      } catch {
+        // already gone
+      }
+    }
+    throw e;
+  } finally {
+    for (const fd of [...tmpFds.values(), ...srcFds.values()]) closeSync(fd);
+  }
+  for (const fi of tmpFds.keys()) Deno.renameSync(tmpName(fi), `${set.dir}/${set.files[fi]!.name}`);
+  for (
+    const dir of new Set(
+      [...tmpFds.keys()].map((fi) => parent(`${set.dir}/${set.files[fi]!.name}`)),
+    )
+  ) {
+    syncDir(dir);
+  }
+  return { repaired: damaged.map((s) => s.name), slices: M };
+}
+
+function parent(path: string): string {
+  return path.slice(0, path.lastIndexOf("/"));
+}
+
+/** Copies what exists of `path` into `fd`, cut or zero-extended to `length`. */
+function copyExisting(path: string, fd: number, length: number): void {
+  let src: number | undefined;
+  try {
+    src = openSync(path, "r");
+  } catch {
+    src = undefined;
+  }
+  const buf = new Uint8Array(4 << 20);
+  if (src !== undefined) {
+    try {
+      for (let at = 0; at < length;) {
+        const n = readSync(src, buf, 0, Math.min(buf.length, length - at), at);
+        if (n === 0) break;
+        writeAll(fd, buf.subarray(0, n), at);
+        at += n;
+      }
+    } finally {
+      closeSync(src);
+    }
+  }
+  ftruncateSync(fd, length);
+}
+
+/** The rebuilt file must have the MD5 the set records; then it is made durable. */
+function checkAndSync(fd: number, expected: Uint8Array, name: string): void {
+  const h = createHash("md5");
+  const buf = new Uint8Array(4 << 20);
+  for (let at = 0;;) {
+    const n = readSync(fd, buf, 0, buf.length, at);
+    if (n === 0) break;
+    h.update(buf.subarray(0, n));
+    at += n;
+  }
+  const got = new Uint8Array(h.digest());
+  if (!got.every((b, i) => b === expected[i])) {
+    throw new Error(`rebuilt ${name} does not match its MD5: the recovery data is inconsistent`);
+  }
+  fsyncSync(fd);
+}
