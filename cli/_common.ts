@@ -121,7 +121,13 @@ export async function runCommand(
 
 function isDataError(e: unknown): boolean {
   return e instanceof Error &&
-    ["ReorgTooDeepError", "ChecksumMismatchError", "ArchiveError", "ArchiveLockedError"].includes(
+    [
+      "ReorgTooDeepError",
+      "ChecksumMismatchError",
+      "ArchiveError",
+      "ArchiveLockedError",
+      "DamagedInputError",
+    ].includes(
       e.name,
     );
 }

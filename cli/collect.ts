@@ -36,6 +36,8 @@ compressed, indexed archive. Run it again to resume after an interruption or to 
   --include-tip       archive them now too (a block set that will not change, e.g. a copy)
   --workers N         compression threads (default 2)
   --checkpoint SIZE   record a resume point after this much data (default 8MiB)
+  --redundancy PCT    PAR2 recovery data for sealed chunks and metadata (default 10)
+  --no-parity         do not compute parity at the end of the run
   --json              machine-readable summary on stdout, no progress
   --quiet             no progress line`;
 
@@ -95,6 +97,8 @@ export function main(args: string[], io: Io = consoleIo): Promise<number> {
       "include-tip": { type: "boolean" },
       workers: { type: "string" },
       checkpoint: { type: "string" },
+      redundancy: { type: "string" },
+      "no-parity": { type: "boolean" },
       json: { type: "boolean" },
       quiet: { type: "boolean" },
       help: { type: "boolean", short: "h" },
@@ -167,6 +171,7 @@ export function main(args: string[], io: Io = consoleIo): Promise<number> {
         includeTip: values["include-tip"] ?? false,
         workers: Math.max(1, intFlag(values.workers, "workers", 2)),
         checkpointBytes: sizeFlag(values.checkpoint, "checkpoint", 8 << 20),
+        parity: values["no-parity"] ? false : { redundancy: redundancyFlag(values.redundancy) },
         signal: abort.signal,
         onProgress: tty
           ? (p) => {
@@ -219,11 +224,23 @@ export function main(args: string[], io: Io = consoleIo): Promise<number> {
             ["stale/orphan/duplicate", String(summary.notArchived)],
             ["skipped ranges", String(summary.skips)],
             ["waiting for parent", String(summary.pending)],
+            [
+              "parity",
+              summary.paritySets === null ? "off" : `${summary.paritySets} set(s) computed`,
+            ],
           ]),
       );
     }
     return summary.rejected > 0 ? 1 : 0;
   }, io);
+}
+
+function redundancyFlag(value: string | undefined): number {
+  const pct = value === undefined ? 10 : Number(value.replace(/%$/, ""));
+  if (!(pct > 0 && pct <= 100)) {
+    throw new UsageError("--redundancy must be a percentage in (0, 100]");
+  }
+  return pct / 100;
 }
 
 function networkByNameOrUsage(name: string): NetworkParams {

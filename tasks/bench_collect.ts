@@ -105,6 +105,7 @@ for (
     out,
     "--json",
     "--include-tip",
+    "--no-parity", // parity is measured by bench:parity
     ...extra,
   ]);
   const s = JSON.parse(r.stdout);

@@ -21,6 +21,8 @@ import { ARCHIVE_PATHS, ArchiveError, type ChunkPolicy } from "../archive/manife
 import { listBlkFiles } from "../source/blk_files.ts";
 import { BlkPositionedReader } from "../source/blk_positioned_reader.ts";
 import { detectNetwork, readBlockEvents } from "../source/block_records.ts";
+import type { ParityOptions } from "../parity/archive_parity.ts";
+import { protectArchive } from "../parity/protect_archive.ts";
 import { LocalStore } from "../store/local_store.ts";
 import type { Store } from "../store/store.ts";
 import type { CheckLevel } from "../validate/check_block.ts";
@@ -70,6 +72,11 @@ export interface CollectOptions {
   onProgress?: ((p: CollectProgress) => void) | undefined;
   /** Clock for the time-too-new rule (tests). */
   now?: () => number;
+  /**
+   * PAR2 parity for what this run sealed (default: on, 10% redundancy; local archives only),
+   * or false.
+   */
+  parity?: ParityOptions | false;
 }
 
 /** Live counters. */
@@ -112,6 +119,8 @@ export interface CollectSummary extends CollectProgress {
   sealedChunks: number;
   /** Frames re-read by the periodic integrity check. */
   checkedFrames: number;
+  /** Parity sets computed at the end of the run (null: parity off). */
+  paritySets: number | null;
 }
 
 /** The network an existing archive records (read without the lock: files are replaced atomically). */
@@ -233,6 +242,10 @@ export async function collect(options: CollectOptions): Promise<CollectSummary> 
     reader.close();
   }
   const stats = writer!.stats;
+  const parity = options.parity ?? {};
+  const paritySets = parity !== false && store instanceof LocalStore
+    ? protectArchive(store.root, parity).created.length
+    : null;
   return {
     ...progress(),
     network: network.name,
@@ -245,5 +258,6 @@ export async function collect(options: CollectOptions): Promise<CollectSummary> 
     pending: core.pending,
     sealedChunks: stats.sealed,
     checkedFrames: stats.checkedFrames,
+    paritySets,
   };
 }

@@ -12,11 +12,11 @@
 
 import { closeSync, fstatSync, fsyncSync, openSync, readSync, writeSync } from "node:fs";
 import { createHash } from "node:crypto";
-import { crc32 } from "node:zlib";
-import { preadExact } from "../store/pread.ts";
+import { preadExact, shortRead } from "../store/pread.ts";
 import { syncDir } from "../store/local_store.ts";
 import { gfPow, inputConstants } from "./gf16.ts";
 import { LITTLE_ENDIAN, mulAdd, mulTables } from "./gf16_mac.ts";
+import { hashSlice, PIECE_BYTES } from "./slice_hasher.ts";
 import {
   compareFileIds,
   creatorBody,
@@ -60,6 +60,8 @@ export interface CreatedSet {
   inputSlices: number;
   /** Recovery set ID (hex). */
   setId: string;
+  /** SHA-256 (hex) of each input file as read, in the order given. */
+  sha256: string[];
 }
 
 /** Where input slice `i` lives. */
@@ -117,9 +119,10 @@ export function createRecoverySet(o: CreateSetOptions): CreatedSet {
     const volTmp = `${o.dir}/${vol}.tmp`;
     const volFd = openSync(volTmp, "w+");
     let index: Uint8Array;
+    let sha256: string[];
     try {
       const packetLen = PACKET_HEADER_SIZE + 4 + S;
-      checksumPass(o, fds, descs, slices, S);
+      sha256 = checksumPass(o, fds, descs, slices, S);
       computeRecovery(o, fds, slices, constants, R, S, stripe, volFd, packetLen);
       // Recovery packet headers (their MD5 covers the data written above), then critical packets.
       index = critical(setId, main, order.map((f) => descs[f]!), o.creator);
@@ -143,6 +146,7 @@ export function createRecoverySet(o: CreateSetOptions): CreatedSet {
       files: [`${o.name}.par2`, vol],
       inputSlices: slices.length,
       setId: [...setId].map((b) => b.toString(16).padStart(2, "0")).join(""),
+      sha256: sha256!,
     };
   } finally {
     for (const fd of fds) closeSync(fd);
@@ -171,29 +175,37 @@ function critical(
   return out;
 }
 
-/** Sequential pass: whole-file MD5s and per-slice MD5 + CRC32 (last slice zero-padded). */
+/**
+ * Sequential pass: whole-file MD5s and per-slice MD5 + CRC32 (last slice zero-padded); returns
+ * each file's SHA-256 (callers check the files against their own records with it).
+ */
 function checksumPass(
   o: CreateSetOptions,
   fds: number[],
   descs: Par2File[],
   slices: SliceRef[],
   S: number,
-): void {
-  const buf = new Uint8Array(S);
+): string[] {
+  const buf = new Uint8Array(Math.min(S, PIECE_BYTES));
   const whole = descs.map(() => createHash("md5"));
+  const sha = descs.map(() => createHash("sha256"));
   const counters = descs.map(() => 0);
   for (const s of slices) {
-    const view = buf.subarray(0, s.length);
-    preadExact(fds[s.file]!, view, s.offset, `${o.dir}/${o.files[s.file]}`);
-    whole[s.file]!.update(view);
-    if (s.length < S) buf.fill(0, s.length);
+    const sums = hashSlice(fds[s.file]!, s.offset, s.length, S, buf, (piece) => {
+      whole[s.file]!.update(piece);
+      sha[s.file]!.update(piece);
+    });
+    if (sums.read !== s.length) {
+      throw shortRead(`${o.dir}/${o.files[s.file]}`, s.offset + sums.read, s.length - sums.read);
+    }
     const k = counters[s.file]!++;
     const d = descs[s.file]!;
-    d.slices.set(md5(buf), 20 * k);
-    new DataView(d.slices.buffer).setUint32(20 * k + 16, crc32(buf), true);
+    d.slices.set(sums.md5, 20 * k);
+    new DataView(d.slices.buffer).setUint32(20 * k + 16, sums.crc, true);
     o.onSlice?.();
   }
   descs.forEach((d, i) => d.md5.set(new Uint8Array(whole[i]!.digest())));
+  return sha.map((h) => h.digest("hex"));
 }
 
 /** Recovery data, stripe by stripe, written in place into the volume file. */

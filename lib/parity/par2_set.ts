@@ -7,11 +7,10 @@
  */
 
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
-import { crc32 } from "node:zlib";
 import { CorruptDataError } from "../bytes/errors.ts";
 import { inputConstants } from "./gf16.ts";
+import { hashSlice, PIECE_BYTES } from "./slice_hasher.ts";
 import {
-  md5,
   PACKET_HEADER_SIZE,
   PACKET_TYPES,
   type Par2File,
@@ -185,7 +184,7 @@ export interface FileScan {
 /** Checks every slice of every file of the set against its MD5 and CRC32. */
 export function scanFiles(set: RecoverySet): FileScan[] {
   const S = set.sliceSize;
-  const buf = new Uint8Array(S);
+  const buf = new Uint8Array(Math.min(S, PIECE_BYTES));
   const out: FileScan[] = [];
   let base = 0;
   for (const f of set.files) {
@@ -205,11 +204,10 @@ export function scanFiles(set: RecoverySet): FileScan[] {
       const size = fstatSync(fd).size;
       for (let k = 0; k < n; k++) {
         const len = Math.min(S, f.length - k * S);
-        const got = size > k * S ? readSync(fd, buf, 0, len, k * S) : 0;
-        buf.fill(0, got);
+        const sums = hashSlice(fd, k * S, len, S, buf);
         const sum = f.slices.subarray(20 * k, 20 * k + 20);
-        const crcOk = crc32(buf) === new DataView(sum.buffer, sum.byteOffset).getUint32(16, true);
-        if (got !== len || !crcOk || !eq(md5(buf), sum.subarray(0, 16))) {
+        const crcOk = sums.crc === new DataView(sum.buffer, sum.byteOffset).getUint32(16, true);
+        if (sums.read !== len || !crcOk || !eq(sums.md5, sum.subarray(0, 16))) {
           scan.badSlices.push(base + k);
         }
       }

@@ -17,7 +17,7 @@ import { validateBlocks } from "../../lib/validate/validate_blocks.ts";
 import { readTree } from "../_support/archive_files.ts";
 
 const network = NETWORKS.regtest;
-const layout = { chunkPolicy: { blocks: 70 }, frameBytes: 128 << 10 };
+const layout = { chunkPolicy: { blocks: 70 }, frameBytes: 128 << 10, parity: false as const };
 
 function blocksDir(): string {
   const dir = Deno.makeTempDirSync({ prefix: "blkpipe-streams-" });

@@ -1,0 +1,129 @@
+/**
+ * `deno task parity create|verify|repair --archive DIR`: PAR2 recovery data
+ * for an archive — computed for what is not yet protected, checked, and used
+ * to rebuild damaged or missing files.
+ *
+ * @module
+ */
+
+import { PARITY_DEFAULTS } from "../lib/parity/archive_parity.ts";
+import {
+  checkParity,
+  type ParityReport,
+  repairArchive,
+  type SetHealth,
+} from "../lib/parity/check_archive_parity.ts";
+import { protectArchive } from "../lib/parity/protect_archive.ts";
+import { bytes, duration } from "./_format.ts";
+import { consoleIo, type Io, parse, runCommand, UsageError } from "./_common.ts";
+
+const USAGE = `usage: deno task parity (create|verify|repair) --archive DIR [options]
+
+  create        compute PAR2 recovery data for every group of sealed chunks and for the
+                metadata (manifest, index, rejects, resume record) not yet protected
+  verify        health of every recovery set: intact, damaged but recoverable, unrecoverable
+  repair        rebuild damaged or missing files byte-exactly (each checked, then replaced)
+
+  --archive DIR       the archive
+  --redundancy PCT    recovery data in percent of the protected data (create; default 10)
+  --json              machine-readable report
+  --quiet             no progress lines
+
+The PAR2 files (parity-*.par2 at the archive's root) are standard: \`par2 verify\` and
+\`par2 repair\` work on them too.`;
+
+function healthLine(h: SetHealth): string {
+  const what = h.damaged.map((d) => `${d.file} ${d.status} (${d.badSlices} slices)`).join(", ");
+  switch (h.status) {
+    case "intact":
+      return `${h.name}: intact (${h.inputSlices} slices, ${h.availableSlices} recovery)`;
+    case "recoverable":
+      return `${h.name}: DAMAGED, recoverable — ${h.missingSlices} of ${h.inputSlices} slices to ` +
+        `rebuild, ${h.availableSlices} recovery slices available: ${what}`;
+    case "unrecoverable":
+      return `${h.name}: UNRECOVERABLE — ${h.missingSlices} slices damaged or missing, only ` +
+        `${h.availableSlices} recovery slices: ${what}`;
+    default:
+      return `${h.name}: UNREADABLE recovery files — ${h.detail}`;
+  }
+}
+
+function printReport(io: Io, r: ParityReport): void {
+  for (const h of r.sets) io.out(healthLine(h));
+  if (r.unprotected.length > 0) {
+    io.out(`not yet protected: ${r.unprotected.join(", ")} (run \`deno task parity create\`)`);
+  }
+}
+
+/** Runs the command; returns the exit code. */
+export function main(args: string[], io: Io = consoleIo): Promise<number> {
+  return runCommand(USAGE, () => {
+    const { values, positionals } = parse(args, {
+      archive: { type: "string" },
+      redundancy: { type: "string" },
+      json: { type: "boolean" },
+      quiet: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    });
+    if (values.help) {
+      io.out(USAGE);
+      return 0;
+    }
+    const command = positionals[0];
+    if (!command || !["create", "verify", "repair"].includes(command)) {
+      throw new UsageError("give one of create, verify, repair");
+    }
+    const dir = values.archive;
+    if (!dir) throw new UsageError("--archive is required");
+    const pct = values.redundancy === undefined
+      ? PARITY_DEFAULTS.redundancy * 100
+      : Number(values.redundancy.replace(/%$/, ""));
+    if (!(pct > 0 && pct <= 100)) {
+      throw new UsageError("--redundancy must be a percentage in (0, 100]");
+    }
+    const progress = !values.json && !values.quiet && Deno.stderr.isTerminal();
+    const t0 = performance.now();
+    if (command === "create") {
+      const r = protectArchive(dir, {
+        redundancy: pct / 100,
+        onSet: progress ? (name, i, n) => io.err(`computing ${name} (${i + 1}/${n})`) : undefined,
+      });
+      const seconds = (performance.now() - t0) / 1000;
+      if (values.json) io.out(JSON.stringify({ ...r, seconds }));
+      else {
+        io.out(
+          `parity: ${r.created.length} set(s) computed, ${r.upToDate.length} up to date; ` +
+            `${bytes(r.protectedBytes)} protected with ${
+              bytes(r.recoveryBytes)
+            } of recovery data ` +
+            `in ${duration(seconds)}`,
+        );
+      }
+      return 0;
+    }
+    if (command === "verify") {
+      const r = checkParity(dir, progress ? (h) => io.err(healthLine(h)) : undefined);
+      if (values.json) io.out(JSON.stringify(r));
+      else printReport(io, r);
+      return r.sets.every((s) => s.status === "intact") ? 0 : 1;
+    }
+    const r = repairArchive(dir);
+    const after = checkParity(dir);
+    if (values.json) io.out(JSON.stringify({ ...r, after }));
+    else {
+      for (const h of r.before.sets.filter((s) => s.status !== "intact")) {
+        io.out(`found ${healthLine(h)}`);
+      }
+      for (const f of r.repaired) io.out(`repaired ${f}`);
+      for (const f of r.failed) {
+        io.out(`NOT REPAIRED ${f.name}: ${f.reason} (files left as they were)`);
+      }
+      if (r.before.sets.every((s) => s.status === "intact")) {
+        io.out("nothing to repair: every set is intact");
+      }
+    }
+    return r.failed.length === 0 && after.sets.every((s) => s.status === "intact") ? 0 : 1;
+  }, io);
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));

@@ -1,0 +1,141 @@
+/**
+ * `checkParity` (`deno task parity verify`) and `repairArchive`
+ * (`deno task parity repair`): every recovery set found in the archive is
+ * loaded from whatever PAR2 files survive and its files are checked slice by
+ * slice: intact, damaged but recoverable (missing vs available slices), or
+ * unrecoverable. Repair rebuilds what can be rebuilt — each file into a
+ * temporary, checked against its MD5, then renamed over the damaged one —
+ * and leaves every file of an unrecoverable set as it was.
+ *
+ * @module
+ */
+
+import { discoverSets, planSets, readManifest, readParityRecord } from "./archive_parity.ts";
+import { repairSet, UnrecoverableError } from "./par2_repair.ts";
+import { type FileScan, loadRecoverySet, type RecoverySet, scanFiles } from "./par2_set.ts";
+
+/** Health of one recovery set. */
+export interface SetHealth {
+  /** Set name. */
+  name: string;
+  /** intact | recoverable (damaged) | unrecoverable | unreadable (its PAR2 files are lost). */
+  status: "intact" | "recoverable" | "unrecoverable" | "unreadable";
+  /** Damaged or missing files. */
+  damaged: Array<{ file: string; status: FileScan["status"]; badSlices: number }>;
+  /** Input slices to rebuild. */
+  missingSlices: number;
+  /** Recovery slices available. */
+  availableSlices: number;
+  /** Input slices in the set. */
+  inputSlices: number;
+  /** What went wrong reading the set (unreadable). */
+  detail?: string;
+}
+
+/** Health of an archive's parity. */
+export interface ParityReport {
+  /** One entry per set. */
+  sets: SetHealth[];
+  /** Chunk files no current set protects (run `parity create`). */
+  unprotected: string[];
+}
+
+function judge(name: string, set: RecoverySet, scans: FileScan[]): SetHealth {
+  const missing = scans.reduce((n, s) => n + s.badSlices.length, 0);
+  const damaged = scans.filter((s) => s.status !== "ok").map((s) => ({
+    file: s.name,
+    status: s.status,
+    badSlices: s.badSlices.length,
+  }));
+  const status = damaged.length === 0
+    ? "intact"
+    : missing <= set.recovery.length
+    ? "recoverable"
+    : "unrecoverable";
+  return {
+    name,
+    status,
+    damaged,
+    missingSlices: missing,
+    availableSlices: set.recovery.length,
+    inputSlices: set.constants.length,
+  };
+}
+
+function load(dir: string, name: string): { set: RecoverySet } | { health: SetHealth } {
+  try {
+    return { set: loadRecoverySet(dir, name) };
+  } catch (e) {
+    return {
+      health: {
+        name,
+        status: "unreadable",
+        damaged: [],
+        missingSlices: 0,
+        availableSlices: 0,
+        inputSlices: 0,
+        detail: (e as Error).message,
+      },
+    };
+  }
+}
+
+/** Chunk files that no recorded set covers with their current content. */
+function unprotectedChunks(dir: string): string[] {
+  let manifest;
+  try {
+    manifest = readManifest(dir);
+  } catch {
+    return []; // a damaged manifest is reported by the metadata set
+  }
+  const record = readParityRecord(dir);
+  const covered = new Map<string, string>();
+  for (const s of record?.sets ?? []) for (const f of s.files) covered.set(f.file, f.sha256);
+  return planSets(dir, manifest, record?.groupChunks ?? 10)
+    .flatMap((s) => s.files)
+    .filter((f) => f.file.startsWith("chunks/") && covered.get(f.file) !== f.sha256)
+    .map((f) => f.file);
+}
+
+/** Checks every recovery set of the archive at `dir`. */
+export function checkParity(dir: string, onSet?: (h: SetHealth) => void): ParityReport {
+  const sets = discoverSets(dir).map((name) => {
+    const l = load(dir, name);
+    const h = "health" in l ? l.health : judge(name, l.set, scanFiles(l.set));
+    onSet?.(h);
+    return h;
+  });
+  return { sets, unprotected: unprotectedChunks(dir) };
+}
+
+/** What a repair run did. */
+export interface ArchiveRepair {
+  /** Health before the repair. */
+  before: ParityReport;
+  /** Files rebuilt. */
+  repaired: string[];
+  /** Sets that could not be repaired, with the reason. */
+  failed: Array<{ name: string; reason: string }>;
+}
+
+/** Repairs every recoverable set; unrecoverable ones are reported and left untouched. */
+export function repairArchive(dir: string, memoryBytes?: number): ArchiveRepair {
+  const before = checkParity(dir);
+  const out: ArchiveRepair = { before, repaired: [], failed: [] };
+  for (const h of before.sets) {
+    if (h.status === "intact") continue;
+    if (h.status === "unreadable") {
+      out.failed.push({ name: h.name, reason: `its PAR2 files are unreadable (${h.detail})` });
+      continue;
+    }
+    const set = loadRecoverySet(dir, h.name);
+    try {
+      const r = repairSet(set, scanFiles(set), memoryBytes);
+      out.repaired.push(...r.repaired);
+    } catch (e) {
+      if (!(e instanceof UnrecoverableError)) throw e;
+      out.failed.push({ name: h.name, reason: e.message });
+    }
+  }
+  return out;
+}

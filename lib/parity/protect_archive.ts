@@ -1,0 +1,142 @@
+/**
+ * `protectArchive` (`deno task parity create`): computes the recovery sets
+ * an archive lacks — new groups of chunks, groups whose chunks changed (the
+ * open tail chunk grew), and the metadata set when its files changed. A set
+ * is rewritten only when its files differ from what `parity.json` records;
+ * `parity.json` is replaced after each set is durable, so a kill at any
+ * instant loses at most the set being computed (its `.tmp` files are
+ * removed by the next run). Chunks are checked against the manifest's
+ * SHA-256 while they are read: a damaged chunk is never protected as is.
+ *
+ * @module
+ */
+
+import { createRecoverySet } from "./par2_create.ts";
+import {
+  discoverSets,
+  PARITY_DEFAULTS,
+  type ParityOptions,
+  type ParityRecord,
+  type ParitySetRecord,
+  planSets,
+  readManifest,
+  readParityRecord,
+  sliceLayout,
+  writeParityRecord,
+} from "./archive_parity.ts";
+import { par2FilesOf } from "./par2_set.ts";
+
+/** What a protect run did. */
+export interface ProtectResult {
+  /** Sets computed this run. */
+  created: string[];
+  /** Sets already up to date. */
+  upToDate: string[];
+  /** Bytes of data protected by the sets computed. */
+  protectedBytes: number;
+  /** Bytes of recovery data written. */
+  recoveryBytes: number;
+}
+
+/** A chunk read while protecting it does not match the manifest. */
+export class DamagedInputError extends Error {
+  constructor(readonly file: string) {
+    super(
+      `${file} does not match its SHA-256 in the manifest: it is damaged — run ` +
+        "`deno task parity repair` (or `deno task verify`) before protecting it again",
+    );
+    this.name = "DamagedInputError";
+  }
+}
+
+function sameFiles(a: ParitySetRecord["files"], b: ParitySetRecord["files"]): boolean {
+  return a.length === b.length &&
+    a.every((f, i) => f.file === b[i]!.file && f.size === b[i]!.size && f.sha256 === b[i]!.sha256);
+}
+
+/** Removes leftovers of killed runs (`*.par2.tmp`). */
+function removeTemporaries(dir: string): void {
+  for (const e of Deno.readDirSync(dir)) {
+    if (e.isFile && e.name.startsWith("parity-") && e.name.endsWith(".tmp")) {
+      Deno.removeSync(`${dir}/${e.name}`);
+    }
+  }
+}
+
+/** Brings the archive's parity up to date. */
+export function protectArchive(
+  dir: string,
+  options: ParityOptions & {
+    onSet?: ((name: string, index: number, total: number) => void) | undefined;
+  } = {},
+): ProtectResult {
+  const redundancy = options.redundancy ?? PARITY_DEFAULTS.redundancy;
+  const groupChunks = options.groupChunks ?? PARITY_DEFAULTS.groupChunks;
+  const targetSlices = options.targetSlices ?? PARITY_DEFAULTS.targetSlices;
+  if (!(redundancy > 0 && redundancy <= 1)) throw new RangeError("redundancy must be in (0, 1]");
+  removeTemporaries(dir);
+  const old = readParityRecord(dir);
+  const sameLayout = old?.redundancy === redundancy && old.groupChunks === groupChunks &&
+    old.targetSlices === targetSlices;
+  const record: ParityRecord = {
+    format: "blkpipe-parity",
+    version: 1,
+    redundancy,
+    groupChunks,
+    targetSlices,
+    sets: sameLayout ? [...old!.sets] : [],
+  };
+  const plan = planSets(dir, readManifest(dir), groupChunks);
+  const result: ProtectResult = { created: [], upToDate: [], protectedBytes: 0, recoveryBytes: 0 };
+  plan.forEach((set, index) => {
+    const known = record.sets.find((s) => s.name === set.name);
+    const present = par2FilesOf(dir, set.name);
+    if (
+      known && sameFiles(known.files, set.files) &&
+      known.par2Files.every((f) => present.includes(f))
+    ) {
+      result.upToDate.push(set.name);
+      return;
+    }
+    options.onSet?.(set.name, index, plan.length);
+    const layout = sliceLayout(set.files.map((f) => f.size), redundancy, targetSlices);
+    const made = createRecoverySet({
+      dir,
+      name: set.name,
+      files: set.files.map((f) => f.file),
+      sliceSize: layout.sliceSize,
+      recovery: layout.recovery,
+      memoryBytes: options.memoryBytes ?? PARITY_DEFAULTS.memoryBytes,
+      creator: "blkpipe (PAR 2.0; https://parchive.github.io)",
+    });
+    const bad = set.files.findIndex((f, i) => f.sha256 !== made.sha256[i]);
+    if (bad >= 0) {
+      for (const f of made.files) if (!known?.par2Files.includes(f)) Deno.removeSync(`${dir}/${f}`);
+      throw new DamagedInputError(`${dir}/${set.files[bad]!.file}`);
+    }
+    for (const f of present) if (!made.files.includes(f)) Deno.removeSync(`${dir}/${f}`);
+    const entry: ParitySetRecord = {
+      name: set.name,
+      files: set.files,
+      sliceSize: layout.sliceSize,
+      inputSlices: layout.inputSlices,
+      recovery: layout.recovery,
+      par2Files: made.files,
+    };
+    record.sets = [...record.sets.filter((s) => s.name !== set.name), entry];
+    writeParityRecord(dir, record);
+    result.created.push(set.name);
+    result.protectedBytes += set.files.reduce((n, f) => n + f.size, 0);
+    result.recoveryBytes += layout.recovery * layout.sliceSize;
+  });
+  // Sets of another layout or no longer planned: their PAR2 files go.
+  const planned = new Set(plan.map((s) => s.name));
+  for (const name of discoverSets(dir)) {
+    if (!planned.has(name)) {
+      for (const f of par2FilesOf(dir, name)) Deno.removeSync(`${dir}/${f}`);
+    }
+  }
+  record.sets = record.sets.filter((s) => planned.has(s.name));
+  writeParityRecord(dir, record);
+  return result;
+}

@@ -1,0 +1,74 @@
+import { assertEquals, assertThrows } from "../_support/assert.ts";
+import { GF16_EXP, GF16_LOG, gfDiv, gfMul, gfPow, inputConstants } from "../../lib/parity/gf16.ts";
+import { mulAdd, mulTables } from "../../lib/parity/gf16_mac.ts";
+import { invertMatrix } from "../../lib/parity/par2_repair.ts";
+import {
+  creatorBody,
+  encodePacket,
+  fileId,
+  mainBody,
+  md5,
+  PACKET_TYPES,
+} from "../../lib/parity/par2_packets.ts";
+import { toHex } from "../../lib/bytes/hex.ts";
+import { Prng } from "../../lib/gen/prng.ts";
+
+Deno.test("GF(2^16) known answers: reduction by 0x1100B, inverse, powers, slice constants", () => {
+  assertEquals(gfMul(2, 0x8000), 0x100b); // x·x^15 = x^16 ≡ x^12 + x^3 + x + 1
+  assertEquals(gfMul(0x100b, 1), 0x100b);
+  assertEquals(gfMul(3, 3), 5); // (x+1)^2 = x^2 + 1
+  assertEquals(gfPow(2, 65535), 1); // the group has order 65535
+  assertEquals(gfPow(2, 16), 0x100b);
+  for (const a of [1, 2, 3, 0x1234, 0xffff]) assertEquals(gfMul(a, gfDiv(1, a)), 1);
+  assertThrows(() => gfDiv(1, 0), RangeError);
+  // Every non-zero element appears once in the antilog table.
+  assertEquals(new Set(GF16_EXP.subarray(0, 65535)).size, 65535);
+  assertEquals(GF16_LOG[GF16_EXP[777]!], 777);
+  // PAR 2.0 spec: the first input slice constants (2^n, n coprime to 65535).
+  assertEquals([...inputConstants(11)], [
+    2,
+    4,
+    16,
+    128,
+    256,
+    2048,
+    8192,
+    16384,
+    4107,
+    32856,
+    17132,
+  ]);
+});
+
+Deno.test("multiply-accumulate equals word-by-word multiplication; matrix inverse is an inverse", () => {
+  const rng = new Prng(16);
+  const src = Uint16Array.from({ length: 1003 }, () => rng.int(0, 65535));
+  const dst = Uint16Array.from({ length: 1003 }, () => rng.int(0, 65535));
+  const expect = dst.map((d, i) => d ^ gfMul(0xbeef, src[i]!));
+  mulAdd(dst, src, mulTables(0xbeef));
+  assertEquals(dst, expect);
+  const m = [[2, 4, 16], [4, 16, 256], [8, 64, 4096]];
+  const inv = invertMatrix(m);
+  for (let i = 0; i < 3; i++) {
+    for (let j = 0; j < 3; j++) {
+      let s = 0;
+      for (let k = 0; k < 3; k++) s ^= gfMul(m[i]![k]!, inv[k]![j]!);
+      assertEquals(s, i === j ? 1 : 0);
+    }
+  }
+  assertThrows(() => invertMatrix([[1, 1], [1, 1]]), RangeError);
+});
+
+Deno.test("packet MD5, recovery set ID and file ID: known answers (computed with Python's hashlib)", () => {
+  const creator = encodePacket(new Uint8Array(16), PACKET_TYPES.creator, creatorBody("blkpipe"));
+  assertEquals(creator.length, 72);
+  assertEquals(toHex(creator.subarray(16, 32)), "eed9601307fa106eb9b67852e883b879");
+  assertEquals(
+    toHex(md5(mainBody(4096, [new Uint8Array(16).fill(0x11)]))),
+    "b327c424ede4664a17bb9e63635960b9",
+  );
+  assertEquals(
+    toHex(fileId(new Uint8Array(16).fill(0x22), 1000, "chunks/a")),
+    "91078e2fbca86712b85dcef71430eb2d",
+  );
+});
