@@ -14,6 +14,7 @@ import {
   type SetHealth,
 } from "../lib/parity/check_archive_parity.ts";
 import { protectArchive } from "../lib/parity/protect_archive.ts";
+import { LocalStore } from "../lib/store/local_store.ts";
 import { bytes, duration } from "./_format.ts";
 import { consoleIo, type Io, parse, runCommand, UsageError } from "./_common.ts";
 
@@ -57,7 +58,7 @@ function printReport(io: Io, r: ParityReport): void {
 
 /** Runs the command; returns the exit code. */
 export function main(args: string[], io: Io = consoleIo): Promise<number> {
-  return runCommand(USAGE, () => {
+  return runCommand(USAGE, async () => {
     const { values, positionals } = parse(args, {
       archive: { type: "string" },
       redundancy: { type: "string" },
@@ -81,49 +82,86 @@ export function main(args: string[], io: Io = consoleIo): Promise<number> {
     if (!(pct > 0 && pct <= 100)) {
       throw new UsageError("--redundancy must be a percentage in (0, 100]");
     }
-    const progress = !values.json && !values.quiet && Deno.stderr.isTerminal();
-    const t0 = performance.now();
-    if (command === "create") {
-      const r = protectArchive(dir, {
-        redundancy: pct / 100,
-        onSet: progress ? (name, i, n) => io.err(`computing ${name} (${i + 1}/${n})`) : undefined,
-      });
-      const seconds = (performance.now() - t0) / 1000;
-      if (values.json) io.out(JSON.stringify({ ...r, seconds }));
-      else {
-        io.out(
-          `parity: ${r.created.length} set(s) computed, ${r.upToDate.length} up to date; ` +
-            `${bytes(r.protectedBytes)} protected with ${
-              bytes(r.recoveryBytes)
-            } of recovery data ` +
-            `in ${duration(seconds)}`,
-        );
+    try {
+      if (!Deno.statSync(dir).isDirectory) {
+        throw new Deno.errors.NotFound(`${dir} is not a directory`);
       }
-      return 0;
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) {
+        throw new Deno.errors.NotFound(`${dir}: no archive here`);
+      }
+      throw e;
     }
-    if (command === "verify") {
-      const r = checkParity(dir, progress ? (h) => io.err(healthLine(h)) : undefined);
-      if (values.json) io.out(JSON.stringify(r));
-      else printReport(io, r);
-      return r.sets.every((s) => s.status === "intact") ? 0 : 1;
+    const o: CommandOptions = {
+      dir,
+      redundancy: pct / 100,
+      json: values.json ?? false,
+      progress: !values.json && !values.quiet && Deno.stderr.isTerminal(),
+      io,
+    };
+    if (command === "verify") return verifyCommand(o);
+    // create and repair write into the archive: one writer per archive.
+    const lock = await new LocalStore(dir).lock();
+    try {
+      return command === "create" ? await createCommand(o) : repairCommand(o);
+    } finally {
+      lock.release();
     }
-    const r = repairArchive(dir);
-    const after = checkParity(dir);
-    if (values.json) io.out(JSON.stringify({ ...r, after }));
-    else {
-      for (const h of r.before.sets.filter((s) => s.status !== "intact")) {
-        io.out(`found ${healthLine(h)}`);
-      }
-      for (const f of r.repaired) io.out(`repaired ${f}`);
-      for (const f of r.failed) {
-        io.out(`NOT REPAIRED ${f.name}: ${f.reason} (files left as they were)`);
-      }
-      if (r.before.sets.every((s) => s.status === "intact")) {
-        io.out("nothing to repair: every set is intact");
-      }
-    }
-    return r.failed.length === 0 && after.sets.every((s) => s.status === "intact") ? 0 : 1;
   }, io);
+}
+
+interface CommandOptions {
+  dir: string;
+  redundancy: number;
+  json: boolean;
+  progress: boolean;
+  io: Io;
+}
+
+async function createCommand(
+  { dir, redundancy, json, progress, io }: CommandOptions,
+): Promise<number> {
+  const t0 = performance.now();
+  const r = await protectArchive(dir, {
+    redundancy,
+    onSet: progress ? (name, i, n) => io.err(`computing ${name} (${i + 1}/${n})`) : undefined,
+  });
+  const seconds = (performance.now() - t0) / 1000;
+  if (json) io.out(JSON.stringify({ ...r, seconds }));
+  else {
+    io.out(
+      `parity: ${r.created.length} set(s) computed, ${r.upToDate.length} up to date; ` +
+        `${bytes(r.protectedBytes)} protected with ${bytes(r.recoveryBytes)} of recovery data ` +
+        `in ${duration(seconds)}`,
+    );
+  }
+  return 0;
+}
+
+function verifyCommand({ dir, json, progress, io }: CommandOptions): number {
+  const r = checkParity(dir, progress ? (h) => io.err(healthLine(h)) : undefined);
+  if (json) io.out(JSON.stringify(r));
+  else printReport(io, r);
+  return r.sets.every((s) => s.status === "intact") ? 0 : 1;
+}
+
+function repairCommand({ dir, json, io }: CommandOptions): number {
+  const r = repairArchive(dir);
+  const after = checkParity(dir);
+  if (json) io.out(JSON.stringify({ ...r, after }));
+  else {
+    for (const h of r.before.sets.filter((s) => s.status !== "intact")) {
+      io.out(`found ${healthLine(h)}`);
+    }
+    for (const f of r.repaired) io.out(`repaired ${f}`);
+    for (const f of r.failed) {
+      io.out(`NOT REPAIRED ${f.name}: ${f.reason} (files left as they were)`);
+    }
+    if (r.before.sets.every((s) => s.status === "intact")) {
+      io.out("nothing to repair: every set is intact");
+    }
+  }
+  return r.failed.length === 0 && after.sets.every((s) => s.status === "intact") ? 0 : 1;
 }
 
 if (import.meta.main) Deno.exit(await main(Deno.args));

@@ -15,7 +15,7 @@ const [op, dir, name, slices, redundancy, ...files] = Deno.args;
 if (op === "create") {
   const sizes = files.map((f) => Deno.statSync(`${dir}/${f}`).size);
   const layout = sliceLayout(sizes, Number(redundancy), Number(slices));
-  const made = createRecoverySet({
+  const made = await createRecoverySet({
     dir: dir!,
     name: name!,
     files,

@@ -16,6 +16,8 @@ import type { FrameJob } from "./frame_job.ts";
 export interface ArchiveSinkOptions {
   /** Re-read and check recently written frames every this many blocks (default 10,000). */
   integrityEvery?: number | undefined;
+  /** Keep the writer lock when the stream ends (the caller writes more, then releases it). */
+  keepLock?: boolean | undefined;
   /** Receives the writer's counters once it is open (progress). */
   onOpen?: ((stats: WriterStats, writer: ArchiveWriter) => void) | undefined;
 }
@@ -35,7 +37,9 @@ export function archiveSink(
   options: ArchiveSinkOptions = {},
 ): WritableStream<FrameJob> {
   let writer: ArchiveWriter | undefined;
-  const release = () => target.lock.release();
+  const release = () => {
+    if (!options.keepLock) target.lock.release();
+  };
   return new WritableStream<FrameJob>({
     async start() {
       try {

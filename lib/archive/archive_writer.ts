@@ -148,15 +148,16 @@ export class ArchiveWriter {
       this.rejects.append(bytes);
       this.rejectsBytes += bytes.length;
     }
-    this.lastCheckpoint = job.checkpoint ?? null;
-    if (job.checkpoint !== null || job.endsChunk) {
+    const checkpoint = job.checkpoint ?? null; // undefined (a hand-built job) is no resume point
+    this.lastCheckpoint = checkpoint;
+    if (checkpoint !== null || job.endsChunk) {
       this.syncAll();
       if (this.chunk.state && this.sinceCheck >= this.integrityEvery) {
         this.stats.checkedFrames += await this.chunk.checkRecent();
         this.sinceCheck = 0;
       }
       if (job.endsChunk) await this.seal(false);
-      if (job.checkpoint !== null) this.pipeline = job.checkpoint;
+      if (checkpoint !== null) this.pipeline = checkpoint;
       await this.saveState();
     }
   }

@@ -12,7 +12,7 @@
  */
 
 import { type NetworkName, type NetworkParams, NETWORKS } from "../bitcoin/network.ts";
-import { openArchiveTarget } from "../archive/archive_target.ts";
+import { type ArchiveTarget, openArchiveTarget } from "../archive/archive_target.ts";
 import { archiveSink } from "../archive/archive_sink.ts";
 import type { ArchiveWriter } from "../archive/archive_writer.ts";
 import { compressFrames } from "../archive/compress_frames.ts";
@@ -178,6 +178,20 @@ export async function collect(options: CollectOptions): Promise<CollectSummary> 
     startHeight,
     initialPipeline: () => emptySnapshot(network, startHeight),
   });
+  try {
+    return await run(options, target, network, t0);
+  } finally {
+    target.lock.release();
+  }
+}
+
+async function run(
+  options: CollectOptions,
+  target: ArchiveTarget,
+  network: NetworkParams,
+  t0: number,
+): Promise<CollectSummary> {
+  const store = target.store;
   const snapshot = isPipelineSnapshot(target.state.pipeline) ? target.state.pipeline : null;
   const reader = new BlkPositionedReader(options.blocks, options.xorKey);
   const blkFiles = listBlkFiles(options.blocks);
@@ -234,6 +248,7 @@ export async function collect(options: CollectOptions): Promise<CollectSummary> 
       }))
       .pipeThrough(tick)
       .pipeTo(archiveSink(target, {
+        keepLock: true, // parity below still writes; collect releases the lock at the very end
         integrityEvery: options.integrityEvery,
         onOpen: (_, w) => writer = w,
       }));
@@ -244,7 +259,7 @@ export async function collect(options: CollectOptions): Promise<CollectSummary> 
   const stats = writer!.stats;
   const parity = options.parity ?? {};
   const paritySets = parity !== false && store instanceof LocalStore
-    ? protectArchive(store.root, parity).created.length
+    ? (await protectArchive(store.root, parity)).created.length
     : null;
   return {
     ...progress(),

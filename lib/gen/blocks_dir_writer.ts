@@ -14,6 +14,7 @@ import { blkFileName } from "../source/blk_files.ts";
 import { applyXor } from "../source/xor.ts";
 import type { GenBlock } from "./chain_generator.ts";
 import { Prng } from "./prng.ts";
+import { encodeRecord, recordSize } from "../bitcoin/blk_record.ts";
 
 /** Damage to inject. */
 export interface DamageOptions {
@@ -102,15 +103,9 @@ export function writeBlocksDir(
     size = 0;
     summary.files++;
   };
-  const record = (block: Uint8Array) => {
-    const rec = new Uint8Array(8 + block.length);
-    rec.set(MAGIC);
-    new DataView(rec.buffer).setUint32(4, block.length, true);
-    rec.set(block, 8);
-    return rec;
-  };
+  const record = (block: Uint8Array) => encodeRecord(MAGIC, block);
   const put = (block: Uint8Array) => {
-    const extra = 2 * 4096 + 8 + block.length; // room for damage before it
+    const extra = 2 * 4096 + recordSize(block.length); // room for damage before it
     if (!file || (size > 0 && size + extra > maxFile)) openFile();
     if (size > 0 && damage.garbageRate && rng.chance(damage.garbageRate)) {
       const junk = rng.fill(new Uint8Array(rng.int(16, 4096)));
@@ -119,7 +114,7 @@ export function writeBlocksDir(
     }
     if (size > 0 && last && damage.tornRate && rng.chance(damage.tornRate)) {
       const torn = record(last);
-      write(torn.slice(0, 8 + (last.length >> 1)));
+      write(torn.slice(0, recordSize(last.length >> 1)));
     }
     write(record(block));
     last = block;
@@ -146,7 +141,7 @@ export function writeBlocksDir(
   if (!file) openFile();
   if (damage.truncateTail && last) {
     const rec = record(last);
-    write(rec.slice(0, 8 + (last.length >> 1)));
+    write(rec.slice(0, recordSize(last.length >> 1)));
   }
   closeFile();
   return summary;

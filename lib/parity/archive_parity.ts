@@ -37,6 +37,8 @@ export interface ParityOptions {
   targetSlices?: number;
   /** Memory for recovery accumulators (default 64 MiB). */
   memoryBytes?: number;
+  /** Worker threads computing recovery data (default 2). */
+  workers?: number;
 }
 
 /** Defaults of {@link ParityOptions}. */

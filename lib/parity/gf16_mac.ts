@@ -10,12 +10,22 @@ import { GF16_EXP, GF16_LOG } from "./gf16.ts";
 
 /** Product tables of one coefficient: [0..255] low byte, [256..511] high byte. */
 export function mulTables(c: number, out: Uint16Array = new Uint16Array(512)): Uint16Array {
+  return mulTablesWith(c, out, GF16_EXP, GF16_LOG);
+}
+
+/** {@link mulTables} with the field tables passed in (self-contained: also runs in workers). */
+export function mulTablesWith(
+  c: number,
+  out: Uint16Array,
+  exp: Uint16Array,
+  log: Uint16Array,
+): Uint16Array {
   out.fill(0);
   if (c === 0) return out;
-  const lc = GF16_LOG[c]!;
+  const lc = log[c]!;
   for (let b = 1; b < 256; b++) {
-    out[b] = GF16_EXP[lc + GF16_LOG[b]!]!;
-    out[256 + b] = GF16_EXP[lc + GF16_LOG[b << 8]!]!;
+    out[b] = exp[lc + log[b]!]!;
+    out[256 + b] = exp[lc + log[b << 8]!]!;
   }
   return out;
 }

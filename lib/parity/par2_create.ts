@@ -10,12 +10,22 @@
  * @module
  */
 
-import { closeSync, fstatSync, fsyncSync, openSync, readSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  fstatSync,
+  fsyncSync,
+  ftruncateSync,
+  openSync,
+  readSync,
+  writeSync,
+} from "node:fs";
 import { createHash } from "node:crypto";
 import { preadExact, shortRead } from "../store/pread.ts";
 import { syncDir } from "../store/local_store.ts";
-import { gfPow, inputConstants } from "./gf16.ts";
-import { LITTLE_ENDIAN, mulAdd, mulTables } from "./gf16_mac.ts";
+import { GF16_EXP, GF16_LOG, inputConstants } from "./gf16.ts";
+import { LITTLE_ENDIAN } from "./gf16_mac.ts";
+import { computeRecoveryRange, type RecoveryJob } from "./recovery_kernel.ts";
+import { RecoveryPool } from "./recovery_pool.ts";
 import { hashSlice, PIECE_BYTES } from "./slice_hasher.ts";
 import {
   compareFileIds,
@@ -48,8 +58,10 @@ export interface CreateSetOptions {
   memoryBytes?: number;
   /** Creator packet text. */
   creator?: string;
-  /** Called after each input slice of each pass (progress). */
+  /** Called after each input slice of the checksum pass (progress). */
   onSlice?: (() => void) | undefined;
+  /** Worker threads for the recovery data (default: 2, or 0 — the calling thread — below 32 MiB). */
+  workers?: number;
 }
 
 /** What was written. */
@@ -78,7 +90,7 @@ export function volumeName(name: string, recovery: number): string {
 }
 
 /** Creates the recovery set. */
-export function createRecoverySet(o: CreateSetOptions): CreatedSet {
+export async function createRecoverySet(o: CreateSetOptions): Promise<CreatedSet> {
   if (!LITTLE_ENDIAN) throw new Error("PAR2 arithmetic here assumes a little-endian platform");
   if (o.sliceSize % 4 !== 0 || o.sliceSize <= 0) throw new RangeError("slice size: multiple of 4");
   const S = o.sliceSize;
@@ -117,13 +129,47 @@ export function createRecoverySet(o: CreateSetOptions): CreatedSet {
     const setId = md5(main);
     const vol = volumeName(o.name, R);
     const volTmp = `${o.dir}/${vol}.tmp`;
+    const packetLen = PACKET_HEADER_SIZE + 4 + S;
     const volFd = openSync(volTmp, "w+");
     let index: Uint8Array;
     let sha256: string[];
     try {
-      const packetLen = PACKET_HEADER_SIZE + 4 + S;
-      sha256 = checksumPass(o, fds, descs, slices, S);
-      computeRecovery(o, fds, slices, constants, R, S, stripe, volFd, packetLen);
+      ftruncateSync(volFd, R * packetLen);
+      const job: RecoveryJob = {
+        paths: o.files.map((f) => `${o.dir}/${f}`),
+        slices: Float64Array.from(slices.flatMap((s) => [s.file, s.offset, s.length])),
+        constants,
+        from: 0,
+        to: R,
+        sliceSize: S,
+        stripe,
+        volume: volTmp,
+        dataBase: PACKET_HEADER_SIZE + 4,
+        packetLen,
+        exp: GF16_EXP,
+        log: GF16_LOG,
+      };
+      // The recovery data on workers while this thread reads the files once for their checksums.
+      const total = sizes.reduce((a, b) => a + b, 0);
+      const workers = Math.min(o.workers ?? (total < (32 << 20) ? 0 : 2), R);
+      if (workers === 0) {
+        computeRecoveryRange(job, { openSync, closeSync, readSync, writeSync });
+        sha256 = checksumPass(o, fds, descs, slices, S);
+      } else {
+        const pool = new RecoveryPool(workers);
+        try {
+          const share = Math.ceil(R / workers);
+          const runs = Array.from(
+            { length: workers },
+            (_, w) => pool.run({ ...job, from: w * share, to: Math.min(R, (w + 1) * share) }),
+          );
+          runs.forEach((r) => r.catch(() => {}));
+          sha256 = checksumPass(o, fds, descs, slices, S);
+          await Promise.all(runs);
+        } finally {
+          pool.close();
+        }
+      }
       // Recovery packet headers (their MD5 covers the data written above), then critical packets.
       index = critical(setId, main, order.map((f) => descs[f]!), o.creator);
       finishVolume(volFd, setId, R, S, packetLen, index);
@@ -206,54 +252,6 @@ function checksumPass(
   }
   descs.forEach((d, i) => d.md5.set(new Uint8Array(whole[i]!.digest())));
   return sha.map((h) => h.digest("hex"));
-}
-
-/** Recovery data, stripe by stripe, written in place into the volume file. */
-function computeRecovery(
-  o: CreateSetOptions,
-  fds: number[],
-  slices: SliceRef[],
-  constants: Uint16Array,
-  R: number,
-  S: number,
-  stripe: number,
-  volFd: number,
-  packetLen: number,
-): void {
-  const acc = new Uint16Array((R * stripe) / 2);
-  const input = new Uint16Array(stripe / 2);
-  const inputBytes = new Uint8Array(input.buffer);
-  const tables = new Uint16Array(512);
-  for (let so = 0; so < S; so += stripe) {
-    const width = Math.min(stripe, S - so);
-    acc.fill(0);
-    for (let i = 0; i < slices.length; i++) {
-      const s = slices[i]!;
-      const n = Math.max(0, Math.min(width, s.length - so));
-      if (n === 0) continue; // beyond the end of a short last slice: zeros contribute nothing
-      inputBytes.fill(0, n, width);
-      preadExact(
-        fds[s.file]!,
-        inputBytes.subarray(0, n),
-        s.offset + so,
-        `${o.dir}/${o.files[s.file]}`,
-      );
-      const src = input.subarray(0, width / 2);
-      for (let e = 0; e < R; e++) {
-        mulTables(gfPow(constants[i]!, e), tables);
-        mulAdd(acc.subarray((e * stripe) / 2, (e * stripe + width) / 2), src, tables);
-      }
-      if (so === 0) o.onSlice?.();
-    }
-    const bytes = new Uint8Array(acc.buffer);
-    for (let e = 0; e < R; e++) {
-      writeAll(
-        volFd,
-        bytes.subarray(e * stripe, e * stripe + width),
-        e * packetLen + PACKET_HEADER_SIZE + 4 + so,
-      );
-    }
-  }
 }
 
 /** Writes recovery packet headers and exponents (MD5 over the data re-read) and the critical packets. */

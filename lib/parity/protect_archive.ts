@@ -64,12 +64,12 @@ function removeTemporaries(dir: string): void {
 }
 
 /** Brings the archive's parity up to date. */
-export function protectArchive(
+export async function protectArchive(
   dir: string,
   options: ParityOptions & {
     onSet?: ((name: string, index: number, total: number) => void) | undefined;
   } = {},
-): ProtectResult {
+): Promise<ProtectResult> {
   const redundancy = options.redundancy ?? PARITY_DEFAULTS.redundancy;
   const groupChunks = options.groupChunks ?? PARITY_DEFAULTS.groupChunks;
   const targetSlices = options.targetSlices ?? PARITY_DEFAULTS.targetSlices;
@@ -88,7 +88,7 @@ export function protectArchive(
   };
   const plan = planSets(dir, readManifest(dir), groupChunks);
   const result: ProtectResult = { created: [], upToDate: [], protectedBytes: 0, recoveryBytes: 0 };
-  plan.forEach((set, index) => {
+  for (const [index, set] of plan.entries()) {
     const known = record.sets.find((s) => s.name === set.name);
     const present = par2FilesOf(dir, set.name);
     if (
@@ -96,17 +96,18 @@ export function protectArchive(
       known.par2Files.every((f) => present.includes(f))
     ) {
       result.upToDate.push(set.name);
-      return;
+      continue;
     }
     options.onSet?.(set.name, index, plan.length);
     const layout = sliceLayout(set.files.map((f) => f.size), redundancy, targetSlices);
-    const made = createRecoverySet({
+    const made = await createRecoverySet({
       dir,
       name: set.name,
       files: set.files.map((f) => f.file),
       sliceSize: layout.sliceSize,
       recovery: layout.recovery,
       memoryBytes: options.memoryBytes ?? PARITY_DEFAULTS.memoryBytes,
+      ...(options.workers !== undefined ? { workers: options.workers } : {}),
       creator: "blkpipe (PAR 2.0; https://parchive.github.io)",
     });
     const bad = set.files.findIndex((f, i) => f.sha256 !== made.sha256[i]);
@@ -128,7 +129,7 @@ export function protectArchive(
     result.created.push(set.name);
     result.protectedBytes += set.files.reduce((n, f) => n + f.size, 0);
     result.recoveryBytes += layout.recovery * layout.sliceSize;
-  });
+  }
   // Sets of another layout or no longer planned: their PAR2 files go.
   const planned = new Set(plan.map((s) => s.name));
   for (const name of discoverSets(dir)) {

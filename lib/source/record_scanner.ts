@@ -280,12 +280,12 @@ export class RecordScanner {
         this.skip(
           emit,
           this.base + p,
-          this.base + p + 8,
+          this.base + p + RECORD_HEADER_SIZE,
           atTail ? "truncated" : "torn",
           atTail ? "record not completely written: block does not parse" : "block does not parse",
         );
-        this.garbageStart = this.base + p + 8;
-        p += 8;
+        this.garbageStart = this.base + p + RECORD_HEADER_SIZE;
+        p += RECORD_HEADER_SIZE;
         continue;
       }
       this.network ??= net;

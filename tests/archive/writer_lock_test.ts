@@ -81,3 +81,21 @@ Deno.test("the lock is per archive, released at the end, and a killed holder's l
   assertEquals(again.code, 0, text(again.stderr));
   assertSameArchive(out, `${base}/ref`, "after taking over a killed writer's lock");
 });
+
+Deno.test("parity create and repair are writers too: refused while another writer holds the archive", async () => {
+  const out = `${base}/ref`;
+  const held = await new LocalStore(out).lock();
+  try {
+    for (const cmd of ["create", "repair"]) {
+      const r = await cliCommand("parity.ts", perms, [cmd, "--archive", out]).output();
+      assertEquals(r.code, 1, cmd);
+      assertTrue(text(r.stderr).includes("being written by"), text(r.stderr));
+    }
+    // Readers are not: verify runs.
+    const v = await cliCommand("parity.ts", [`--allow-read=${out}`], ["verify", "--archive", out])
+      .output();
+    assertEquals(v.code, 0, text(v.stdout));
+  } finally {
+    held.release();
+  }
+});

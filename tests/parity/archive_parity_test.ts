@@ -112,12 +112,12 @@ Deno.test("damage beyond the redundancy: reported unrecoverable, exit 1, files l
   );
 });
 
-Deno.test("create is incremental: only changed groups are recomputed", () => {
+Deno.test("create is incremental: only changed groups are recomputed", async () => {
   const dir = fresh();
-  const again = protectArchive(dir);
+  const again = await protectArchive(dir);
   assertEquals(again.created, []);
   Deno.removeSync(`${dir}/parity-g00001.par2`);
-  assertEquals(protectArchive(dir).created, ["parity-g00001"]);
+  assertEquals((await protectArchive(dir)).created, ["parity-g00001"]);
   assertSameArchive(dir, original, "after recomputing one group");
 });
 
