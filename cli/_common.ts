@@ -63,6 +63,13 @@ export function rateFlag(value: string | undefined, name: string, fallback: numb
   return n;
 }
 
+/** A percentage flag in (0, 100] ("10" or "10%") as a fraction. */
+export function percentFlag(value: string | undefined, name: string, fallback: number): number {
+  const pct = value === undefined ? fallback : Number(value.replace(/%$/, ""));
+  if (!(pct > 0 && pct <= 100)) throw new UsageError(`--${name} must be a percentage in (0, 100]`);
+  return pct / 100;
+}
+
 /** Byte sizes like 128MiB, 64k, 1000000. */
 export function sizeFlag(value: string | undefined, name: string, fallback: number): number {
   if (value === undefined) return fallback;

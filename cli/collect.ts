@@ -12,7 +12,16 @@ import { ARCHIVE_DEFAULTS, type ChunkPolicy } from "../lib/archive/manifest.ts";
 import { readXorKey } from "../lib/source/blk_files.ts";
 import type { CheckLevel } from "../lib/validate/check_block.ts";
 import { bytes, count, duration, table } from "./_format.ts";
-import { consoleIo, intFlag, type Io, parse, runCommand, sizeFlag, UsageError } from "./_common.ts";
+import {
+  consoleIo,
+  intFlag,
+  type Io,
+  parse,
+  percentFlag,
+  runCommand,
+  sizeFlag,
+  UsageError,
+} from "./_common.ts";
 
 const USAGE = `usage: deno task collect [--blocks DIR] --out DIR [options]
 
@@ -171,7 +180,9 @@ export function main(args: string[], io: Io = consoleIo): Promise<number> {
         includeTip: values["include-tip"] ?? false,
         workers: Math.max(1, intFlag(values.workers, "workers", 2)),
         checkpointBytes: sizeFlag(values.checkpoint, "checkpoint", 8 << 20),
-        parity: values["no-parity"] ? false : { redundancy: redundancyFlag(values.redundancy) },
+        parity: values["no-parity"]
+          ? false
+          : { redundancy: percentFlag(values.redundancy, "redundancy", 10) },
         signal: abort.signal,
         onProgress: tty
           ? (p) => {
@@ -233,14 +244,6 @@ export function main(args: string[], io: Io = consoleIo): Promise<number> {
     }
     return summary.rejected > 0 ? 1 : 0;
   }, io);
-}
-
-function redundancyFlag(value: string | undefined): number {
-  const pct = value === undefined ? 10 : Number(value.replace(/%$/, ""));
-  if (!(pct > 0 && pct <= 100)) {
-    throw new UsageError("--redundancy must be a percentage in (0, 100]");
-  }
-  return pct / 100;
 }
 
 function networkByNameOrUsage(name: string): NetworkParams {

@@ -10,6 +10,7 @@
 import { ArchiveReader } from "../lib/archive/archive_reader.ts";
 import { verifyCollected } from "../lib/collect/verify_collected.ts";
 import { collect } from "../lib/collect/collect.ts";
+import { repairArchive } from "../lib/parity/check_archive_parity.ts";
 import { hashToHex, toHex } from "../lib/bytes/hex.ts";
 import { BlockLayout } from "../lib/bitcoin/block_layout.ts";
 import { generateChain } from "../lib/gen/chain_generator.ts";
@@ -98,11 +99,23 @@ export function main(args: string[], io: Io = consoleIo): Promise<number> {
       `   ${hashToHex(rec.hash)}: ${bytes(block.length)}, ${layout.txCount} transactions, ` +
         `chunk ${rec.chunk} frame ${rec.frame}; header ${toHex(block.subarray(0, 16))}…`,
     );
+    io.out(`5. Damaging chunk 1 (a 64 KiB run zeroed) and repairing it from the PAR2 parity`);
+    const chunk = `${archive}/chunks/00001.blk.zst`;
+    const good = Deno.readFileSync(chunk);
+    Deno.writeFileSync(chunk, good.slice().fill(0, 100, 100 + 65536));
+    const repair = repairArchive(archive);
+    const same = Deno.readFileSync(chunk).every((b, i) => b === good[i]);
+    io.out(
+      `   ${repair.repaired.join(", ") || "nothing"} rebuilt ${same ? "byte-exactly" : "WRONGLY"}` +
+        ` from ${repair.before.sets.length} recovery sets (standard PAR2: \`par2 verify\` works too)`,
+    );
     io.out(`Done in ${duration((performance.now() - t0) / 1000)}. Try:`);
     io.out(`  deno task get --archive ${archive} --height ${h}`);
     io.out(`  deno task verify --archive ${archive}`);
+    io.out(`  deno task parity verify --archive ${archive}`);
+    io.out(`  par2 verify ${archive}/parity-g00000.par2`);
     io.out(`  zstd -d -c ${archive}/chunks/00000.blk.zst | head -c 300 | xxd`);
-    return v.problems.length === 0 ? 0 : 1;
+    return v.problems.length === 0 && same ? 0 : 1;
   }, io);
 }
 

@@ -16,7 +16,7 @@ import {
 import { protectArchive } from "../lib/parity/protect_archive.ts";
 import { LocalStore } from "../lib/store/local_store.ts";
 import { bytes, duration } from "./_format.ts";
-import { consoleIo, type Io, parse, runCommand, UsageError } from "./_common.ts";
+import { consoleIo, type Io, parse, percentFlag, runCommand, UsageError } from "./_common.ts";
 
 const USAGE = `usage: deno task parity (create|verify|repair) --archive DIR [options]
 
@@ -76,12 +76,11 @@ export function main(args: string[], io: Io = consoleIo): Promise<number> {
     }
     const dir = values.archive;
     if (!dir) throw new UsageError("--archive is required");
-    const pct = values.redundancy === undefined
-      ? PARITY_DEFAULTS.redundancy * 100
-      : Number(values.redundancy.replace(/%$/, ""));
-    if (!(pct > 0 && pct <= 100)) {
-      throw new UsageError("--redundancy must be a percentage in (0, 100]");
-    }
+    const redundancy = percentFlag(
+      values.redundancy,
+      "redundancy",
+      PARITY_DEFAULTS.redundancy * 100,
+    );
     try {
       if (!Deno.statSync(dir).isDirectory) {
         throw new Deno.errors.NotFound(`${dir} is not a directory`);
@@ -94,7 +93,7 @@ export function main(args: string[], io: Io = consoleIo): Promise<number> {
     }
     const o: CommandOptions = {
       dir,
-      redundancy: pct / 100,
+      redundancy,
       json: values.json ?? false,
       progress: !values.json && !values.quiet && Deno.stderr.isTerminal(),
       io,

@@ -20,12 +20,14 @@ import {
   writeSync,
 } from "node:fs";
 import { createHash } from "node:crypto";
+import { concatBytes } from "../bytes/concat.ts";
 import { preadExact, shortRead } from "../store/pread.ts";
 import { syncDir } from "../store/local_store.ts";
 import { GF16_EXP, GF16_LOG, inputConstants } from "./gf16.ts";
 import { LITTLE_ENDIAN } from "./gf16_mac.ts";
 import { computeRecoveryRange, type RecoveryJob } from "./recovery_kernel.ts";
 import { RecoveryPool } from "./recovery_pool.ts";
+import { gf16SimdModuleBytes, pagesFor } from "./_gf16_simd_kernel.ts";
 import { hashSlice, PIECE_BYTES } from "./slice_hasher.ts";
 import {
   compareFileIds,
@@ -148,20 +150,28 @@ export async function createRecoverySet(o: CreateSetOptions): Promise<CreatedSet
         packetLen,
         exp: GF16_EXP,
         log: GF16_LOG,
+        wasm: new Uint8Array(0),
       };
       // The recovery data on workers while this thread reads the files once for their checksums.
       const total = sizes.reduce((a, b) => a + b, 0);
       const workers = Math.min(o.workers ?? (total < (32 << 20) ? 0 : 2), R);
+      const wasmFor = (r: number) => gf16SimdModuleBytes(pagesFor((r + 1) * stripe + 128));
       if (workers === 0) {
-        computeRecoveryRange(job, { openSync, closeSync, readSync, writeSync });
+        computeRecoveryRange({ ...job, wasm: wasmFor(R) }, {
+          openSync,
+          closeSync,
+          readSync,
+          writeSync,
+        });
         sha256 = checksumPass(o, fds, descs, slices, S);
       } else {
         const pool = new RecoveryPool(workers);
         try {
           const share = Math.ceil(R / workers);
+          const wasm = wasmFor(share);
           const runs = Array.from(
             { length: workers },
-            (_, w) => pool.run({ ...job, from: w * share, to: Math.min(R, (w + 1) * share) }),
+            (_, w) => pool.run({ ...job, from: w * share, to: Math.min(R, (w + 1) * share), wasm }),
           );
           runs.forEach((r) => r.catch(() => {}));
           sha256 = checksumPass(o, fds, descs, slices, S);
@@ -212,13 +222,7 @@ function critical(
     parts.push(encodePacket(setId, PACKET_TYPES.ifsc, ifscBody(f)));
   }
   parts.push(encodePacket(setId, PACKET_TYPES.creator, creatorBody(creator ?? "blkpipe")));
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 /**

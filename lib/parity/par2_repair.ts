@@ -12,8 +12,8 @@
 import { closeSync, fsyncSync, ftruncateSync, openSync, readSync, writeSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { syncDir } from "../store/local_store.ts";
-import { gfDiv, gfMul, gfPow } from "./gf16.ts";
-import { mulAdd, mulTables } from "./gf16_mac.ts";
+import { GF16_EXP, GF16_LOG, gfDiv, gfMul, gfPow } from "./gf16.ts";
+import { gf16SimdModuleBytes, pagesFor, simdInstance, simdMulAdd } from "./_gf16_simd_kernel.ts";
 import type { FileScan, RecoverySet } from "./par2_set.ts";
 
 /** What a repair did. */
@@ -107,11 +107,12 @@ export function repairSet(
       return fd;
     };
     const stripe = Math.min(S, Math.max(4, Math.floor(memoryBytes / (2 * Math.max(1, M)) / 4) * 4));
-    const acc = new Uint16Array((M * stripe) / 2);
-    const out = new Uint16Array(stripe / 2);
-    const input = new Uint16Array(stripe / 2);
-    const inBytes = new Uint8Array(input.buffer);
-    const tables = new Uint16Array(512);
+    // Working memory in the SIMD kernel's memory: M accumulators, the input and the output stripe.
+    const { fn, mem } = simdInstance(gf16SimdModuleBytes(pagesFor((M + 2) * stripe + 128)));
+    const inOff = M * stripe, outOff = inOff + stripe, tabOff = outOff + stripe;
+    const scratch = new Uint16Array(512);
+    const mulAddInto = (dst: number, src: number, width: number, c: number) =>
+      simdMulAdd(fn, mem, dst, src, tabOff, width, c, GF16_EXP, GF16_LOG, scratch);
     const volFds = new Map<string, number>();
     for (let so = 0; so < S; so += stripe) {
       const width = Math.min(stripe, S - so);
@@ -119,8 +120,7 @@ export function repairSet(
       use.forEach((r, j) => {
         let fd = volFds.get(r.file);
         if (fd === undefined) volFds.set(r.file, fd = openSync(`${set.dir}/${r.file}`, "r"));
-        const dst = new Uint8Array(acc.buffer, j * stripe, width);
-        if (readSync(fd, dst, 0, width, r.offset + so) !== width) {
+        if (readSync(fd, mem, j * stripe, width, r.offset + so) !== width) {
           throw new Error(`short read of ${r.file}`);
         }
       });
@@ -129,27 +129,21 @@ export function repairSet(
         if (badSet.has(i)) return;
         const n = Math.max(0, Math.min(width, w.length - so));
         if (n === 0) return;
-        inBytes.fill(0, n, width);
-        const got = readSync(openSrc(w.file), inBytes, 0, n, w.offset + so);
+        mem.fill(0, inOff + n, inOff + width);
+        const got = readSync(openSrc(w.file), mem, inOff, n, w.offset + so);
         if (got !== n) throw new Error(`short read of ${set.files[w.file]!.name}`);
-        const src = input.subarray(0, width / 2);
-        use.forEach((r, j) => {
-          mulTables(gfPow(set.constants[i]!, r.exponent), tables);
-          mulAdd(acc.subarray((j * stripe) / 2, (j * stripe + width) / 2), src, tables);
-        });
+        use.forEach((r, j) =>
+          mulAddInto(j * stripe, inOff, width, gfPow(set.constants[i]!, r.exponent))
+        );
       });
       // …and solve for the missing ones.
       bad.forEach((i, k) => {
         const w = where[i]!;
         const n = Math.max(0, Math.min(width, w.length - so));
         if (n === 0) return;
-        const dst = out.subarray(0, width / 2);
-        dst.fill(0);
-        for (let j = 0; j < M; j++) {
-          mulTables(inv[k]![j]!, tables);
-          mulAdd(dst, acc.subarray((j * stripe) / 2, (j * stripe + width) / 2), tables);
-        }
-        writeAll(tmpFds.get(w.file)!, new Uint8Array(out.buffer, 0, n), w.offset + so);
+        mem.fill(0, outOff, outOff + width);
+        for (let j = 0; j < M; j++) mulAddInto(outOff, j * stripe, width, inv[k]![j]!);
+        writeAll(tmpFds.get(w.file)!, mem.subarray(outOff, outOff + n), w.offset + so);
       });
     }
     for (const fd of volFds.values()) closeSync(fd);

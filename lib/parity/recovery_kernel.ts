@@ -9,7 +9,7 @@
  * @module
  */
 
-import { mulAdd, mulTablesWith } from "./gf16_mac.ts";
+import { simdInstance, simdMulAdd } from "./_gf16_simd_kernel.ts";
 
 /** One worker's share of a recovery set. */
 export interface RecoveryJob {
@@ -32,6 +32,8 @@ export interface RecoveryJob {
   /** GF(2^16) antilog (2×65535) and log tables. */
   exp: Uint16Array;
   log: Uint16Array;
+  /** The SIMD kernel module, with memory for (to − from + 1) stripes and the tables. */
+  wasm: Uint8Array;
 }
 
 /** The node:fs calls the kernel uses (passed in so the worker's copy needs no import). */
@@ -48,39 +50,45 @@ export function computeRecoveryRange(job: RecoveryJob, fs: KernelFs): void {
   const fds = job.paths.map((p) => fs.openSync(p, "r"));
   const vol = fs.openSync(job.volume, "r+");
   try {
-    const acc = new Uint16Array((R * T) / 2);
-    const input = new Uint16Array(T / 2);
-    const bytes = new Uint8Array(input.buffer);
-    const tables = new Uint16Array(512);
+    const { fn, mem } = simdInstance(job.wasm);
+    const inOff = R * T, tabOff = inOff + T; // accumulators at 0, one stripe each
+    const scratch = new Uint16Array(512);
     const n = job.constants.length;
     for (let so = 0; so < S; so += T) {
       const width = Math.min(T, S - so);
-      acc.fill(0);
+      mem.fill(0, 0, R * T);
       for (let i = 0; i < n; i++) {
         const file = job.slices[3 * i]!, off = job.slices[3 * i + 1]!, len = job.slices[3 * i + 2]!;
         const want = Math.max(0, Math.min(width, len - so));
         if (want === 0) continue; // past the end of a short last slice: zeros add nothing
-        bytes.fill(0, want, width);
+        mem.fill(0, inOff + want, inOff + width);
         for (let got = 0; got < want;) {
-          const k = fs.readSync(fds[file]!, bytes, got, want - got, off + so + got);
+          const k = fs.readSync(fds[file]!, mem, inOff + got, want - got, off + so + got);
           if (k === 0) throw new Error(`${job.paths[file]} ended early at ${off + so + got}`);
           got += k;
         }
-        const src = input.subarray(0, width / 2);
         const lc = job.log[job.constants[i]!]!;
         for (let e = job.from; e < job.to; e++) {
           const coeff = job.exp[(lc * e) % 65535]!; // c_i^e
-          mulTablesWith(coeff, tables, job.exp, job.log);
-          const at = ((e - job.from) * T) / 2;
-          mulAdd(acc.subarray(at, at + width / 2), src, tables);
+          simdMulAdd(
+            fn,
+            mem,
+            (e - job.from) * T,
+            inOff,
+            tabOff,
+            width,
+            coeff,
+            job.exp,
+            job.log,
+            scratch,
+          );
         }
       }
-      const out = new Uint8Array(acc.buffer);
       for (let e = job.from; e < job.to; e++) {
         const at = (e - job.from) * T;
         const pos = job.dataBase + e * job.packetLen + so;
         for (let done = 0; done < width;) {
-          done += fs.writeSync(vol, out, at + done, width - done, pos + done);
+          done += fs.writeSync(vol, mem, at + done, width - done, pos + done);
         }
       }
     }

@@ -10,6 +10,7 @@
 
 import { type PoolReply, RequestPool } from "../workers/request_pool.ts";
 import { mulAdd, mulTablesWith } from "./gf16_mac.ts";
+import { nibbleTables, simdInstance, simdMulAdd } from "./_gf16_simd_kernel.ts";
 import { computeRecoveryRange, type RecoveryJob } from "./recovery_kernel.ts";
 
 const SOURCE = `
@@ -17,6 +18,9 @@ import { closeSync, openSync, readSync, writeSync } from "node:fs";
 const fs = { closeSync, openSync, readSync, writeSync };
 ${mulAdd.toString()}
 ${mulTablesWith.toString()}
+${nibbleTables.toString()}
+${simdMulAdd.toString()}
+${simdInstance.toString()}
 ${computeRecoveryRange.toString()}
 self.onmessage = (e) => {
   const { id, job } = e.data;

@@ -4,6 +4,12 @@ import { mulAdd, mulTables } from "../../lib/parity/gf16_mac.ts";
 import { invertMatrix } from "../../lib/parity/par2_repair.ts";
 import { createRecoverySet } from "../../lib/parity/par2_create.ts";
 import {
+  gf16SimdModuleBytes,
+  pagesFor,
+  simdInstance,
+  simdMulAdd,
+} from "../../lib/parity/_gf16_simd_kernel.ts";
+import {
   creatorBody,
   encodePacket,
   fileId,
@@ -96,4 +102,20 @@ Deno.test("recovery data computed on workers equals the single-thread result, by
   }
   assertEquals(made[1], made[0]);
   assertEquals(made[2], made[0]);
+});
+
+Deno.test("the WebAssembly SIMD kernel equals the word-by-word product, tails included", () => {
+  const rng = new Prng(32);
+  const { fn, mem } = simdInstance(gf16SimdModuleBytes(pagesFor(3 * 4096)));
+  const scratch = new Uint16Array(512);
+  for (const width of [4, 28, 32, 36, 1000, 4096]) {
+    for (const c of [0, 1, 2, 0x100b, 0xbeef, rng.int(1, 65535)]) {
+      for (let i = 0; i < 2 * 4096; i++) mem[i] = rng.int(0, 255);
+      const dst = new Uint16Array(mem.buffer, 0, width / 2);
+      const src = new Uint16Array(mem.buffer, 4096, width / 2);
+      const expect = dst.map((d, i) => d ^ gfMul(c, src[i]!));
+      simdMulAdd(fn, mem, 0, 4096, 8192, width, c, GF16_EXP, GF16_LOG, scratch);
+      assertEquals(new Uint16Array(mem.buffer, 0, width / 2), expect, `width ${width}, c ${c}`);
+    }
+  }
 });
