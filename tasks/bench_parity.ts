@@ -108,7 +108,7 @@ console.log(
   } GiB, 10% redundancy; repair: 48 MiB of ${victim} zeroed\n`,
 );
 const head = ["run", "slices/recovery", "create", "peak RSS", "repair", "peak RSS"];
-const row = (r: string[]) => console.log(r.map((c, i) => c.padEnd(i === 0 ? 36 : 16)).join(""));
+const row = (r: string[]) => console.log(r.map((c, i) => c.padEnd(i === 0 ? 44 : 16)).join(""));
 const mbps = (s: number) => `${(total / 1e6 / s).toFixed(1)} MB/s`;
 row(head);
 const settings = [["par2's default (2000 blocks)", 2000], ["blkpipe's default (≈200 slices)", 200]];
