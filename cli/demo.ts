@@ -103,7 +103,7 @@ export function main(args: string[], io: Io = consoleIo): Promise<number> {
     const chunk = `${archive}/chunks/00001.blk.zst`;
     const good = Deno.readFileSync(chunk);
     Deno.writeFileSync(chunk, good.slice().fill(0, 100, 100 + 65536));
-    const repair = repairArchive(archive);
+    const repair = await repairArchive(archive);
     const same = Deno.readFileSync(chunk).every((b, i) => b === good[i]);
     io.out(
       `   ${repair.repaired.join(", ") || "nothing"} rebuilt ${same ? "byte-exactly" : "WRONGLY"}` +

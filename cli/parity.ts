@@ -37,7 +37,10 @@ function healthLine(h: SetHealth): string {
   const what = h.damaged.map((d) => `${d.file} ${d.status} (${d.badSlices} slices)`).join(", ");
   switch (h.status) {
     case "intact":
-      return `${h.name}: intact (${h.inputSlices} slices, ${h.availableSlices} recovery)`;
+      return h.parityDamaged
+        ? `${h.name}: data intact, RECOVERY FILES DAMAGED (${h.availableSlices} of ${h.madeSlices} ` +
+          "recovery slices readable): run `deno task parity repair` to rewrite them"
+        : `${h.name}: intact (${h.inputSlices} slices, ${h.availableSlices} recovery)`;
     case "recoverable":
       return `${h.name}: DAMAGED, recoverable — ${h.missingSlices} of ${h.inputSlices} slices to ` +
         `rebuild, ${h.availableSlices} recovery slices available: ${what}`;
@@ -102,7 +105,7 @@ export function main(args: string[], io: Io = consoleIo): Promise<number> {
     // create and repair write into the archive: one writer per archive.
     const lock = await new LocalStore(dir).lock();
     try {
-      return command === "create" ? await createCommand(o) : repairCommand(o);
+      return command === "create" ? await createCommand(o) : await repairCommand(o);
     } finally {
       lock.release();
     }
@@ -141,11 +144,11 @@ function verifyCommand({ dir, json, progress, io }: CommandOptions): number {
   const r = checkParity(dir, progress ? (h) => io.err(healthLine(h)) : undefined);
   if (json) io.out(JSON.stringify(r));
   else printReport(io, r);
-  return r.sets.every((s) => s.status === "intact") ? 0 : 1;
+  return r.sets.every((s) => s.status === "intact" && !s.parityDamaged) ? 0 : 1;
 }
 
-function repairCommand({ dir, json, io }: CommandOptions): number {
-  const r = repairArchive(dir);
+async function repairCommand({ dir, json, io }: CommandOptions): Promise<number> {
+  const r = await repairArchive(dir);
   const after = checkParity(dir);
   if (json) io.out(JSON.stringify({ ...r, after }));
   else {
@@ -153,14 +156,16 @@ function repairCommand({ dir, json, io }: CommandOptions): number {
       io.out(`found ${healthLine(h)}`);
     }
     for (const f of r.repaired) io.out(`repaired ${f}`);
+    for (const n of r.rewritten) io.out(`rewrote the recovery files of ${n}`);
     for (const f of r.failed) {
       io.out(`NOT REPAIRED ${f.name}: ${f.reason} (files left as they were)`);
     }
-    if (r.before.sets.every((s) => s.status === "intact")) {
+    if (r.before.sets.every((s) => s.status === "intact" && !s.parityDamaged)) {
       io.out("nothing to repair: every set is intact");
     }
   }
-  return r.failed.length === 0 && after.sets.every((s) => s.status === "intact") ? 0 : 1;
+  const healthy = after.sets.every((s) => s.status === "intact" && !s.parityDamaged);
+  return r.failed.length === 0 && healthy ? 0 : 1;
 }
 
 if (import.meta.main) Deno.exit(await main(Deno.args));

@@ -12,7 +12,14 @@
 
 import { discoverSets, planSets, readManifest, readParityRecord } from "./archive_parity.ts";
 import { repairSet, UnrecoverableError } from "./par2_repair.ts";
-import { type FileScan, loadRecoverySet, type RecoverySet, scanFiles } from "./par2_set.ts";
+import { createRecoverySet } from "./par2_create.ts";
+import {
+  type FileScan,
+  loadRecoverySet,
+  par2FilesOf,
+  type RecoverySet,
+  scanFiles,
+} from "./par2_set.ts";
 
 /** Health of one recovery set. */
 export interface SetHealth {
@@ -28,6 +35,10 @@ export interface SetHealth {
   availableSlices: number;
   /** Input slices in the set. */
   inputSlices: number;
+  /** Recovery slices the set was made with (from its volume file names). */
+  madeSlices: number;
+  /** Its PAR2 files are damaged or incomplete (repair rewrites them once the data is intact). */
+  parityDamaged: boolean;
   /** What went wrong reading the set (unreadable). */
   detail?: string;
 }
@@ -38,6 +49,16 @@ export interface ParityReport {
   sets: SetHealth[];
   /** Chunk files no current set protects (run `parity create`). */
   unprotected: string[];
+}
+
+/** Recovery slices a set was made with, from its volume names (`NAME.vol000+RRR.par2`). */
+function madeRecovery(set: RecoverySet): number {
+  let n = 0;
+  for (const f of set.par2Files) {
+    const m = /\.vol(\d+)\+(\d+)\.par2$/.exec(f);
+    if (m) n = Math.max(n, Number(m[1]) + Number(m[2]));
+  }
+  return n;
 }
 
 function judge(name: string, set: RecoverySet, scans: FileScan[]): SetHealth {
@@ -52,6 +73,7 @@ function judge(name: string, set: RecoverySet, scans: FileScan[]): SetHealth {
     : missing <= set.recovery.length
     ? "recoverable"
     : "unrecoverable";
+  const made = madeRecovery(set);
   return {
     name,
     status,
@@ -59,6 +81,8 @@ function judge(name: string, set: RecoverySet, scans: FileScan[]): SetHealth {
     missingSlices: missing,
     availableSlices: set.recovery.length,
     inputSlices: set.constants.length,
+    madeSlices: made,
+    parityDamaged: set.recovery.length < made || !set.par2Files.includes(`${name}.par2`),
   };
 }
 
@@ -74,6 +98,8 @@ function load(dir: string, name: string): { set: RecoverySet } | { health: SetHe
         missingSlices: 0,
         availableSlices: 0,
         inputSlices: 0,
+        madeSlices: 0,
+        parityDamaged: true,
         detail: (e as Error).message,
       },
     };
@@ -116,12 +142,18 @@ export interface ArchiveRepair {
   repaired: string[];
   /** Sets that could not be repaired, with the reason. */
   failed: Array<{ name: string; reason: string }>;
+  /** Sets whose damaged PAR2 files were rewritten from the (intact or repaired) data. */
+  rewritten: string[];
 }
 
-/** Repairs every recoverable set; unrecoverable ones are reported and left untouched. */
-export function repairArchive(dir: string, memoryBytes?: number): ArchiveRepair {
+/**
+ * Repairs every recoverable set, then rewrites damaged PAR2 files of sets whose data is intact;
+ * unrecoverable sets are reported and left untouched.
+ */
+export async function repairArchive(dir: string, memoryBytes?: number): Promise<ArchiveRepair> {
+  removeLeftovers(dir);
   const before = checkParity(dir);
-  const out: ArchiveRepair = { before, repaired: [], failed: [] };
+  const out: ArchiveRepair = { before, repaired: [], failed: [], rewritten: [] };
   for (const h of before.sets) {
     if (h.status === "intact") continue;
     if (h.status === "unreadable") {
@@ -137,5 +169,42 @@ export function repairArchive(dir: string, memoryBytes?: number): ArchiveRepair 
       out.failed.push({ name: h.name, reason: e.message });
     }
   }
+  for (const h of before.sets) {
+    if (
+      !h.parityDamaged || h.status === "unreadable" || out.failed.some((f) => f.name === h.name)
+    ) {
+      continue;
+    }
+    await rewriteSet(dir, loadRecoverySet(dir, h.name), h.madeSlices);
+    out.rewritten.push(h.name);
+  }
   return out;
+}
+
+/** Temporary files of killed repairs and creates (never in place of a real file). */
+function removeLeftovers(dir: string): void {
+  const walk = (rel: string) => {
+    for (const e of Deno.readDirSync(rel ? `${dir}/${rel}` : dir)) {
+      const path = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory && !rel) walk(path);
+      else if (e.isFile && (e.name.endsWith(".repair.tmp") || /^parity-.*\.tmp$/.test(e.name))) {
+        Deno.removeSync(`${dir}/${path}`);
+      }
+    }
+  };
+  walk("");
+}
+
+/** Recomputes a set's PAR2 files from its (now intact) files, with the same layout. */
+async function rewriteSet(dir: string, set: RecoverySet, recovery: number): Promise<void> {
+  const old = par2FilesOf(dir, set.name);
+  const made = await createRecoverySet({
+    dir,
+    name: set.name,
+    files: set.files.map((f) => f.name),
+    sliceSize: set.sliceSize,
+    recovery: Math.max(recovery, 1),
+    creator: "blkpipe (PAR 2.0; https://parchive.github.io)",
+  });
+  for (const f of old) if (!made.files.includes(f)) Deno.removeSync(`${dir}/${f}`);
 }

@@ -70,7 +70,7 @@ for (const [what, damage] of Object.entries(damages)) {
     const health = checkParity(dir);
     assertTrue(health.sets.some((s) => s.status === "recoverable"), JSON.stringify(health.sets));
     assertTrue(health.sets.every((s) => s.status !== "unrecoverable"));
-    const r = repairArchive(dir);
+    const r = await repairArchive(dir);
     assertEquals(r.failed, []);
     assertTrue(r.repaired.length > 0);
     assertSameArchive(dir, original, `after repairing ${what}`);
@@ -165,8 +165,21 @@ Deno.test("kill -9 during parity create and during repair: the rerun completes, 
   }
   const r = await cliCommand("parity.ts", perms, ["repair", "--archive", dir]).output();
   assertEquals(r.code, 0, new TextDecoder().decode(r.stdout));
-  for (const e of Deno.readDirSync(`${dir}/chunks`)) {
-    if (e.name.endsWith(".tmp")) Deno.removeSync(`${dir}/chunks/${e.name}`); // leftovers of kills
-  }
   assertSameArchive(dir, original, "after killed repairs and a final one");
+});
+
+Deno.test("damaged or missing recovery files are reported and rewritten by repair", async () => {
+  const dir = fresh();
+  Deno.removeSync(`${dir}/parity-g00001.par2`);
+  const vol = [...Deno.readDirSync(dir)].find((e) => e.name.startsWith("parity-g00000.vol"))!;
+  flipBits(`${dir}/${vol.name}`, 40);
+  const v = await cliCommand("parity.ts", [`--allow-read=${dir}`], ["verify", "--archive", dir])
+    .output();
+  const out = new TextDecoder().decode(v.stdout);
+  assertEquals(v.code, 1, out);
+  assertTrue(out.includes("RECOVERY FILES DAMAGED"), out);
+  const r = await repairArchive(dir);
+  assertEquals(r.repaired, []);
+  assertEquals(r.rewritten.sort(), ["parity-g00000", "parity-g00001"]);
+  assertSameArchive(dir, original, "after rewriting recovery files");
 });

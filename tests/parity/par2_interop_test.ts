@@ -66,7 +66,7 @@ par2Test("blkpipe repairs with recovery files Debian's par2 created", async () =
   Deno.writeFileSync(`${dir}/chunks/00005.blk.zst`, bytes);
   const health = checkParity(dir).sets.find((s) => s.name === "parity-ext")!;
   assertEquals(health.status, "recoverable");
-  const r = repairArchive(dir);
+  const r = await repairArchive(dir);
   assertEquals(r.failed, []);
   assertEquals(r.repaired, ["chunks/00005.blk.zst"]);
   for (const e of [...Deno.readDirSync(dir)]) {
