@@ -80,6 +80,8 @@ export interface ChunkEntry {
   sha256: string;
   /** True for the last chunk when it is not full yet (a later run appends to it). */
   open: boolean;
+  /** zstd level of this chunk when it differs from the manifest's (set by `recompress`). */
+  level?: number;
 }
 
 /** The manifest. */

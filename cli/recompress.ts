@@ -1,0 +1,86 @@
+/**
+ * `deno task recompress --archive DIR --level N [--cold DAYS]`: rewrites
+ * cold sealed chunks at another zstd level (seek tables, index, manifest
+ * checksums and parity stay valid).
+ *
+ * @module
+ */
+
+import { recompressArchive } from "../lib/archive/recompress_archive.ts";
+import { readParityRecord } from "../lib/parity/archive_parity.ts";
+import { protectArchive } from "../lib/parity/protect_archive.ts";
+import { LocalStore } from "../lib/store/local_store.ts";
+import { bytes, duration } from "./_format.ts";
+import { consoleIo, intFlag, type Io, parse, runCommand, UsageError } from "./_common.ts";
+
+const USAGE = `usage: deno task recompress --archive DIR --level N [--cold DAYS] [--json]
+
+Rewrites sealed chunks at zstd level N (frames, index and contents unchanged), then brings the
+archive's parity up to date.
+
+  --archive DIR   the archive
+  --level N       zstd level 1..22 (e.g. 19)
+  --cold DAYS     only chunks not read for DAYS days (the file system's access time; on a
+                  noatime mount every chunk looks cold since it was written); default: all
+  --json          machine-readable report`;
+
+/** Runs the command; returns the exit code. */
+export function main(args: string[], io: Io = consoleIo): Promise<number> {
+  return runCommand(USAGE, async () => {
+    const { values } = parse(args, {
+      archive: { type: "string" },
+      level: { type: "string" },
+      cold: { type: "string" },
+      json: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    });
+    if (values.help) {
+      io.out(USAGE);
+      return 0;
+    }
+    const dir = values.archive;
+    if (!dir) throw new UsageError("--archive is required");
+    if (values.level === undefined) throw new UsageError("--level is required");
+    const level = intFlag(values.level, "level", 0);
+    if (level < 1 || level > 22) throw new UsageError("--level must be 1..22");
+    const coldDays = values.cold === undefined ? null : intFlag(values.cold, "cold", 0);
+    const now = Date.now();
+    const isCold = (file: string) => {
+      if (coldDays === null) return true;
+      const st = Deno.statSync(`${dir}/${file}`);
+      const last = (st.atime ?? st.mtime)?.getTime() ?? 0;
+      return now - last >= coldDays * 86_400_000;
+    };
+    const store = new LocalStore(dir);
+    const t0 = performance.now();
+    const lock = await store.lock();
+    try {
+      const done = await recompressArchive(store, {
+        level,
+        select: (c) => isCold(c.file),
+        onChunk: values.json
+          ? undefined
+          : (c) => io.out(`chunk ${c.id}: ${bytes(c.before)} → ${bytes(c.after)}`),
+      });
+      const parity = readParityRecord(dir) && done.length > 0 ? await protectArchive(dir) : null;
+      const before = done.reduce((n, c) => n + c.before, 0);
+      const after = done.reduce((n, c) => n + c.after, 0);
+      const seconds = (performance.now() - t0) / 1000;
+      if (values.json) io.out(JSON.stringify({ chunks: done, before, after, seconds, parity }));
+      else {
+        io.out(
+          `${done.length} chunk(s) recompressed at level ${level}: ${bytes(before)} → ` +
+            `${bytes(after)} (${before > 0 ? ((1 - after / before) * 100).toFixed(1) : "0"}% ` +
+            `smaller) in ${duration(seconds)}` +
+            (parity ? `; parity: ${parity.created.length} set(s) recomputed` : ""),
+        );
+      }
+      return 0;
+    } finally {
+      lock.release();
+      store.close();
+    }
+  }, io);
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));
