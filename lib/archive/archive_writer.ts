@@ -150,6 +150,9 @@ export class ArchiveWriter {
     }
     const checkpoint = job.checkpoint ?? null; // undefined (a hand-built job) is no resume point
     this.lastCheckpoint = checkpoint;
+    // Data written without a snapshot goes beyond the last one: no state saved from now on may
+    // name it (a kill would resume from it and archive its blocks twice).
+    if (checkpoint === null && (job.blocks > 0 || job.rejects.length > 0)) this.pipeline = null;
     if (checkpoint !== null || job.endsChunk) {
       this.syncAll();
       if (this.chunk.state && this.sinceCheck >= this.integrityEvery) {

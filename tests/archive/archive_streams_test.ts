@@ -1,4 +1,4 @@
-import { assertEquals, assertTrue } from "../_support/assert.ts";
+import { assertEquals, assertRejects, assertTrue } from "../_support/assert.ts";
 import { archiveSink } from "../../lib/archive/archive_sink.ts";
 import { openArchiveTarget } from "../../lib/archive/archive_target.ts";
 import { compressFrames } from "../../lib/archive/compress_frames.ts";
@@ -30,12 +30,18 @@ function blocksDir(): string {
 }
 
 /** The hand-composed pipeline, appending heights in [from, to] to the archive at `out`. */
-async function streamInto(blocks: string, out: string, to = Infinity): Promise<void> {
+async function streamInto(
+  blocks: string,
+  out: string,
+  to = Infinity,
+  failAt = Infinity,
+): Promise<void> {
   const target = await openArchiveTarget(new LocalStore(out), { network, ...layout });
   const from = target.position.nextHeight;
   const positioned = new BlkPositionedReader(blocks);
   const window = new TransformStream<OrderedBlock, OrderedBlock>({
     transform(b, c) {
+      if (b.height === failAt) throw new Error(`stream failed at height ${failAt}`);
       if (b.height >= from && b.height <= to) c.enqueue(b);
     },
   });
@@ -101,4 +107,20 @@ Deno.test("collect extends a stream-written archive, and stream stages extend co
   const again = await collect({ includeTip: true, blocks, out: `${base}/b`, ...layout });
   assertEquals(again.blocks, 0);
   assertSameData(`${base}/b`, `${base}/ref130`, "collect after stages");
+});
+
+Deno.test("a chunk sealed by the stream stages never records collect's stale resume snapshot", async () => {
+  const blocks = blocksDir();
+  const out = `${Deno.makeTempDirSync({ prefix: "blkpipe-streams-stale-" })}/a`;
+  await collect({ includeTip: true, blocks, out, ...layout, toHeight: 50 });
+  const before = JSON.parse(Deno.readTextFileSync(`${out}/state/resume.json`));
+  assertTrue(before.pipeline !== null);
+  // The stages seal chunks (every 70 blocks), then die at height 199 before their end.
+  await assertRejects(() => streamInto(blocks, out, Infinity, 199), /height 199/);
+  const after = JSON.parse(Deno.readTextFileSync(`${out}/state/resume.json`));
+  assertTrue(after.manifest.tip.height > 50, `tip ${after.manifest.tip.height}`);
+  assertEquals(after.pipeline, null); // not collect's snapshot of height 50
+  // collect continues correctly from there (re-reading the blocks, checking the tip).
+  await collect({ includeTip: true, blocks, out, ...layout });
+  assertEquals((await verifyCollected(out)).problems, []);
 });
