@@ -22,7 +22,7 @@ import {
 import { createHash } from "node:crypto";
 import { concatBytes } from "../bytes/concat.ts";
 import { preadExact, shortRead } from "../store/pread.ts";
-import { syncDir } from "../store/local_store.ts";
+import { openLocal, syncDir } from "../store/local_store.ts";
 import { GF16_EXP, GF16_LOG, inputConstants } from "./gf16.ts";
 import { LITTLE_ENDIAN } from "./gf16_mac.ts";
 import { computeRecoveryRange, type RecoveryJob } from "./recovery_kernel.ts";
@@ -96,7 +96,13 @@ export async function createRecoverySet(o: CreateSetOptions): Promise<CreatedSet
   if (!LITTLE_ENDIAN) throw new Error("PAR2 arithmetic here assumes a little-endian platform");
   if (o.sliceSize % 4 !== 0 || o.sliceSize <= 0) throw new RangeError("slice size: multiple of 4");
   const S = o.sliceSize;
-  const fds = o.files.map((f) => openSync(`${o.dir}/${f}`, "r"));
+  const fds: number[] = [];
+  try {
+    for (const f of o.files) fds.push(openLocal(`${o.dir}/${f}`, "r"));
+  } catch (e) {
+    for (const fd of fds) closeSync(fd);
+    throw e;
+  }
   try {
     const sizes = fds.map((fd) => fstatSync(fd).size);
     // File IDs need only the first 16 KiB: order the files (and so the slices) first.

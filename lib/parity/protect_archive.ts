@@ -40,9 +40,9 @@ export interface ProtectResult {
 
 /** A chunk read while protecting it does not match the manifest. */
 export class DamagedInputError extends Error {
-  constructor(readonly file: string) {
+  constructor(readonly file: string, why = "does not match its SHA-256 in the manifest") {
     super(
-      `${file} does not match its SHA-256 in the manifest: it is damaged — run ` +
+      `${file} ${why}: it is damaged — run ` +
         "`deno task parity repair` (or `deno task verify`) before protecting it again",
     );
     this.name = "DamagedInputError";
@@ -100,6 +100,15 @@ export async function protectArchive(
     }
     options.onSet?.(set.name, index, plan.length);
     const layout = sliceLayout(set.files.map((f) => f.size), redundancy, targetSlices);
+    const missing = set.files.find((f) => {
+      try {
+        Deno.statSync(`${dir}/${f.file}`);
+        return false;
+      } catch {
+        return true;
+      }
+    });
+    if (missing) throw new DamagedInputError(`${dir}/${missing.file}`, "is missing");
     const made = await createRecoverySet({
       dir,
       name: set.name,

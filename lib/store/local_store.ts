@@ -62,6 +62,26 @@ export function parentOf(path: string): string {
   return i < 0 ? "." : i === 0 ? "/" : path.slice(0, i);
 }
 
+/** node:fs errors carry errno codes; callers (and the CLI) understand Deno's error classes. */
+function asDenoError(e: unknown, path: string): unknown {
+  const code = (e as { code?: string } | null)?.code;
+  const what = `${path}: ${(e as Error).message.replace(/^[A-Z]+: /, "")}`;
+  if (code === "ENOENT") return new Deno.errors.NotFound(what);
+  if (code === "ENOTDIR") return new Deno.errors.NotADirectory(what);
+  if (code === "EISDIR") return new Deno.errors.IsADirectory(what);
+  if (code === "EACCES" || code === "EPERM") return new Deno.errors.PermissionDenied(what);
+  return e;
+}
+
+/** `openSync` (node:fs flags) with Deno's error classes: a missing file is `Deno.errors.NotFound`. */
+export function openLocal(path: string, flags: string): number {
+  try {
+    return openSync(path, flags);
+  } catch (e) {
+    throw asDenoError(e, path);
+  }
+}
+
 function notFound(e: unknown): boolean {
   return e instanceof Deno.errors.NotFound ||
     (e as { code?: string } | null)?.code === "ENOENT";
@@ -145,7 +165,7 @@ export class LocalStore implements Store {
   readAtSync(path: string, offset: number, length: number): Uint8Array {
     let fd = this.fds.get(path);
     if (fd === undefined) {
-      fd = openSync(this.describe(path), "r");
+      fd = openLocal(this.describe(path), "r");
       this.fds.set(path, fd);
     }
     const buf = new Uint8Array(length);
@@ -196,7 +216,7 @@ export class LocalStore implements Store {
   openAppend(path: string, truncate?: number): Promise<AppendFile> {
     this.forget(path);
     Deno.mkdirSync(parentOf(this.describe(path)), { recursive: true });
-    const f = new LocalAppendFile(openSync(this.describe(path), "a+"), this.describe(path));
+    const f = new LocalAppendFile(openLocal(this.describe(path), "a+"), this.describe(path));
     if (truncate !== undefined) f.truncate(truncate);
     return Promise.resolve(f);
   }

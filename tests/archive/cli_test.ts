@@ -248,6 +248,19 @@ Deno.test("get on a damaged frame or a truncated chunk: one line naming the file
       err,
     );
   }
+  // A missing index file: one line too.
+  Deno.renameSync(`${out}/index/heights.idx`, `${out}/index/heights.idx.away`);
+  const noIndex = await cliCommand("get.ts", [`--allow-read=${out}`], [
+    "--archive",
+    out,
+    "--height",
+    "10",
+  ]).output();
+  const noIndexErr = text(noIndex.stderr).trim();
+  assertEquals(noIndex.code, 1, noIndexErr);
+  assertEquals(noIndexErr.split("\n").length, 1, noIndexErr);
+  assertTrue(noIndexErr.includes("heights.idx"), noIndexErr);
+  Deno.renameSync(`${out}/index/heights.idx.away`, `${out}/index/heights.idx`);
   // Heights outside the damage still read.
   const ok = await cliCommand("get.ts", [`--allow-read=${out}`], [
     "--archive",
