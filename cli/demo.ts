@@ -77,7 +77,9 @@ export function main(args: string[], io: Io = consoleIo): Promise<number> {
       }, ` +
         `ratio ${(c.rawBytes / c.storedBytes).toFixed(3)}) in ${duration(c.seconds)}; ` +
         `${c.notArchived} stale/orphan blocks and ${c.skips} damaged ranges listed in rejects.jsonl, ` +
-        `${c.pending} blocks still wait for a parent`,
+        `${c.pending} blocks still wait for a parent; PAR2 parity: ${
+          c.paritySets ?? 0
+        } recovery sets`,
     );
     io.out(`3. Verifying the archive`);
     const v = await verifyCollected(archive);
