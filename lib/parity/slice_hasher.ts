@@ -8,7 +8,7 @@
 
 import { createHash } from "node:crypto";
 import { readSync } from "node:fs";
-import { crc32 } from "node:zlib";
+import { crc32 } from "./crc32.ts";
 
 /** Piece size for reading slices. */
 export const PIECE_BYTES = 4 << 20;

@@ -3,6 +3,8 @@ import { GF16_EXP, GF16_LOG, gfDiv, gfMul, gfPow, inputConstants } from "../../l
 import { mulAdd, mulTables } from "../../lib/parity/gf16_mac.ts";
 import { invertMatrix } from "../../lib/parity/par2_repair.ts";
 import { createRecoverySet } from "../../lib/parity/par2_create.ts";
+import { crc32 } from "../../lib/parity/crc32.ts";
+import { crc32 as zlibCrc32 } from "node:zlib";
 import {
   gf16SimdModuleBytes,
   pagesFor,
@@ -117,5 +119,17 @@ Deno.test("the WebAssembly SIMD kernel equals the word-by-word product, tails in
       simdMulAdd(fn, mem, 0, 4096, 8192, width, c, GF16_EXP, GF16_LOG, scratch);
       assertEquals(new Uint16Array(mem.buffer, 0, width / 2), expect, `width ${width}, c ${c}`);
     }
+  }
+});
+
+Deno.test("CRC-32: known answers and agreement with zlib's, whole and incremental", () => {
+  assertEquals(crc32(new TextEncoder().encode("123456789")), 0xcbf43926);
+  assertEquals(crc32(new Uint8Array(0)), 0);
+  const rng = new Prng(321);
+  for (const n of [1, 7, 8, 9, 63, 4096, 100_003]) {
+    const b = Uint8Array.from({ length: n }, () => rng.int(0, 255));
+    assertEquals(crc32(b), zlibCrc32(b), `length ${n}`);
+    const cut = n >> 1;
+    assertEquals(crc32(b.subarray(cut), crc32(b.subarray(0, cut))), zlibCrc32(b), `split ${n}`);
   }
 });
