@@ -1,8 +1,14 @@
 /**
  * `deno task bench:collect [GiB]`: collect wall time and peak RSS on a
  * generated chain (default ≥ 1 GiB of blk files), side by side with
- * `zstd -3 -T0` on the same blk bytes — the pure compression reference.
- * Peak RSS comes from /usr/bin/time -v when available.
+ * `zstd -3 -T0` on the same blk bytes — the pure compression reference —
+ * and, when python3 is present, a linearize-then-compress pipeline (a small
+ * Python reader in the spirit of Bitcoin Core's contrib/linearize: index the
+ * blk files by block hash, write the blocks in the order of a hash list,
+ * piped into `zstd -3 -T0`). Also measured: collect with 1 and 2 workers, and
+ * the serial part (reading, ordering, validating, framing on one thread,
+ * nothing compressed or written) in core-seconds per GiB. Peak RSS comes
+ * from /usr/bin/time -v when available.
  *
  * @module
  */
@@ -10,12 +16,27 @@
 import { generateChain } from "../lib/gen/chain_generator.ts";
 import { writeBlocksDir } from "../lib/gen/blocks_dir_writer.ts";
 import { listBlkFiles } from "../lib/source/blk_files.ts";
+import { ARCHIVE_DEFAULTS } from "../lib/archive/manifest.ts";
+import { startPosition } from "../lib/archive/framer.ts";
+import { NETWORKS } from "../lib/bitcoin/network.ts";
+import { CollectCore } from "../lib/collect/collect_frames.ts";
+import { BlkPositionedReader } from "../lib/source/blk_positioned_reader.ts";
+import { readBlockEvents } from "../lib/source/block_records.ts";
 
 const gib = Number(Deno.args[0] ?? 1);
 const root = new URL("../.tmp/bench-collect", import.meta.url).pathname;
 const blocksDir = `${root}/blocks-${gib}g`;
 const marker = `${blocksDir}/.complete`;
 const BLOCK_SIZE = 1_400_000;
+
+function hasCommand(cmd: string): boolean {
+  try {
+    return new Deno.Command(cmd, { args: ["--version"], stdout: "null", stderr: "null" })
+      .outputSync().success;
+  } catch {
+    return false;
+  }
+}
 
 function exists(p: string): boolean {
   try {
@@ -43,6 +64,7 @@ if (!exists(marker)) {
       shuffleWindow: 8,
     },
   );
+  Deno.writeTextFileSync(`${blocksDir}/hashes.txt`, s.mainHashes.join("\n") + "\n");
   Deno.writeTextFileSync(marker, JSON.stringify(s.mainHashes.length));
   console.log(
     `  ${s.files} files, ${(s.bytes / 2 ** 30).toFixed(2)} GiB in ${
@@ -87,11 +109,46 @@ const zstd = await timed("sh", [
   `zstd -3 -T0 -q -c ${files.map((f) => f.path).join(" ")} > /dev/null`,
 ]);
 const rows: Array<[string, Run, string]> = [["zstd -3 -T0 (reference)", zstd, ""]];
+const LINEARIZE = `
+import hashlib, os, struct, sys
+blocks, hash_list = sys.argv[1], sys.argv[2]
+magic = bytes.fromhex("fabfb5da")
+where = {}
+for name in sorted(f for f in os.listdir(blocks) if f.startswith("blk") and f.endswith(".dat")):
+    with open(os.path.join(blocks, name), "rb") as f:
+        data = f.read()
+    i = 0
+    while i + 8 <= len(data):
+        if data[i:i + 4] != magic:
+            i += 1
+            continue
+        (n,) = struct.unpack_from("<I", data, i + 4)
+        h = hashlib.sha256(hashlib.sha256(data[i + 8:i + 88]).digest()).digest()[::-1].hex()
+        where[h] = (name, i, n)
+        i += 8 + n
+handles = {}
+out = sys.stdout.buffer
+for h in open(hash_list).read().split():
+    name, off, n = where[h]
+    f = handles.get(name) or handles.setdefault(name, open(os.path.join(blocks, name), "rb"))
+    f.seek(off)
+    out.write(f.read(8 + n))
+`;
+let linearize: Run | null = null;
+if (hasCommand("python3") && exists(`${blocksDir}/hashes.txt`)) {
+  Deno.writeTextFileSync(`${root}/linearize.py`, LINEARIZE);
+  linearize = await timed("sh", [
+    "-c",
+    `python3 ${root}/linearize.py ${blocksDir} ${blocksDir}/hashes.txt | zstd -3 -T0 -q -c > /dev/null`,
+  ]);
+  rows.push(["linearize (python) | zstd", linearize, ""]);
+} else console.log("python3 (or the hash list) missing: the linearize + zstd pipeline is skipped");
 for (
-  const [label, extra] of [["collect --check full", []], ["collect --check headers", [
-    "--check",
-    "headers",
-  ]]] as const
+  const [label, extra] of [
+    ["collect --check full", []],
+    ["collect --check full --workers 1", ["--workers", "1"]],
+    ["collect --check headers", ["--check", "headers"]],
+  ] as const
 ) {
   const out = `${root}/archive-${Date.now()}`;
   const r = await timed(Deno.execPath(), [
@@ -114,10 +171,47 @@ for (
 }
 console.log("");
 for (const [label, r, note] of rows) {
+  const vsLinearize = linearize ? `  ${(r.seconds / linearize.seconds).toFixed(2)}× linearize` : "";
   console.log(
-    `  ${label.padEnd(26)} ${r.seconds.toFixed(1).padStart(6)} s  ${
+    `  ${label.padEnd(34)} ${r.seconds.toFixed(1).padStart(6)} s  ${
       (total / 1e6 / r.seconds).toFixed(0).padStart(4)
     } MB/s  ` +
-      `peak RSS ${rss(r).padStart(8)}  ${(r.seconds / zstd.seconds).toFixed(2)}× zstd  ${note}`,
+      `peak RSS ${rss(r).padStart(8)}  ${
+        (r.seconds / zstd.seconds).toFixed(2)
+      }× zstd${vsLinearize}  ${note}`,
+  );
+}
+
+// The serial part: reading, ordering, validating and framing on this one thread, the frames
+// discarded (no compression, no writing) — what bounds collect however many workers compress.
+console.log("\nserial part (one thread, nothing compressed or written):");
+for (const level of ["full", "headers"] as const) {
+  const network = NETWORKS.regtest;
+  const reader = new BlkPositionedReader(blocksDir);
+  const core = new CollectCore({
+    network,
+    level,
+    depth: 6,
+    includeTip: true,
+    toHeight: Number.POSITIVE_INFINITY,
+    checkpointBytes: 8 << 20,
+    layout: { magic: network.magic, ...ARCHIVE_DEFAULTS },
+    position: startPosition(0),
+    snapshot: null,
+    tip: null,
+    fetch: (f, o) => reader.readBlock(f, o),
+    lastFile: files.at(-1)?.number ?? -1,
+  });
+  const t = performance.now();
+  await readBlockEvents(blocksDir, { network }).pipeThrough(core.stream()).pipeTo(
+    new WritableStream(),
+  );
+  const seconds = (performance.now() - t) / 1000;
+  reader.close();
+  console.log(
+    `  --check ${level.padEnd(8)} ${seconds.toFixed(1)} core-s for ${
+      (total / 2 ** 30).toFixed(2)
+    } GiB` +
+      ` = ${(seconds / (total / 2 ** 30)).toFixed(2)} core-s per GiB`,
   );
 }
