@@ -120,6 +120,25 @@ interface CommandOptions {
   io: Io;
 }
 
+/** A terminal progress line for one set: bytes read, MB/s, then a note while recovery finishes. */
+function progressLine(t0: number): (done: number, total: number) => void {
+  // (t0 restarts with each set)
+  let last = 0, previous = 0;
+  const enc = new TextEncoder();
+  return (done, total) => {
+    const now = performance.now();
+    if (done < previous) t0 = now; // a new set
+    previous = done;
+    if (done < total && now - last < 250) return;
+    last = now;
+    const rate = done / 1e6 / Math.max((now - t0) / 1000, 1e-3);
+    const text = done < total
+      ? `  read ${((100 * done) / total).toFixed(0)}% of ${bytes(total)} (${rate.toFixed(0)} MB/s)`
+      : `  read ${bytes(total)}; finishing the recovery data …`;
+    Deno.stderr.writeSync(enc.encode(`\r${text.padEnd(70)}${done < total ? "" : "\n"}`));
+  };
+}
+
 async function createCommand(
   { dir, redundancy, json, progress, io }: CommandOptions,
 ): Promise<number> {
@@ -127,6 +146,7 @@ async function createCommand(
   const r = await protectArchive(dir, {
     redundancy,
     onSet: progress ? (name, i, n) => io.err(`computing ${name} (${i + 1}/${n})`) : undefined,
+    onProgress: progress ? progressLine(performance.now()) : undefined,
   });
   const seconds = (performance.now() - t0) / 1000;
   if (json) io.out(JSON.stringify({ ...r, seconds }));

@@ -60,8 +60,8 @@ export interface CreateSetOptions {
   memoryBytes?: number;
   /** Creator packet text. */
   creator?: string;
-  /** Called after each input slice of the checksum pass (progress). */
-  onSlice?: (() => void) | undefined;
+  /** Called after each input slice of the checksum pass with its bytes (progress). */
+  onSlice?: ((bytes: number) => void) | undefined;
   /** Worker threads for the recovery data (default: 2, or 0 — the calling thread — below 32 MiB). */
   workers?: number;
 }
@@ -258,7 +258,7 @@ function checksumPass(
     const d = descs[s.file]!;
     d.slices.set(sums.md5, 20 * k);
     new DataView(d.slices.buffer).setUint32(20 * k + 16, sums.crc, true);
-    o.onSlice?.();
+    o.onSlice?.(s.length);
   }
   descs.forEach((d, i) => d.md5.set(new Uint8Array(whole[i]!.digest())));
   return sha.map((h) => h.digest("hex"));

@@ -68,6 +68,8 @@ export async function protectArchive(
   dir: string,
   options: ParityOptions & {
     onSet?: ((name: string, index: number, total: number) => void) | undefined;
+    /** Bytes of the set being computed read so far, and its size (progress). */
+    onProgress?: ((done: number, total: number) => void) | undefined;
   } = {},
 ): Promise<ProtectResult> {
   const redundancy = options.redundancy ?? PARITY_DEFAULTS.redundancy;
@@ -99,6 +101,8 @@ export async function protectArchive(
       continue;
     }
     options.onSet?.(set.name, index, plan.length);
+    const setBytes = set.files.reduce((n, f) => n + f.size, 0);
+    let done = 0;
     const layout = sliceLayout(set.files.map((f) => f.size), redundancy, targetSlices);
     const missing = set.files.find((f) => {
       try {
@@ -118,6 +122,7 @@ export async function protectArchive(
       memoryBytes: options.memoryBytes ?? PARITY_DEFAULTS.memoryBytes,
       ...(options.workers !== undefined ? { workers: options.workers } : {}),
       creator: "blkpipe (PAR 2.0; https://parchive.github.io)",
+      onSlice: (n) => options.onProgress?.(done += n, setBytes),
     });
     const bad = set.files.findIndex((f, i) => f.sha256 !== made.sha256[i]);
     if (bad >= 0) {
