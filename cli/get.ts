@@ -10,13 +10,16 @@ import { hashFromHex, hashToHex, toHex } from "../lib/bytes/hex.ts";
 import { BlockLayout } from "../lib/bitcoin/block_layout.ts";
 import { parseHeader } from "../lib/bitcoin/header.ts";
 import { computeTxids } from "../lib/bitcoin/txid.ts";
+import { TxidIndex } from "../lib/index/txid_index.ts";
 import { consoleIo, intFlag, type Io, parse, runCommand, UsageError } from "./_common.ts";
 
-const USAGE = `usage: deno task get --archive DIR (--height H | --hash HEX) [--format json|hex|raw]
+const USAGE =
+  `usage: deno task get --archive DIR (--height H | --hash HEX | --txid HEX) [--format F]
 
   --archive DIR   the archive
   --height H      block height
   --hash HEX      block hash (display hex)
+  --txid HEX      a transaction (display hex; needs \`deno task index\` first)
   --format F      json: header and transaction summary (default); hex: the block as hex;
                   raw: the block's bytes on stdout`;
 
@@ -27,6 +30,7 @@ export function main(args: string[], io: Io = consoleIo): Promise<number> {
       archive: { type: "string" },
       height: { type: "string" },
       hash: { type: "string" },
+      txid: { type: "string" },
       format: { type: "string" },
       help: { type: "boolean", short: "h" },
     });
@@ -35,13 +39,13 @@ export function main(args: string[], io: Io = consoleIo): Promise<number> {
       return 0;
     }
     if (!values.archive) throw new UsageError("--archive is required");
-    if ((values.height === undefined) === (values.hash === undefined)) {
-      throw new UsageError("give exactly one of --height and --hash");
-    }
+    const given = [values.height, values.hash, values.txid].filter((v) => v !== undefined).length;
+    if (given !== 1) throw new UsageError("give exactly one of --height, --hash and --txid");
     const format = values.format ?? "json";
     if (!["json", "hex", "raw"].includes(format)) {
       throw new UsageError("--format must be json, hex or raw");
     }
+    if (values.txid !== undefined) return await getTx(values.archive, values.txid, format, io);
     const reader = await ArchiveReader.open(values.archive);
     try {
       let height: number;
@@ -107,6 +111,62 @@ export function main(args: string[], io: Io = consoleIo): Promise<number> {
       reader.close();
     }
   }, io);
+}
+
+/** `--txid`: the transaction, found through the txid index. */
+async function getTx(archive: string, hex: string, format: string, io: Io): Promise<number> {
+  let txid: Uint8Array;
+  try {
+    txid = hashFromHex(hex);
+  } catch (e) {
+    throw new UsageError(`--txid: ${(e as Error).message}`);
+  }
+  let index: TxidIndex;
+  try {
+    index = await TxidIndex.open(archive);
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+    io.err(
+      `error: ${archive} has no txid index: run \`deno task index --archive ${archive}\` first`,
+    );
+    return 1;
+  }
+  try {
+    const found = await index.find(txid);
+    if (!found) {
+      io.err(
+        `error: transaction ${hex} is not in the archive (indexed up to height ${index.height})`,
+      );
+      return 1;
+    }
+    if (format === "raw") {
+      Deno.stdout.writeSync(found.tx);
+      return 0;
+    }
+    if (format === "hex") {
+      io.out(toHex(found.tx));
+      return 0;
+    }
+    const layout = new BlockLayout().parse(found.block);
+    const i = found.at.index;
+    io.out(JSON.stringify(
+      {
+        txid: hex.toLowerCase(),
+        height: found.at.height,
+        block: hashToHex((await index.reader.record(found.at.height)).hash),
+        index: i,
+        size: found.tx.length,
+        inputs: layout.txFirstInput[i + 1]! - layout.txFirstInput[i]!,
+        outputs: layout.txFirstOutput[i + 1]! - layout.txFirstOutput[i]!,
+        hex: toHex(found.tx),
+      },
+      null,
+      2,
+    ));
+    return 0;
+  } finally {
+    index.close();
+  }
 }
 
 if (import.meta.main) Deno.exit(await main(Deno.args));

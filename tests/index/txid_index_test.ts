@@ -1,0 +1,141 @@
+import { assertEquals, assertTrue } from "../_support/assert.ts";
+import { hashFromHex, hashToHex } from "../../lib/bytes/hex.ts";
+import { BlockLayout } from "../../lib/bitcoin/block_layout.ts";
+import { computeTxids } from "../../lib/bitcoin/txid.ts";
+import { collect } from "../../lib/collect/collect.ts";
+import { type GenBlock, generateChain } from "../../lib/gen/chain_generator.ts";
+import { writeBlocksDir } from "../../lib/gen/blocks_dir_writer.ts";
+import { Prng } from "../../lib/gen/prng.ts";
+import { buildTxidIndex, TxidIndex } from "../../lib/index/txid_index.ts";
+import { cliCommand } from "../_support/archive_files.ts";
+import { makeBlocksDir } from "../_support/blocks_dir.ts";
+import { realFile, realTest } from "../_support/real_data.ts";
+
+const base = Deno.makeTempDirSync({ prefix: "blkpipe-txid-" });
+const chain: GenBlock[] = [
+  ...generateChain({ seed: 71, blocks: 240, targetBlockSize: 40_000, forkRate: 0.05 }),
+];
+writeBlocksDir(`${base}/blocks`, chain, { seed: 71, shuffleWindow: 8 });
+const opts = { blocks: `${base}/blocks`, includeTip: true, parity: false as const };
+
+/** Every main-chain transaction: txid (internal order), height, index, bytes. */
+const expected = chain.filter((b) => b.kind === "main").flatMap((b) => {
+  const layout = new BlockLayout().parse(b.bytes);
+  const ids = computeTxids(layout);
+  return Array.from({ length: layout.txCount }, (_, i) => ({
+    txid: ids.slice(32 * i, 32 * i + 32),
+    height: b.height,
+    index: i,
+    bytes: b.bytes.slice(layout.txStart[i]!, layout.txEnd[i]!),
+  }));
+});
+
+async function assertAllFound(dir: string, every = 1): Promise<void> {
+  const index = await TxidIndex.open(dir);
+  try {
+    for (let k = 0; k < expected.length; k += every) {
+      const e = expected[k]!;
+      const found = await index.find(e.txid);
+      assertTrue(found !== null, `tx ${hashToHex(e.txid)} at ${e.height}:${e.index} not found`);
+      assertEquals([found!.at.height, found!.at.index], [e.height, e.index]);
+      assertEquals(found!.tx, e.bytes);
+    }
+    const absent = expected[0]!.txid.slice();
+    absent[31]! ^= 0xff;
+    assertEquals(await index.find(absent), null);
+  } finally {
+    index.close();
+  }
+}
+
+Deno.test("txid index: every transaction of a generated chain is found, byte for byte", async () => {
+  const dir = `${base}/whole`;
+  await collect({ ...opts, out: dir });
+  const r = await buildTxidIndex(dir, { batchEntries: 2000 });
+  assertEquals(r.totalTxs, expected.length);
+  assertTrue(r.indexBytes / r.totalTxs <= 16, `${(r.indexBytes / r.totalTxs).toFixed(1)} B/tx`);
+  await assertAllFound(dir);
+});
+
+Deno.test("txid index: extended after the archive grew; a rerun with nothing new changes nothing", async () => {
+  const dir = `${base}/grown`;
+  await collect({ ...opts, out: dir, toHeight: 120 });
+  await buildTxidIndex(dir, { batchEntries: 1500 });
+  await collect({ ...opts, out: dir });
+  const r = await buildTxidIndex(dir, { batchEntries: 1500 });
+  assertEquals(r.from, 121);
+  assertEquals(r.totalTxs, expected.length);
+  const again = await buildTxidIndex(dir);
+  assertEquals(again.txs, 0);
+  await assertAllFound(dir, 3);
+});
+
+Deno.test("txid index: kill -9 at random instants, then a rerun finds everything", async () => {
+  const dir = `${base}/killed`;
+  await collect({ ...opts, out: dir });
+  const rng = new Prng(17);
+  const perms = ["--allow-read", "--allow-write"];
+  for (let i = 0; i < 6; i++) {
+    const child = cliCommand("index.ts", perms, ["--archive", dir, "--batch", "500"]).spawn();
+    await new Promise((r) => setTimeout(r, rng.int(60, 600)));
+    try {
+      child.kill("SIGKILL");
+    } catch {
+      // finished
+    }
+    await child.output();
+  }
+  const last = await cliCommand("index.ts", perms, ["--archive", dir, "--batch", "500", "--json"])
+    .output();
+  assertEquals(last.code, 0, new TextDecoder().decode(last.stderr));
+  assertEquals(JSON.parse(new TextDecoder().decode(last.stdout)).totalTxs, expected.length);
+  await assertAllFound(dir, 5);
+});
+
+Deno.test("get --txid: JSON, hex and raw; unknown exit 1, malformed exit 2, no index a hint", async () => {
+  const dir = `${base}/whole`;
+  const e = expected[expected.length >> 1]!;
+  const hex = hashToHex(e.txid);
+  const get = (args: string[]) =>
+    cliCommand("get.ts", [`--allow-read=${dir}`], ["--archive", dir, ...args]).output();
+  const json = await get(["--txid", hex]);
+  assertEquals(json.code, 0, new TextDecoder().decode(json.stderr));
+  const j = JSON.parse(new TextDecoder().decode(json.stdout));
+  assertEquals([j.txid, j.height, j.index], [hex, e.height, e.index]);
+  assertEquals((await get(["--txid", hex, "--format", "raw"])).stdout, e.bytes);
+  const unknown = await get(["--txid", "ab".repeat(32)]);
+  assertEquals(unknown.code, 1);
+  assertEquals((await get(["--txid", "abc"])).code, 2);
+  const noIndex = await cliCommand("get.ts", [`--allow-read=${base}`], [
+    "--archive",
+    `${base}/grown-none`,
+    "--txid",
+    hex,
+  ]).output();
+  assertEquals(noIndex.code, 1);
+});
+
+realTest(
+  "real mainnet 0..589: the block-170 payment is found at height 170, position 1",
+  async () => {
+    const dir = `${base}/mainnet`;
+    await collect({
+      blocks: makeBlocksDir([realFile("hadoopcryptoledger/firstblocks.blk")]),
+      out: dir,
+      includeTip: true,
+      parity: false,
+    });
+    const r = await buildTxidIndex(dir);
+    assertEquals(r.to, 589);
+    const index = await TxidIndex.open(dir);
+    try {
+      const found = await index.find(
+        hashFromHex("f4184fc596403b9d638783cf57adfe4c75c605f6356fbc91338530e9831e9e16"),
+      );
+      assertEquals([found?.at.height, found?.at.index], [170, 1]);
+      assertEquals(found!.tx.length, 275);
+    } finally {
+      index.close();
+    }
+  },
+);
