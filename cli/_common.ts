@@ -8,6 +8,7 @@
 
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { CorruptDataError } from "../lib/bytes/errors.ts";
+import { LocalStore } from "../lib/store/local_store.ts";
 
 /** A mistake in how the command was called (exit 2). */
 export class UsageError extends Error {
@@ -84,6 +85,18 @@ export function sizeFlag(value: string | undefined, name: string, fallback: numb
     ? 1 << 30
     : 1;
   return Math.round(Number(m[1]) * mult);
+}
+
+/** Runs `body` holding the writer lock of the archive at `dir` (one writer per archive). */
+export async function withWriterLock<T>(dir: string, body: () => Promise<T> | T): Promise<T> {
+  const store = new LocalStore(dir);
+  const lock = await store.lock();
+  try {
+    return await body();
+  } finally {
+    lock.release();
+    store.close();
+  }
 }
 
 /** Explains a denied permission in one line. */

@@ -7,9 +7,16 @@
  */
 
 import { buildTxidIndex } from "../lib/index/txid_index.ts";
-import { LocalStore } from "../lib/store/local_store.ts";
 import { bytes, count, duration } from "./_format.ts";
-import { consoleIo, intFlag, type Io, parse, runCommand, UsageError } from "./_common.ts";
+import {
+  consoleIo,
+  intFlag,
+  type Io,
+  parse,
+  runCommand,
+  UsageError,
+  withWriterLock,
+} from "./_common.ts";
 
 const USAGE = `usage: deno task index --archive DIR [--json]
 
@@ -36,10 +43,8 @@ export function main(args: string[], io: Io = consoleIo): Promise<number> {
     const dir = values.archive;
     if (!dir) throw new UsageError("--archive is required");
     Deno.statSync(`${dir}/manifest.json`); // a clear NotFound before anything is written
-    const store = new LocalStore(dir);
-    const lock = await store.lock();
     const t0 = performance.now();
-    try {
+    return await withWriterLock(dir, async () => {
       const r = await buildTxidIndex(dir, {
         batchEntries: intFlag(values.batch, "batch", 4_000_000) || 1,
       });
@@ -55,10 +60,7 @@ export function main(args: string[], io: Io = consoleIo): Promise<number> {
         );
       }
       return 0;
-    } finally {
-      lock.release();
-      store.close();
-    }
+    });
   }, io);
 }
 

@@ -14,9 +14,16 @@ import {
   type SetHealth,
 } from "../lib/parity/check_archive_parity.ts";
 import { protectArchive } from "../lib/parity/protect_archive.ts";
-import { LocalStore } from "../lib/store/local_store.ts";
 import { bytes, duration } from "./_format.ts";
-import { consoleIo, type Io, parse, percentFlag, runCommand, UsageError } from "./_common.ts";
+import {
+  consoleIo,
+  type Io,
+  parse,
+  percentFlag,
+  runCommand,
+  UsageError,
+  withWriterLock,
+} from "./_common.ts";
 
 const USAGE = `usage: deno task parity (create|verify|repair) --archive DIR [options]
 
@@ -103,12 +110,10 @@ export function main(args: string[], io: Io = consoleIo): Promise<number> {
     };
     if (command === "verify") return verifyCommand(o);
     // create and repair write into the archive: one writer per archive.
-    const lock = await new LocalStore(dir).lock();
-    try {
-      return command === "create" ? await createCommand(o) : await repairCommand(o);
-    } finally {
-      lock.release();
-    }
+    return await withWriterLock(
+      dir,
+      () => command === "create" ? createCommand(o) : repairCommand(o),
+    );
   }, io);
 }
 

@@ -11,7 +11,15 @@ import { readParityRecord } from "../lib/parity/archive_parity.ts";
 import { protectArchive } from "../lib/parity/protect_archive.ts";
 import { LocalStore } from "../lib/store/local_store.ts";
 import { bytes, duration } from "./_format.ts";
-import { consoleIo, intFlag, type Io, parse, runCommand, UsageError } from "./_common.ts";
+import {
+  consoleIo,
+  intFlag,
+  type Io,
+  parse,
+  runCommand,
+  UsageError,
+  withWriterLock,
+} from "./_common.ts";
 
 const USAGE = `usage: deno task recompress --archive DIR --level N [--cold DAYS] [--json]
 
@@ -51,10 +59,9 @@ export function main(args: string[], io: Io = consoleIo): Promise<number> {
       const last = (st.atime ?? st.mtime)?.getTime() ?? 0;
       return now - last >= coldDays * 86_400_000;
     };
-    const store = new LocalStore(dir);
     const t0 = performance.now();
-    const lock = await store.lock();
-    try {
+    return await withWriterLock(dir, async () => {
+      const store = new LocalStore(dir);
       const done = await recompressArchive(store, {
         level,
         select: (c) => isCold(c.file),
@@ -62,6 +69,7 @@ export function main(args: string[], io: Io = consoleIo): Promise<number> {
           ? undefined
           : (c) => io.out(`chunk ${c.id}: ${bytes(c.before)} → ${bytes(c.after)}`),
       });
+      store.close();
       const parity = readParityRecord(dir) && done.length > 0 ? await protectArchive(dir) : null;
       const before = done.reduce((n, c) => n + c.before, 0);
       const after = done.reduce((n, c) => n + c.after, 0);
@@ -76,10 +84,7 @@ export function main(args: string[], io: Io = consoleIo): Promise<number> {
         );
       }
       return 0;
-    } finally {
-      lock.release();
-      store.close();
-    }
+    });
   }, io);
 }
 
