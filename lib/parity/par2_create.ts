@@ -21,7 +21,7 @@ import {
 } from "node:fs";
 import { createHash } from "node:crypto";
 import { concatBytes } from "../bytes/concat.ts";
-import { preadExact, shortRead } from "../store/pread.ts";
+import { preadExact, pwriteAll, shortRead } from "../store/pread.ts";
 import { openLocal, syncDir } from "../store/local_store.ts";
 import { GF16_EXP, GF16_LOG, inputConstants } from "./gf16.ts";
 import { LITTLE_ENDIAN } from "./gf16_mac.ts";
@@ -197,7 +197,7 @@ export async function createRecoverySet(o: CreateSetOptions): Promise<CreatedSet
     const idxTmp = `${o.dir}/${o.name}.par2.tmp`;
     const fd = openSync(idxTmp, "w");
     try {
-      writeAll(fd, index, 0);
+      pwriteAll(fd, index, 0);
       fsyncSync(fd);
     } finally {
       closeSync(fd);
@@ -278,23 +278,16 @@ function finishVolume(
     const exp = new Uint8Array(4);
     new DataView(exp.buffer).setUint32(0, e, true);
     const base = e * packetLen;
-    writeAll(volFd, exp, base + PACKET_HEADER_SIZE);
+    pwriteAll(volFd, exp, base + PACKET_HEADER_SIZE);
     const head = packetHeader(setId, PACKET_TYPES.recovery, 4 + S, (h) => {
       h.update(exp);
       for (let at = 0; at < S; at += piece.length) {
         const n = Math.min(piece.length, S - at);
-        const got = readSync(volFd, piece, 0, n, base + PACKET_HEADER_SIZE + 4 + at);
-        if (got !== n) throw new Error("short read of recovery data just written");
+        preadExact(volFd, piece.subarray(0, n), base + PACKET_HEADER_SIZE + 4 + at, "volume");
         h.update(piece.subarray(0, n));
       }
     });
-    writeAll(volFd, head, base);
+    pwriteAll(volFd, head, base);
   }
-  writeAll(volFd, criticalFor, R * packetLen);
-}
-
-function writeAll(fd: number, bytes: Uint8Array, position: number): void {
-  for (let done = 0; done < bytes.length;) {
-    done += writeSync(fd, bytes, done, bytes.length - done, position + done);
-  }
+  pwriteAll(volFd, criticalFor, R * packetLen);
 }

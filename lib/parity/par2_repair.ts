@@ -9,9 +9,10 @@
  * @module
  */
 
-import { closeSync, fsyncSync, ftruncateSync, openSync, readSync, writeSync } from "node:fs";
+import { closeSync, fsyncSync, ftruncateSync, openSync, readSync } from "node:fs";
 import { createHash } from "node:crypto";
-import { syncDir } from "../store/local_store.ts";
+import { parentOf, syncDir } from "../store/local_store.ts";
+import { preadExact, pwriteAll } from "../store/pread.ts";
 import { GF16_EXP, GF16_LOG, gfDiv, gfMul, gfPow } from "./gf16.ts";
 import { gf16SimdModuleBytes, pagesFor, simdInstance, simdMulAdd } from "./_gf16_simd_kernel.ts";
 import type { FileScan, RecoverySet } from "./par2_set.ts";
@@ -55,12 +56,6 @@ export function invertMatrix(a: number[][]): number[][] {
   return m.map((row) => row.slice(n));
 }
 
-function writeAll(fd: number, bytes: Uint8Array, position: number): void {
-  for (let done = 0; done < bytes.length;) {
-    done += writeSync(fd, bytes, done, bytes.length - done, position + done);
-  }
-}
-
 /** Repairs what `scans` (from `scanFiles(set)`) found; throws {@link UnrecoverableError}. */
 export function repairSet(
   set: RecoverySet,
@@ -90,6 +85,7 @@ export function repairSet(
   // Rebuilt files start as copies of what is there (cut or extended to the right length).
   const tmpFds = new Map<number, number>();
   const srcFds = new Map<number, number>();
+  const volFds = new Map<string, number>();
   const tmpName = (fi: number) => `${set.dir}/${set.files[fi]!.name}.repair.tmp`;
   try {
     for (const s of damaged) {
@@ -113,16 +109,13 @@ export function repairSet(
     const scratch = new Uint16Array(512);
     const mulAddInto = (dst: number, src: number, width: number, c: number) =>
       simdMulAdd(fn, mem, dst, src, tabOff, width, c, GF16_EXP, GF16_LOG, scratch);
-    const volFds = new Map<string, number>();
     for (let so = 0; so < S; so += stripe) {
       const width = Math.min(stripe, S - so);
       // Start from the recovery data…
       use.forEach((r, j) => {
         let fd = volFds.get(r.file);
         if (fd === undefined) volFds.set(r.file, fd = openSync(`${set.dir}/${r.file}`, "r"));
-        if (readSync(fd, mem, j * stripe, width, r.offset + so) !== width) {
-          throw new Error(`short read of ${r.file}`);
-        }
+        preadExact(fd, mem.subarray(j * stripe, j * stripe + width), r.offset + so, r.file);
       });
       // …remove every good input slice's contribution…
       where.forEach((w, i) => {
@@ -130,8 +123,12 @@ export function repairSet(
         const n = Math.max(0, Math.min(width, w.length - so));
         if (n === 0) return;
         mem.fill(0, inOff + n, inOff + width);
-        const got = readSync(openSrc(w.file), mem, inOff, n, w.offset + so);
-        if (got !== n) throw new Error(`short read of ${set.files[w.file]!.name}`);
+        preadExact(
+          openSrc(w.file),
+          mem.subarray(inOff, inOff + n),
+          w.offset + so,
+          set.files[w.file]!.name,
+        );
         use.forEach((r, j) =>
           mulAddInto(j * stripe, inOff, width, gfPow(set.constants[i]!, r.exponent))
         );
@@ -143,10 +140,9 @@ export function repairSet(
         if (n === 0) return;
         mem.fill(0, outOff, outOff + width);
         for (let j = 0; j < M; j++) mulAddInto(outOff, j * stripe, width, inv[k]![j]!);
-        writeAll(tmpFds.get(w.file)!, mem.subarray(outOff, outOff + n), w.offset + so);
+        pwriteAll(tmpFds.get(w.file)!, mem.subarray(outOff, outOff + n), w.offset + so);
       });
     }
-    for (const fd of volFds.values()) closeSync(fd);
     for (const [fi, fd] of tmpFds) checkAndSync(fd, set.files[fi]!.md5, set.files[fi]!.name);
   } catch (e) {
     for (const fi of tmpFds.keys()) {
@@ -158,21 +154,17 @@ export function repairSet(
     }
     throw e;
   } finally {
-    for (const fd of [...tmpFds.values(), ...srcFds.values()]) closeSync(fd);
+    for (const fd of [...tmpFds.values(), ...srcFds.values(), ...volFds.values()]) closeSync(fd);
   }
   for (const fi of tmpFds.keys()) Deno.renameSync(tmpName(fi), `${set.dir}/${set.files[fi]!.name}`);
   for (
     const dir of new Set(
-      [...tmpFds.keys()].map((fi) => parent(`${set.dir}/${set.files[fi]!.name}`)),
+      [...tmpFds.keys()].map((fi) => parentOf(`${set.dir}/${set.files[fi]!.name}`)),
     )
   ) {
     syncDir(dir);
   }
   return { repaired: damaged.map((s) => s.name), slices: M };
-}
-
-function parent(path: string): string {
-  return path.slice(0, path.lastIndexOf("/"));
 }
 
 /** Copies what exists of `path` into `fd`, cut or zero-extended to `length`. */
@@ -189,7 +181,7 @@ function copyExisting(path: string, fd: number, length: number): void {
       for (let at = 0; at < length;) {
         const n = readSync(src, buf, 0, Math.min(buf.length, length - at), at);
         if (n === 0) break;
-        writeAll(fd, buf.subarray(0, n), at);
+        pwriteAll(fd, buf.subarray(0, n), at);
         at += n;
       }
     } finally {

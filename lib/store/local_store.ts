@@ -8,8 +8,8 @@
  * @module
  */
 
-import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, writeSync } from "node:fs";
-import { preadExact } from "./pread.ts";
+import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync } from "node:fs";
+import { preadExact, pwriteAll } from "./pread.ts";
 import { type AppendFile, ArchiveLockedError, type Store, type StoreLock } from "./store.ts";
 
 /** Name of the lock file at the root of a locally stored archive. */
@@ -38,17 +38,13 @@ export function writeFileAtomic(path: string, data: Uint8Array | string): void {
   const tmp = `${path}.tmp`;
   const fd = openSync(tmp, "w");
   try {
-    writeFully(fd, bytes);
+    pwriteAll(fd, bytes, null);
     fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
   Deno.renameSync(tmp, path);
   syncDir(parentOf(path));
-}
-
-function writeFully(fd: number, bytes: Uint8Array): void {
-  for (let done = 0; done < bytes.length;) done += writeSync(fd, bytes, done);
 }
 
 /** Writes all of `bytes` at a `Deno.FsFile`'s current position. */
@@ -96,7 +92,7 @@ class LocalAppendFile implements AppendFile {
     return this.len;
   }
   append(bytes: Uint8Array): void {
-    writeFully(this.fd, bytes);
+    pwriteAll(this.fd, bytes, null);
     this.len += bytes.length;
   }
   readAt(buf: Uint8Array, offset: number): void {

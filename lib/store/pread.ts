@@ -1,5 +1,5 @@
 /**
- * The one positioned-read helper: `pread` through node:fs (safe to
+ * The positioned I/O helpers. Reads:  `pread` through node:fs (safe to
  * interleave with other readers and with appends, ≈20× faster than the
  * async paths here). A short read is a {@link CorruptDataError} with code
  * `short-read` naming the file and offset — the same error everywhere.
@@ -7,7 +7,7 @@
  * @module
  */
 
-import { readSync } from "node:fs";
+import { readSync, writeSync } from "node:fs";
 import { CorruptDataError } from "../bytes/errors.ts";
 
 /**
@@ -43,4 +43,17 @@ export function shortRead(file: string, offset: number, missing: number): Corrup
     `file ends ${missing} byte(s) early (truncated or damaged)`,
     { file, offset, field: "read" },
   );
+}
+
+/** Writes all of `bytes` to `fd` at `position` (null: at the file's current position / end). */
+export function pwriteAll(fd: number, bytes: Uint8Array, position: number | null): void {
+  for (let done = 0; done < bytes.length;) {
+    done += writeSync(
+      fd,
+      bytes,
+      done,
+      bytes.length - done,
+      position === null ? null : position + done,
+    );
+  }
 }
