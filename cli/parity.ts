@@ -173,9 +173,10 @@ function verifyCommand({ dir, json, progress, io }: CommandOptions): number {
 }
 
 async function repairCommand({ dir, json, io }: CommandOptions): Promise<number> {
+  // Each rebuilt file is checked against its MD5 before it replaces the damaged one, and
+  // rewritten recovery files are new: no second scan of the whole archive is needed.
   const r = await repairArchive(dir);
-  const after = checkParity(dir);
-  if (json) io.out(JSON.stringify({ ...r, after }));
+  if (json) io.out(JSON.stringify(r));
   else {
     for (const h of r.before.sets.filter((s) => s.status !== "intact")) {
       io.out(`found ${healthLine(h)}`);
@@ -189,8 +190,7 @@ async function repairCommand({ dir, json, io }: CommandOptions): Promise<number>
       io.out("nothing to repair: every set is intact");
     }
   }
-  const healthy = after.sets.every((s) => s.status === "intact" && !s.parityDamaged);
-  return r.failed.length === 0 && healthy ? 0 : 1;
+  return r.failed.length === 0 ? 0 : 1;
 }
 
 if (import.meta.main) Deno.exit(await main(Deno.args));

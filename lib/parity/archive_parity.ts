@@ -135,15 +135,30 @@ export function hashFile(path: string): { size: number; sha256: string } | null 
   }
 }
 
+/** Creator packet text of blkpipe's sets. */
+export const PARITY_CREATOR = "blkpipe (PAR 2.0; https://parchive.github.io)";
+
 /**
  * The sets an archive should have: one per group of sealed chunks (the open tail chunk, which the
- * next run extends, is protected once it is sealed), and the metadata set.
+ * next run extends, is protected once it is sealed), and the metadata set (its files hashed).
  */
 export function planSets(
   dir: string,
   manifest: ArchiveManifest,
   groupChunks: number,
 ): PlannedSet[] {
+  const sets = planChunkGroups(manifest, groupChunks);
+  const meta: ProtectedFile[] = [];
+  for (const file of META_FILES) {
+    const h = hashFile(`${dir}/${file}`);
+    if (h && h.size > 0) meta.push({ file, ...h });
+  }
+  if (meta.length > 0) sets.push({ name: `${PARITY_PREFIX}meta`, files: meta });
+  return sets;
+}
+
+/** The chunk groups alone, from the manifest (nothing is read or hashed). */
+export function planChunkGroups(manifest: ArchiveManifest, groupChunks: number): PlannedSet[] {
   const groups = new Map<number, ProtectedFile[]>();
   for (const c of manifest.chunks) {
     if (c.open) continue;
@@ -152,17 +167,10 @@ export function planSets(
     list.push({ file: c.file, size: c.storedBytes, sha256: c.sha256 });
     groups.set(g, list);
   }
-  const sets: PlannedSet[] = [...groups].map(([g, files]) => ({
+  return [...groups].map(([g, files]) => ({
     name: `${PARITY_PREFIX}g${String(g).padStart(5, "0")}`,
     files,
   }));
-  const meta: ProtectedFile[] = [];
-  for (const file of META_FILES) {
-    const h = hashFile(`${dir}/${file}`);
-    if (h && h.size > 0) meta.push({ file, ...h });
-  }
-  if (meta.length > 0) sets.push({ name: `${PARITY_PREFIX}meta`, files: meta });
-  return sets;
 }
 
 /**

@@ -10,7 +10,13 @@
  * @module
  */
 
-import { discoverSets, planSets, readManifest, readParityRecord } from "./archive_parity.ts";
+import {
+  discoverSets,
+  PARITY_CREATOR,
+  planChunkGroups,
+  readManifest,
+  readParityRecord,
+} from "./archive_parity.ts";
 import { repairSet, UnrecoverableError } from "./par2_repair.ts";
 import { createRecoverySet } from "./par2_create.ts";
 import {
@@ -86,9 +92,17 @@ function judge(name: string, set: RecoverySet, scans: FileScan[]): SetHealth {
   };
 }
 
-function load(dir: string, name: string): { set: RecoverySet } | { health: SetHealth } {
+/** A set as found: its health and, when readable, the loaded set and its file scans. */
+interface Inspected {
+  health: SetHealth;
+  set?: RecoverySet;
+  scans?: FileScan[];
+}
+
+function inspect(dir: string, name: string): Inspected {
+  let set: RecoverySet;
   try {
-    return { set: loadRecoverySet(dir, name) };
+    set = loadRecoverySet(dir, name);
   } catch (e) {
     return {
       health: {
@@ -104,6 +118,8 @@ function load(dir: string, name: string): { set: RecoverySet } | { health: SetHe
       },
     };
   }
+  const scans = scanFiles(set);
+  return { health: judge(name, set, scans), set, scans };
 }
 
 /** Chunk files that no recorded set covers with their current content. */
@@ -117,21 +133,23 @@ function unprotectedChunks(dir: string): string[] {
   const record = readParityRecord(dir);
   const covered = new Map<string, string>();
   for (const s of record?.sets ?? []) for (const f of s.files) covered.set(f.file, f.sha256);
-  return planSets(dir, manifest, record?.groupChunks ?? 10)
+  return planChunkGroups(manifest, record?.groupChunks ?? 10)
     .flatMap((s) => s.files)
     .filter((f) => f.file.startsWith("chunks/") && covered.get(f.file) !== f.sha256)
     .map((f) => f.file);
 }
 
+function inspectAll(dir: string, onSet?: (h: SetHealth) => void): Inspected[] {
+  return discoverSets(dir).map((name) => {
+    const found = inspect(dir, name);
+    onSet?.(found.health);
+    return found;
+  });
+}
+
 /** Checks every recovery set of the archive at `dir`. */
 export function checkParity(dir: string, onSet?: (h: SetHealth) => void): ParityReport {
-  const sets = discoverSets(dir).map((name) => {
-    const l = load(dir, name);
-    const h = "health" in l ? l.health : judge(name, l.set, scanFiles(l.set));
-    onSet?.(h);
-    return h;
-  });
-  return { sets, unprotected: unprotectedChunks(dir) };
+  return { sets: inspectAll(dir, onSet).map((i) => i.health), unprotected: unprotectedChunks(dir) };
 }
 
 /** What a repair run did. */
@@ -152,30 +170,29 @@ export interface ArchiveRepair {
  */
 export async function repairArchive(dir: string, memoryBytes?: number): Promise<ArchiveRepair> {
   removeLeftovers(dir);
-  const before = checkParity(dir);
+  const found = inspectAll(dir);
+  const before = { sets: found.map((i) => i.health), unprotected: unprotectedChunks(dir) };
   const out: ArchiveRepair = { before, repaired: [], failed: [], rewritten: [] };
-  for (const h of before.sets) {
+  for (const { health: h, set, scans } of found) {
     if (h.status === "intact") continue;
-    if (h.status === "unreadable") {
+    if (!set || !scans) {
       out.failed.push({ name: h.name, reason: `its PAR2 files are unreadable (${h.detail})` });
       continue;
     }
-    const set = loadRecoverySet(dir, h.name);
     try {
-      const r = repairSet(set, scanFiles(set), memoryBytes);
+      // Sets can overlap (a user's own PAR2 set beside blkpipe's): a file an earlier set rebuilt
+      // makes this set's scan stale.
+      const stale = scans.some((s) => s.status !== "ok" && out.repaired.includes(s.name));
+      const r = repairSet(set, stale ? scanFiles(set) : scans, memoryBytes);
       out.repaired.push(...r.repaired);
     } catch (e) {
       if (!(e instanceof UnrecoverableError)) throw e;
       out.failed.push({ name: h.name, reason: e.message });
     }
   }
-  for (const h of before.sets) {
-    if (
-      !h.parityDamaged || h.status === "unreadable" || out.failed.some((f) => f.name === h.name)
-    ) {
-      continue;
-    }
-    await rewriteSet(dir, loadRecoverySet(dir, h.name), h.madeSlices);
+  for (const { health: h, set } of found) {
+    if (!h.parityDamaged || !set || out.failed.some((f) => f.name === h.name)) continue;
+    await rewriteSet(dir, set, h.madeSlices);
     out.rewritten.push(h.name);
   }
   return out;
@@ -204,7 +221,7 @@ async function rewriteSet(dir: string, set: RecoverySet, recovery: number): Prom
     files: set.files.map((f) => f.name),
     sliceSize: set.sliceSize,
     recovery: Math.max(recovery, 1),
-    creator: "blkpipe (PAR 2.0; https://parchive.github.io)",
+    creator: PARITY_CREATOR,
   });
   for (const f of old) if (!made.files.includes(f)) Deno.removeSync(`${dir}/${f}`);
 }

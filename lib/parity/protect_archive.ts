@@ -14,6 +14,7 @@
 import { createRecoverySet } from "./par2_create.ts";
 import {
   discoverSets,
+  PARITY_CREATOR,
   PARITY_DEFAULTS,
   type ParityOptions,
   type ParityRecord,
@@ -121,7 +122,7 @@ export async function protectArchive(
       recovery: layout.recovery,
       memoryBytes: options.memoryBytes ?? PARITY_DEFAULTS.memoryBytes,
       ...(options.workers !== undefined ? { workers: options.workers } : {}),
-      creator: "blkpipe (PAR 2.0; https://parchive.github.io)",
+      creator: PARITY_CREATOR,
       onSlice: (n) => options.onProgress?.(done += n, setBytes),
     });
     const bad = set.files.findIndex((f, i) => f.sha256 !== made.sha256[i]);
