@@ -12,12 +12,16 @@
  */
 
 import { type NetworkName, type NetworkParams, NETWORKS } from "../bitcoin/network.ts";
-import { type ArchiveTarget, openArchiveTarget } from "../archive/archive_target.ts";
+import {
+  type ArchiveTarget,
+  loadArchiveState,
+  openArchiveTarget,
+} from "../archive/archive_target.ts";
 import { archiveSink } from "../archive/archive_sink.ts";
 import type { ArchiveWriter } from "../archive/archive_writer.ts";
 import { compressFrames } from "../archive/compress_frames.ts";
 import type { FrameJob } from "../archive/frame_job.ts";
-import { ARCHIVE_PATHS, ArchiveError, type ChunkPolicy } from "../archive/manifest.ts";
+import { ArchiveError, type ChunkPolicy } from "../archive/manifest.ts";
 import { listBlkFiles } from "../source/blk_files.ts";
 import { BlkPositionedReader } from "../source/blk_positioned_reader.ts";
 import { detectNetwork, readBlockEvents } from "../source/block_records.ts";
@@ -123,25 +127,12 @@ export interface CollectSummary extends CollectProgress {
   paritySets: number | null;
 }
 
-/** The network an existing archive records (read without the lock: files are replaced atomically). */
-async function archivedNetwork(store: Store): Promise<NetworkParams | undefined> {
-  for (const path of [ARCHIVE_PATHS.state, ARCHIVE_PATHS.manifest]) {
-    const bytes = await store.read(path).catch(() => null);
-    if (bytes === null) continue;
-    try {
-      const j = JSON.parse(new TextDecoder().decode(bytes));
-      const name = (j.manifest ?? j).network as NetworkName;
-      if (name in NETWORKS) return NETWORKS[name];
-    } catch {
-      // judged again (with a clear message) when the archive is opened
-    }
-  }
-  return undefined;
-}
-
 /** Chooses the network: the archive's, the caller's and the files' must agree. */
 async function resolveNetwork(o: CollectOptions, store: Store): Promise<NetworkParams> {
-  const archived = await archivedNetwork(store);
+  // Read without the lock (files are replaced atomically); a location that is no archive is
+  // refused with its own message when the archive is opened.
+  const state = await loadArchiveState(store).catch(() => null);
+  const archived = state ? NETWORKS[state.manifest.network] : undefined;
   if (archived && o.network && o.network !== archived) {
     throw new ArchiveError(
       `${store.location} is a ${archived.name} archive; the blocks are ${o.network.name}`,
