@@ -32,18 +32,34 @@ export const consoleIo: Io = {
   err: (l) => console.error(l),
 };
 
-/** Parses `args` strictly with node:util parseArgs; unknown flags are a {@link UsageError}. */
+/** `--help` / `-h` was given: {@link runCommand} prints the usage and exits 0. */
+class HelpRequested extends Error {}
+
+/**
+ * Parses `args` strictly with node:util parseArgs; unknown flags are a {@link UsageError}.
+ * Every command also takes `--help` / `-h` (handled by {@link runCommand}).
+ */
 export function parse<T extends NonNullable<ParseArgsConfig["options"]>>(
   args: string[],
   options: T,
 ): ReturnType<
   typeof parseArgs<{ args: string[]; options: T; strict: true; allowPositionals: true }>
 > {
+  let parsed;
   try {
-    return parseArgs({ args, options, strict: true, allowPositionals: true });
+    parsed = parseArgs({
+      args,
+      options: { ...options, help: { type: "boolean", short: "h" } },
+      strict: true,
+      allowPositionals: true,
+    });
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
+  if ((parsed.values as { help?: boolean }).help) throw new HelpRequested();
+  return parsed as ReturnType<
+    typeof parseArgs<{ args: string[]; options: T; strict: true; allowPositionals: true }>
+  >;
 }
 
 /** Parses a non-negative integer flag. */
@@ -122,6 +138,10 @@ export async function runCommand(
   try {
     return (await body()) ?? 0;
   } catch (e) {
+    if (e instanceof HelpRequested) {
+      io.out(usage);
+      return 0;
+    }
     if (e instanceof UsageError) {
       io.err(`error: ${e.message}\n\n${usage}`);
       return 2;

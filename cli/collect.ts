@@ -110,12 +110,7 @@ export function main(args: string[], io: Io = consoleIo): Promise<number> {
       "no-parity": { type: "boolean" },
       json: { type: "boolean" },
       quiet: { type: "boolean" },
-      help: { type: "boolean", short: "h" },
     });
-    if (values.help) {
-      io.out(USAGE);
-      return 0;
-    }
     if (!values.out) throw new UsageError("--out is required");
     const network = values.network ? networkByNameOrUsage(values.network) : undefined;
     const blocks = values.blocks ?? defaultBlocksDir(network ?? networkByName("mainnet"));

@@ -30,12 +30,7 @@ export function main(args: string[], io: Io = consoleIo): Promise<number> {
     const { values } = parse(args, {
       dir: { type: "string" },
       blocks: { type: "string" },
-      help: { type: "boolean" },
     });
-    if (values.help) {
-      io.out(USAGE);
-      return 0;
-    }
     const dir = values.dir ?? Deno.makeTempDirSync({ prefix: "blkpipe-demo-" });
     const n = intFlag(values.blocks, "blocks", 400);
     const blocksDir = `${dir}/blocks`, archive = `${dir}/archive`;

@@ -24,12 +24,7 @@ export function main(
       archive: { type: "string" },
       from: { type: "string" },
       to: { type: "string" },
-      help: { type: "boolean", short: "h" },
     });
-    if (values.help) {
-      io.out(USAGE);
-      return 0;
-    }
     if (!values.archive) throw new UsageError("--archive is required");
     const reader = await ArchiveReader.open(values.archive);
     try {

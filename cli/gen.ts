@@ -57,12 +57,7 @@ export function main(args: string[], io: Io = consoleIo): Promise<number> {
       torn: { type: "string" },
       truncate: { type: "boolean" },
       json: { type: "boolean" },
-      help: { type: "boolean", short: "h" },
     });
-    if (values.help) {
-      io.out(USAGE);
-      return 0;
-    }
     if (!values.out) throw new UsageError("--out is required");
     const seed = intFlag(values.seed, "seed", 1);
     const options: BlocksDirOptions = {

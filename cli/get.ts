@@ -32,12 +32,7 @@ export function main(args: string[], io: Io = consoleIo): Promise<number> {
       hash: { type: "string" },
       txid: { type: "string" },
       format: { type: "string" },
-      help: { type: "boolean", short: "h" },
     });
-    if (values.help) {
-      io.out(USAGE);
-      return 0;
-    }
     if (!values.archive) throw new UsageError("--archive is required");
     const given = [values.height, values.hash, values.txid].filter((v) => v !== undefined).length;
     if (given !== 1) throw new UsageError("give exactly one of --height, --hash and --txid");

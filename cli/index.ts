@@ -34,12 +34,7 @@ export function main(args: string[], io: Io = consoleIo): Promise<number> {
       archive: { type: "string" },
       batch: { type: "string" },
       json: { type: "boolean" },
-      help: { type: "boolean", short: "h" },
     });
-    if (values.help) {
-      io.out(USAGE);
-      return 0;
-    }
     const dir = values.archive;
     if (!dir) throw new UsageError("--archive is required");
     Deno.statSync(`${dir}/manifest.json`); // a clear NotFound before anything is written

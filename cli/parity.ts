@@ -74,12 +74,7 @@ export function main(args: string[], io: Io = consoleIo): Promise<number> {
       redundancy: { type: "string" },
       json: { type: "boolean" },
       quiet: { type: "boolean" },
-      help: { type: "boolean", short: "h" },
     });
-    if (values.help) {
-      io.out(USAGE);
-      return 0;
-    }
     const command = positionals[0];
     if (!command || !["create", "verify", "repair"].includes(command)) {
       throw new UsageError("give one of create, verify, repair");

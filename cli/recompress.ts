@@ -40,12 +40,7 @@ export function main(args: string[], io: Io = consoleIo): Promise<number> {
       level: { type: "string" },
       cold: { type: "string" },
       json: { type: "boolean" },
-      help: { type: "boolean", short: "h" },
     });
-    if (values.help) {
-      io.out(USAGE);
-      return 0;
-    }
     const dir = values.archive;
     if (!dir) throw new UsageError("--archive is required");
     if (values.level === undefined) throw new UsageError("--level is required");

@@ -25,12 +25,7 @@ export function main(args: string[], io: Io = consoleIo): Promise<number> {
       archive: { type: "string" },
       check: { type: "string" },
       json: { type: "boolean" },
-      help: { type: "boolean", short: "h" },
     });
-    if (values.help) {
-      io.out(USAGE);
-      return 0;
-    }
     const dir = values.archive ?? positionals[0];
     if (!dir) throw new UsageError("--archive is required");
     const level = (values.check ?? "full") as CheckLevel;
