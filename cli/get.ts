@@ -142,7 +142,6 @@ async function getTx(archive: string, hex: string, format: string, io: Io): Prom
       io.out(toHex(found.tx));
       return 0;
     }
-    const layout = new BlockLayout().parse(found.block);
     const i = found.at.index;
     io.out(JSON.stringify(
       {
@@ -151,8 +150,8 @@ async function getTx(archive: string, hex: string, format: string, io: Io): Prom
         block: hashToHex((await index.reader.record(found.at.height)).hash),
         index: i,
         size: found.tx.length,
-        inputs: layout.txFirstInput[i + 1]! - layout.txFirstInput[i]!,
-        outputs: layout.txFirstOutput[i + 1]! - layout.txFirstOutput[i]!,
+        inputs: found.inputs,
+        outputs: found.outputs,
         hex: toHex(found.tx),
       },
       null,

@@ -32,6 +32,7 @@ export async function recompressChunk(
   const sha = createHash("sha256");
   const pool = new CompressPool(workers, level);
   const frames: SeekEntry[] = [];
+  let storedBytes = 0;
   try {
     const pending: Array<Promise<{ frame: Uint8Array; checksum: number; raw: Uint8Array }>> = [];
     const drain = async () => {
@@ -63,6 +64,7 @@ export async function recompressChunk(
     out.append(seek);
     sha.update(seek);
     out.sync();
+    storedBytes = out.length;
   } catch (e) {
     out.close();
     await store.remove(entry.file + RECOMPRESS_SUFFIX);
@@ -73,7 +75,7 @@ export async function recompressChunk(
   out.close();
   return {
     ...entry,
-    storedBytes: frames.reduce((n, f) => n + f.compressed, 0) + encodeSeekTable(frames).length,
+    storedBytes,
     sha256: sha.digest("hex"),
     level,
   };

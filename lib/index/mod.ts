@@ -4,5 +4,11 @@
  * @module
  */
 
-export { buildTxidIndex, TxidIndex, type TxidIndexBuild, type TxLocation } from "./txid_index.ts";
+export {
+  buildTxidIndex,
+  type FoundTx,
+  TxidIndex,
+  type TxidIndexBuild,
+  type TxLocation,
+} from "./txid_index.ts";
 export { TXID_INDEX_PATHS, type TxidIndexState } from "./txid_index_format.ts";

@@ -205,6 +205,19 @@ export interface TxLocation {
   txnum: number;
 }
 
+/** A transaction found by {@link TxidIndex.find}. */
+export interface FoundTx {
+  /** Where it is. */
+  at: TxLocation;
+  /** Its bytes (a view into `block`). */
+  tx: Uint8Array;
+  /** The block holding it. */
+  block: Uint8Array;
+  /** Its input and output counts. */
+  inputs: number;
+  outputs: number;
+}
+
 /** Lookups by txid. Open with {@link TxidIndex.open}. */
 export class TxidIndex {
   private readonly layout = new BlockLayout();
@@ -260,10 +273,8 @@ export class TxidIndex {
     return lo;
   }
 
-  /** The transaction with `txid` (internal byte order): its location and bytes, or null. */
-  async find(
-    txid: Uint8Array,
-  ): Promise<{ at: TxLocation; tx: Uint8Array; block: Uint8Array } | null> {
+  /** The transaction with `txid` (internal byte order): where it is, its bytes, or null. */
+  async find(txid: Uint8Array): Promise<FoundTx | null> {
     for (const seg of this.segments) {
       const hit = seg.find(txid);
       if (!hit) continue;
@@ -276,8 +287,14 @@ export class TxidIndex {
         if (index >= this.layout.txCount) continue;
         const ids = computeTxids(this.layout);
         if (!ids.subarray(32 * index, 32 * index + 32).every((b, i) => b === txid[i])) continue;
-        const tx = block.subarray(this.layout.txStart[index]!, this.layout.txEnd[index]!);
-        return { at: { height, index, txnum }, tx, block };
+        const L = this.layout;
+        return {
+          at: { height, index, txnum },
+          tx: block.subarray(L.txStart[index]!, L.txEnd[index]!),
+          block,
+          inputs: L.txFirstInput[index + 1]! - L.txFirstInput[index]!,
+          outputs: L.txFirstOutput[index + 1]! - L.txFirstOutput[index]!,
+        };
       }
     }
     return null;
