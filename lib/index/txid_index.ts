@@ -90,7 +90,7 @@ export async function buildTxidIndex(
     if (txnum.length === 0) txnum.append(encodeTxnumHeader(start));
     txnum.truncate(TXNUM_HEADER_SIZE + (state.height - start + 1) * TXNUM_RECORD_SIZE);
     const batch = options.batchEntries ?? 4_000_000;
-    let slab = new Uint8Array(Math.min(batch, 1 << 16) * TXID_ENTRY.width);
+    let slab = new Uint8Array(Math.min(batch, 1 << 16) * TXID_ENTRY.entryWidth);
     let count = 0;
     const firsts: number[] = [];
     const layout = new BlockLayout();
@@ -106,14 +106,10 @@ export async function buildTxidIndex(
       firsts.length = 0;
       const segments = [...state.segments];
       if (count > 0) {
-        const sorted = sortEntries(slab, count, TXID_ENTRY.width, TXID_ENTRY.sortWidth);
+        const sorted = sortEntries(slab, count, TXID_ENTRY.entryWidth, TXID_ENTRY.sortWidth);
         const w = await SegmentWriter.create(
           `${dir}/${TXID_INDEX_PATHS.segment(state.nextSegment)}`,
-          {
-            ...TXID_ENTRY,
-            entryWidth: TXID_ENTRY.width,
-            capacity: count,
-          },
+          { ...TXID_ENTRY, capacity: count },
         );
         w.add(sorted, 0, count);
         w.finish();
@@ -134,14 +130,14 @@ export async function buildTxidIndex(
       layout.parse(block);
       const txids = computeTxids(layout);
       firsts.push(next);
-      const need = (count + layout.txCount) * TXID_ENTRY.width;
+      const need = (count + layout.txCount) * TXID_ENTRY.entryWidth;
       if (need > slab.length) {
         const grown = new Uint8Array(Math.max(need, 2 * slab.length));
-        grown.set(slab.subarray(0, count * TXID_ENTRY.width));
+        grown.set(slab.subarray(0, count * TXID_ENTRY.entryWidth));
         slab = grown;
       }
       for (let i = 0; i < layout.txCount; i++) {
-        encodeTxidEntry(slab, (count + i) * TXID_ENTRY.width, txids.subarray(32 * i), next + i);
+        encodeTxidEntry(slab, (count + i) * TXID_ENTRY.entryWidth, txids, 32 * i, next + i);
       }
       count += layout.txCount;
       next += layout.txCount;
@@ -176,12 +172,11 @@ async function compact(dir: string, state: TxidIndexState): Promise<TxidIndexSta
     const n = state.nextSegment;
     const w = await SegmentWriter.create(`${dir}/${TXID_INDEX_PATHS.segment(n)}`, {
       ...TXID_ENTRY,
-      entryWidth: TXID_ENTRY.width,
       capacity: segs.reduce((c, s) => c + s.count, 0),
     });
     mergeSources(
       segs.map((s) => segmentSource(s)),
-      TXID_ENTRY.width,
+      TXID_ENTRY.entryWidth,
       TXID_ENTRY.sortWidth,
       (b, at) => w.add(b, at),
     );
@@ -279,7 +274,7 @@ export class TxidIndex {
       const hit = seg.find(txid);
       if (!hit) continue;
       for (let k = 0; k < hit.count; k++) {
-        const txnum = txnumOf(hit.bytes, (hit.first + k) * TXID_ENTRY.width);
+        const txnum = txnumOf(hit.bytes, (hit.first + k) * TXID_ENTRY.entryWidth);
         const height = this.heightOf(txnum);
         const index = txnum - this.firstTxnum(height);
         const block = await this.reader.readBlock(height);

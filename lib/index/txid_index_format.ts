@@ -30,8 +30,8 @@ export const TXID_INDEX_PATHS = {
 export const TXNUM_HEADER_SIZE = 16;
 /** Bytes per height in txnum.idx. */
 export const TXNUM_RECORD_SIZE = 8;
-/** Segment entry layout. */
-export const TXID_ENTRY = { width: 12, keyWidth: 6, sortWidth: 12 } as const;
+/** Segment entry layout (the segment writer's options). */
+export const TXID_ENTRY = { entryWidth: 12, keyWidth: 6, sortWidth: 12 } as const;
 const MAGIC = new TextEncoder().encode("BLKPTXN1");
 
 /** `index/txid.json`. */
@@ -68,14 +68,15 @@ export function decodeTxnumHeader(b: Uint8Array, file: string): number {
   return new DataView(b.buffer, b.byteOffset).getUint32(8, true);
 }
 
-/** Writes one segment entry (txid prefix, tx number) at `out[at]`. */
+/** Writes one segment entry at `out[at]`: the prefix of the txid at `txids[from]`, then `txnum`. */
 export function encodeTxidEntry(
   out: Uint8Array,
   at: number,
-  txid: Uint8Array,
+  txids: Uint8Array,
+  from: number,
   txnum: number,
 ): void {
-  for (let i = 0; i < 6; i++) out[at + i] = txid[i]!;
+  for (let i = 0; i < 6; i++) out[at + i] = txids[from + i]!;
   let n = txnum;
   for (let i = 11; i >= 6; i--) {
     out[at + i] = n % 256;
