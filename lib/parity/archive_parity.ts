@@ -10,9 +10,9 @@
  * @module
  */
 
-import { createHash } from "node:crypto";
 import { ARCHIVE_PATHS, type ArchiveManifest, parseManifest } from "../archive/manifest.ts";
-import { writeFileAtomic } from "../store/local_store.ts";
+import { sha256OfFile } from "../archive/verify_checks.ts";
+import { LocalStore, writeFileAtomic } from "../store/local_store.ts";
 import { MAX_INPUT_SLICES } from "./gf16.ts";
 
 /** The record of what is protected. */
@@ -111,30 +111,6 @@ export function writeParityRecord(dir: string, r: ParityRecord): void {
   writeFileAtomic(`${dir}/${PARITY_RECORD}`, JSON.stringify({ ...r, sets }, null, 2) + "\n");
 }
 
-/** SHA-256 (hex) and size of a local file, or null when missing. */
-export function hashFile(path: string): { size: number; sha256: string } | null {
-  let f: Deno.FsFile;
-  try {
-    f = Deno.openSync(path, { read: true });
-  } catch {
-    return null;
-  }
-  try {
-    const h = createHash("sha256");
-    const buf = new Uint8Array(4 << 20);
-    let size = 0;
-    for (;;) {
-      const n = f.readSync(buf);
-      if (n === null || n === 0) break;
-      h.update(buf.subarray(0, n));
-      size += n;
-    }
-    return { size, sha256: h.digest("hex") };
-  } finally {
-    f.close();
-  }
-}
-
 /** Creator packet text of blkpipe's sets. */
 export const PARITY_CREATOR = "blkpipe (PAR 2.0; https://parchive.github.io)";
 
@@ -142,17 +118,19 @@ export const PARITY_CREATOR = "blkpipe (PAR 2.0; https://parchive.github.io)";
  * The sets an archive should have: one per group of sealed chunks (the open tail chunk, which the
  * next run extends, is protected once it is sealed), and the metadata set (its files hashed).
  */
-export function planSets(
+export async function planSets(
   dir: string,
   manifest: ArchiveManifest,
   groupChunks: number,
-): PlannedSet[] {
+): Promise<PlannedSet[]> {
   const sets = planChunkGroups(manifest, groupChunks);
+  const store = new LocalStore(dir);
   const meta: ProtectedFile[] = [];
   for (const file of META_FILES) {
-    const h = hashFile(`${dir}/${file}`);
-    if (h && h.size > 0) meta.push({ file, ...h });
+    const size = await store.size(file);
+    if (size) meta.push({ file, size, sha256: await sha256OfFile(store, file, size) });
   }
+  store.close();
   if (meta.length > 0) sets.push({ name: `${PARITY_PREFIX}meta`, files: meta });
   return sets;
 }

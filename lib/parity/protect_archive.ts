@@ -89,7 +89,7 @@ export async function protectArchive(
     targetSlices,
     sets: sameLayout ? [...old!.sets] : [],
   };
-  const plan = planSets(dir, readManifest(dir), groupChunks);
+  const plan = await planSets(dir, readManifest(dir), groupChunks);
   const result: ProtectResult = { created: [], upToDate: [], protectedBytes: 0, recoveryBytes: 0 };
   for (const [index, set] of plan.entries()) {
     const known = record.sets.find((s) => s.name === set.name);
