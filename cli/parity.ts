@@ -86,16 +86,6 @@ export function main(args: string[], io: Io = consoleIo): Promise<number> {
       "redundancy",
       PARITY_DEFAULTS.redundancy * 100,
     );
-    try {
-      if (!Deno.statSync(dir).isDirectory) {
-        throw new Deno.errors.NotFound(`${dir} is not a directory`);
-      }
-    } catch (e) {
-      if (e instanceof Deno.errors.NotFound) {
-        throw new Deno.errors.NotFound(`${dir}: no archive here`);
-      }
-      throw e;
-    }
     const o: CommandOptions = {
       dir,
       redundancy,

@@ -54,6 +54,7 @@ export function main(args: string[], io: Io = consoleIo): Promise<number> {
       const last = (st.atime ?? st.mtime)?.getTime() ?? 0;
       return now - last >= coldDays * 86_400_000;
     };
+    Deno.statSync(`${dir}/manifest.json`); // a clear NotFound before anything is written
     const t0 = performance.now();
     return await withWriterLock(dir, async () => {
       const store = new LocalStore(dir);

@@ -134,7 +134,7 @@ export async function openArchiveTarget(
   options: OpenTargetOptions,
 ): Promise<ArchiveTarget> {
   await loadArchiveState(store); // refuse a non-archive before writing anything into it
-  const lock = await store.lock();
+  const lock = await store.lock({ create: true }); // this writer may create the archive
   try {
     let state = await loadArchiveState(store); // again, now that no other writer can change it
     const created = state === null;

@@ -217,8 +217,11 @@ export class LocalStore implements Store {
     return Promise.resolve(f);
   }
 
-  lock(): Promise<StoreLock> {
-    Deno.mkdirSync(this.root, { recursive: true });
+  lock(options: { create?: boolean } = {}): Promise<StoreLock> {
+    if (options.create) Deno.mkdirSync(this.root, { recursive: true });
+    else if (!Deno.statSync(this.root).isDirectory) {
+      throw new Deno.errors.NotADirectory(`${this.root} is not a directory`);
+    }
     const path = this.describe(LOCK_FILE);
     const f = Deno.openSync(path, { read: true, write: true, create: true });
     if (!f.tryLockSync(true)) {

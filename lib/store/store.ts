@@ -60,8 +60,10 @@ export interface Store {
   /**
    * Takes the exclusive writer lock, or throws `ArchiveLockedError` at once
    * when another writer holds it. A lock left by a killed process is free.
+   * The location must exist (`Deno.errors.NotFound` otherwise) unless `create`
+   * (a writer that may create the archive).
    */
-  lock(): Promise<StoreLock>;
+  lock(options?: { create?: boolean }): Promise<StoreLock>;
   /** Releases cached handles; the store stays usable. */
   close(): void;
 }
