@@ -45,7 +45,8 @@ compressed, indexed archive. Run it again to resume after an interruption or to 
   --include-tip       archive them now too (a block set that will not change, e.g. a copy)
   --workers N         compression threads (default 2)
   --checkpoint SIZE   record a resume point after this much data (default 8MiB)
-  --redundancy PCT    PAR2 recovery data for sealed chunks and metadata (default 10)
+  --redundancy PCT    PAR2 recovery data for sealed chunks and metadata (default:
+                      as the archive records, else 10)
   --no-parity         do not compute parity at the end of the run
   --json              machine-readable summary on stdout, no progress
   --quiet             no progress line`;
@@ -177,6 +178,8 @@ export function main(args: string[], io: Io = consoleIo): Promise<number> {
         checkpointBytes: sizeFlag(values.checkpoint, "checkpoint", 8 << 20),
         parity: values["no-parity"]
           ? false
+          : values.redundancy === undefined
+          ? {}
           : { redundancy: percentFlag(values.redundancy, "redundancy", 10) },
         signal: abort.signal,
         onProgress: tty

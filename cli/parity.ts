@@ -33,7 +33,8 @@ const USAGE = `usage: deno task parity (create|verify|repair) --archive DIR [opt
   repair        rebuild damaged or missing files byte-exactly (each checked, then replaced)
 
   --archive DIR       the archive
-  --redundancy PCT    recovery data in percent of the protected data (create; default 10)
+  --redundancy PCT    recovery data in percent of the protected data (create;
+                      default: as the archive records, else 10)
   --json              machine-readable report
   --quiet             no progress lines
 
@@ -81,11 +82,11 @@ export function main(args: string[], io: Io = consoleIo): Promise<number> {
     }
     const dir = values.archive;
     if (!dir) throw new UsageError("--archive is required");
-    const redundancy = percentFlag(
-      values.redundancy,
-      "redundancy",
-      PARITY_DEFAULTS.redundancy * 100,
-    );
+    // Absent: the archive's recorded layout (else the default) — a rerun
+    // without the flag never recomputes every set at another redundancy.
+    const redundancy = values.redundancy === undefined
+      ? undefined
+      : percentFlag(values.redundancy, "redundancy", PARITY_DEFAULTS.redundancy * 100);
     const o: CommandOptions = {
       dir,
       redundancy,
@@ -104,7 +105,7 @@ export function main(args: string[], io: Io = consoleIo): Promise<number> {
 
 interface CommandOptions {
   dir: string;
-  redundancy: number;
+  redundancy: number | undefined;
   json: boolean;
   progress: boolean;
   io: Io;
@@ -134,7 +135,7 @@ async function createCommand(
 ): Promise<number> {
   const t0 = performance.now();
   const r = await protectArchive(dir, {
-    redundancy,
+    ...(redundancy === undefined ? {} : { redundancy }),
     onSet: progress ? (name, i, n) => io.err(`computing ${name} (${i + 1}/${n})`) : undefined,
     onProgress: progress ? progressLine(performance.now()) : undefined,
   });

@@ -66,7 +66,9 @@ export function main(args: string[], io: Io = consoleIo): Promise<number> {
           : (c) => io.out(`chunk ${c.id}: ${bytes(c.before)} → ${bytes(c.after)}`),
       });
       store.close();
-      const parity = readParityRecord(dir) && done.length > 0 ? await protectArchive(dir) : null;
+      // Always, not only when a chunk changed: a run killed after its last
+      // chunk but before its parity leaves sets for this one to finish.
+      const parity = readParityRecord(dir) ? await protectArchive(dir) : null;
       const before = done.reduce((n, c) => n + c.before, 0);
       const after = done.reduce((n, c) => n + c.after, 0);
       const seconds = (performance.now() - t0) / 1000;

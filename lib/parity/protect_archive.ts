@@ -73,12 +73,13 @@ export async function protectArchive(
     onProgress?: ((done: number, total: number) => void) | undefined;
   } = {},
 ): Promise<ProtectResult> {
-  const redundancy = options.redundancy ?? PARITY_DEFAULTS.redundancy;
-  const groupChunks = options.groupChunks ?? PARITY_DEFAULTS.groupChunks;
-  const targetSlices = options.targetSlices ?? PARITY_DEFAULTS.targetSlices;
-  if (!(redundancy > 0 && redundancy <= 1)) throw new RangeError("redundancy must be in (0, 1]");
   removeTemporaries(dir);
   const old = readParityRecord(dir);
+  // An option not given keeps the archive's recorded layout.
+  const redundancy = options.redundancy ?? old?.redundancy ?? PARITY_DEFAULTS.redundancy;
+  const groupChunks = options.groupChunks ?? old?.groupChunks ?? PARITY_DEFAULTS.groupChunks;
+  const targetSlices = options.targetSlices ?? old?.targetSlices ?? PARITY_DEFAULTS.targetSlices;
+  if (!(redundancy > 0 && redundancy <= 1)) throw new RangeError("redundancy must be in (0, 1]");
   const sameLayout = old?.redundancy === redundancy && old.groupChunks === groupChunks &&
     old.targetSlices === targetSlices;
   const record: ParityRecord = {

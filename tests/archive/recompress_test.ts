@@ -6,6 +6,8 @@ import { generateChain } from "../../lib/gen/chain_generator.ts";
 import { writeBlocksDir } from "../../lib/gen/blocks_dir_writer.ts";
 import { Prng } from "../../lib/gen/prng.ts";
 import { checkParity } from "../../lib/parity/check_archive_parity.ts";
+import { recompressArchive } from "../../lib/archive/recompress_archive.ts";
+import { LocalStore } from "../../lib/store/local_store.ts";
 import { assertSameArchive, cliCommand, readTree } from "../_support/archive_files.ts";
 
 const base = Deno.makeTempDirSync({ prefix: "blkpipe-recompress-" });
@@ -95,4 +97,19 @@ Deno.test("recompress killed at random instants: the rerun ends byte-identical t
     .output();
   assertEquals(last.code, 0, new TextDecoder().decode(last.stderr));
   assertSameArchive(dir, ref, "after killed recompress runs");
+});
+
+Deno.test("recompress finishes the parity a killed run left stale, even with no chunk left to do", async () => {
+  const dir = copy(`${base}/stale`);
+  const store = new LocalStore(dir);
+  assertEquals((await recompressArchive(store, { level: 9 })).length, 5); // parity now stale
+  store.close();
+  assertTrue(checkParity(dir).sets.some((s) => s.status !== "intact"));
+  const r = await cliCommand("recompress.ts", perms, ["--archive", dir, "--level", "9", "--json"])
+    .output();
+  assertEquals(r.code, 0, new TextDecoder().decode(r.stderr));
+  const report = JSON.parse(new TextDecoder().decode(r.stdout));
+  assertEquals(report.chunks, []);
+  assertTrue(report.parity.created.length > 0);
+  assertTrue(checkParity(dir).sets.every((s) => s.status === "intact" && !s.parityDamaged));
 });

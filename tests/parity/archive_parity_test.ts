@@ -121,6 +121,15 @@ Deno.test("create is incremental: only changed groups are recomputed", async () 
   assertSameArchive(dir, original, "after recomputing one group");
 });
 
+Deno.test("a run without a redundancy keeps the archive's recorded one", async () => {
+  const dir = fresh();
+  const at20 = await protectArchive(dir, { redundancy: 0.2 });
+  assertEquals(at20.created.length, 4); // 3 groups + metadata, all recomputed
+  assertEquals((await protectArchive(dir)).created, []);
+  const record = JSON.parse(Deno.readTextFileSync(`${dir}/parity.json`));
+  assertEquals(record.redundancy, 0.2);
+});
+
 Deno.test("kill -9 during parity create and during repair: the rerun completes, no half-written file", async () => {
   const dir = fresh();
   for (const f of [...Deno.readDirSync(dir)]) {
