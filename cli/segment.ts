@@ -26,7 +26,7 @@ import {
   utxoOp,
   utxoValueId,
 } from "../lib/segment/utxo_entry.ts";
-import { mergeFiltered, segmentSource } from "../lib/segment/utxo_store.ts";
+import { mergeFiltered, segmentSource } from "../lib/segment/utxo_merge.ts";
 import { consoleIo, intFlag, type Io, parse, runCommand, sizeFlag, UsageError } from "./_common.ts";
 
 const USAGE = `usage: deno task segment <command> [options]

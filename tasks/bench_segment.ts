@@ -52,7 +52,7 @@ async function runBlkpipe(): Promise<Record<string, number>> {
     }
     await store.apply(b + 1, keys, ids);
   }
-  await store.flush();
+  store.flush();
   const build = (performance.now() - t) / 1000;
   const segments = store.stats().segments;
   const probe = lookupKeys(7);
@@ -74,7 +74,7 @@ async function runBlkpipe(): Promise<Record<string, number>> {
   if (hits !== LOOKUPS / 2) throw new Error(`blkpipe batch: ${hits} hits`);
   const batch = LOOKUPS / ((performance.now() - t) / 1000);
   t = performance.now();
-  await store.compact(0);
+  store.compact(0);
   const compact = (performance.now() - t) / 1000;
   const pointAfter = point();
   store.close();

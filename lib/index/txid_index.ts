@@ -16,7 +16,7 @@ import { ArchiveReader } from "../archive/archive_reader.ts";
 import { mergeSources, sortEntries } from "../segment/memory_run.ts";
 import { Segment } from "../segment/segment.ts";
 import { SegmentWriter } from "../segment/segment_writer.ts";
-import { segmentSource } from "../segment/utxo_store.ts";
+import { segmentSource } from "../segment/utxo_merge.ts";
 import { closeSync } from "node:fs";
 import { LocalStore, openLocal, writeFileAtomic } from "../store/local_store.ts";
 import { preadExact } from "../store/pread.ts";

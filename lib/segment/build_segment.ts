@@ -17,7 +17,7 @@ import {
 } from "./memory_run.ts";
 import { Segment } from "./segment.ts";
 import { SegmentWriter, type SegmentWriterOptions } from "./segment_writer.ts";
-import { segmentSource } from "./utxo_store.ts";
+import { segmentSource } from "./utxo_merge.ts";
 
 /** Accumulates entries and writes the sorted segment on {@link SegmentBuilder.finish}. */
 export class SegmentBuilder {

@@ -8,7 +8,7 @@
 
 import { closeSync, openSync } from "node:fs";
 import { preadExact } from "../store/pread.ts";
-import { newXxh64 } from "../hash/xxh64.ts";
+import { newXxh64, type Xxh64 } from "../hash/xxh64.ts";
 import { ChecksumMismatchError, CorruptDataError } from "../bytes/errors.ts";
 import { BloomFilter } from "./bloom.ts";
 import { compareBytes, countEqual, lowerBound } from "./compare.ts";
@@ -54,6 +54,11 @@ export class Segment {
 
   /** Opens `path`, verifying the header/footer checksum. */
   static async open(path: string): Promise<Segment> {
+    return Segment.openWith(path, await newXxh64());
+  }
+
+  /** {@link open} with a hasher the caller made (synchronous). */
+  static openWith(path: string, xxh: Xxh64): Segment {
     const fd = openSync(path, "r");
     try {
       const size = Deno.statSync(path).size;
@@ -72,7 +77,6 @@ export class Segment {
         size,
       );
       const footerBytes = pread(fd, trailer.footerLength, trailer.footerOffset, path);
-      const xxh = await newXxh64();
       xxh.init();
       xxh.update(head);
       xxh.update(footerBytes);

@@ -85,7 +85,11 @@ export class SegmentWriter {
 
   /** Starts a segment at `path` (written as `path.tmp` until finished). */
   static async create(path: string, options: SegmentWriterOptions): Promise<SegmentWriter> {
-    const xxh = await newXxh64();
+    return SegmentWriter.createWith(path, options, await newXxh64());
+  }
+
+  /** {@link create} with a hasher the caller made (synchronous; the writer takes it over until finished). */
+  static createWith(path: string, options: SegmentWriterOptions, xxh: Xxh64): SegmentWriter {
     xxh.init();
     return new SegmentWriter(path, options, xxh);
   }

@@ -63,6 +63,13 @@ export function utxoValueId(b: Uint8Array, at: number): number {
   return v;
 }
 
+let resolvedHeight = -1;
+
+/** Creation height of the add the last {@link resolveUtxo} returned. */
+export function lastResolvedHeight(): number {
+  return resolvedHeight;
+}
+
 /**
  * Resolves the `count` events of one key starting at entry `first` of
  * `bytes` (newest first) within heights [since, before): the value id of an
@@ -89,6 +96,7 @@ export function resolveUtxo(
         i++; // created and spent at the same height: cancelled
         continue;
       }
+      resolvedHeight = h;
       return utxoValueId(bytes, at);
     }
     return UTXO_SPENT;

@@ -20,11 +20,11 @@
  * @module
  */
 
+import { newXxh64, type Xxh64 } from "../hash/xxh64.ts";
 import { writeFileAtomic } from "../store/local_store.ts";
-import { compareBytes, copyBytes, countEqual } from "./compare.ts";
+import { countEqual } from "./compare.ts";
 import {
   type MemoryRun,
-  mergeSources,
   runLowerBound,
   runSource,
   type SortedSource,
@@ -35,6 +35,7 @@ import { FLAG_UTXO } from "./segment_format.ts";
 import { SegmentWriter } from "./segment_writer.ts";
 import {
   encodeUtxoEntry,
+  lastResolvedHeight,
   OP_ADD,
   OP_DELETE,
   resolveUtxo,
@@ -43,9 +44,8 @@ import {
   UTXO_KEY_WIDTH,
   UTXO_SORT_WIDTH,
   UTXO_SPENT,
-  utxoHeight,
-  utxoOp,
 } from "./utxo_entry.ts";
+import { mergeFiltered, mergeRuns, segmentSource } from "./utxo_merge.ts";
 
 const W = UTXO_ENTRY_WIDTH;
 
@@ -57,14 +57,29 @@ export interface UtxoStoreOptions {
   fanIn?: number;
   /** Spill every memory run to a segment when they hold more than this (default 128 MiB). */
   maxMemoryBytes?: number;
+  /**
+   * Open this state instead of `store.json`, and never write `store.json` nor
+   * delete a replaced segment: the caller records {@link UtxoStore.state} at
+   * its own checkpoints and removes files no checkpoint names.
+   */
+  managed?: UtxoStoreState | null;
 }
 
-interface StoreFile {
+/** What names a store's durable content (`store.json`, or a caller's checkpoint). */
+export interface UtxoStoreState {
   format: "blkpipe-utxo-store";
   version: 1;
+  /** Segment file names inside the store's directory, oldest first. */
   segments: string[];
+  /** Height below which history was compacted away. */
   gcHeight: number;
+  /** Number of the next segment file. */
   nextSegment: number;
+}
+
+/** A new, empty store state. */
+export function emptyUtxoState(): UtxoStoreState {
+  return { format: "blkpipe-utxo-store", version: 1, segments: [], gcHeight: 0, nextSegment: 1 };
 }
 
 /** Counters. */
@@ -85,13 +100,18 @@ export class UtxoStore {
   private readonly fanIn: number;
   private readonly maxMemory: number;
   private memoryBytes = 0;
+  private readonly managed: boolean;
+  /** Creation height of the output the last {@link get} found unspent. */
+  foundHeight = -1;
 
   private constructor(
     readonly dir: string,
-    private state: StoreFile,
+    private readonly current: UtxoStoreState,
     private segments: Segment[],
+    private readonly xxh: Xxh64,
     options: UtxoStoreOptions,
   ) {
+    this.managed = options.managed != null;
     this.ages = Array.from({ length: Math.max(1, options.ages ?? 3) }, () => []);
     this.fanIn = Math.max(2, options.fanIn ?? 8);
     this.maxMemory = options.maxMemoryBytes ?? 128 << 20;
@@ -100,33 +120,41 @@ export class UtxoStore {
   /** Opens (or creates) the store in `dir`. */
   static async open(dir: string, options: UtxoStoreOptions = {}): Promise<UtxoStore> {
     Deno.mkdirSync(dir, { recursive: true });
-    let state: StoreFile;
-    try {
-      state = JSON.parse(Deno.readTextFileSync(`${dir}/store.json`));
-      if (state.format !== "blkpipe-utxo-store") throw new SyntaxError("not a blkpipe UTXO store");
-    } catch (e) {
-      if (!(e instanceof Deno.errors.NotFound)) throw e;
-      state = {
-        format: "blkpipe-utxo-store",
-        version: 1,
-        segments: [],
-        gcHeight: 0,
-        nextSegment: 1,
-      };
+    let state: UtxoStoreState;
+    if (options.managed) state = structuredClone(options.managed);
+    else {
+      try {
+        state = JSON.parse(Deno.readTextFileSync(`${dir}/store.json`));
+        if (state.format !== "blkpipe-utxo-store") {
+          throw new SyntaxError("not a blkpipe UTXO store");
+        }
+      } catch (e) {
+        if (!(e instanceof Deno.errors.NotFound)) throw e;
+        state = emptyUtxoState();
+      }
     }
+    const xxh = await newXxh64();
     const segments: Segment[] = [];
     try {
-      for (const name of state.segments) segments.push(await Segment.open(`${dir}/${name}`));
+      for (const name of state.segments) segments.push(Segment.openWith(`${dir}/${name}`, xxh));
     } catch (e) {
       segments.forEach((s) => s.close());
       throw e;
     }
-    return new UtxoStore(dir, state, segments, options);
+    return new UtxoStore(dir, state, segments, xxh, options);
   }
 
   /** Height below which history was compacted away. */
   get gcHeight(): number {
-    return this.state.gcHeight;
+    return this.current.gcHeight;
+  }
+
+  /** The durable content as of the last {@link flush} or compaction (a copy). */
+  get state(): UtxoStoreState {
+    return {
+      ...this.current,
+      segments: this.segments.map((s) => s.path.slice(this.dir.length + 1)),
+    };
   }
 
   /** Counters. */
@@ -143,12 +171,12 @@ export class UtxoStore {
    * Records one block: `adds` outpoints (36 bytes each, back to back) with
    * their value ids, and spent outpoints `deletes`, at `height`.
    */
-  async apply(
+  apply(
     height: number,
     adds: Uint8Array,
     addValues: ArrayLike<number>,
     deletes: Uint8Array = new Uint8Array(0),
-  ): Promise<void> {
+  ): void {
     const nAdd = adds.length / UTXO_KEY_WIDTH, nDel = deletes.length / UTXO_KEY_WIDTH;
     if (!Number.isInteger(nAdd) || !Number.isInteger(nDel) || addValues.length !== nAdd) {
       throw new RangeError("apply: keys must be 36 bytes each, one value id per added key");
@@ -164,11 +192,11 @@ export class UtxoStore {
     }
     this.ages[0]!.push({ slab: sortEntries(slab, n, W, UTXO_SORT_WIDTH), count: n });
     this.memoryBytes += n * W;
-    if (this.memoryBytes > this.maxMemory) await this.spill(this.ages.flatMap((a) => a.splice(0)));
-    else await this.cascade();
+    if (this.memoryBytes > this.maxMemory) this.spill(this.ages.flatMap((a) => a.splice(0)));
+    else this.cascade();
   }
 
-  private async cascade(): Promise<void> {
+  private cascade(): void {
     for (let a = 0; a < this.ages.length; a++) {
       if (this.ages[a]!.length < this.fanIn) return;
       const runs = this.ages[a]!.splice(0);
@@ -176,15 +204,15 @@ export class UtxoStore {
         const merged = mergeRuns(runs);
         this.memoryBytes -= runs.reduce((n, r) => n + r.count * W, 0) - merged.count * W;
         this.ages[a + 1]!.push(merged);
-      } else await this.spill(runs);
+      } else this.spill(runs);
     }
   }
 
-  private async spill(runs: MemoryRun[]): Promise<void> {
+  private spill(runs: MemoryRun[]): void {
     this.memoryBytes -= runs.reduce((n, r) => n + r.count * W, 0);
     const sources = runs.map((r) => runSource(r, W));
     const capacity = runs.reduce((n, r) => n + r.count, 0);
-    const seg = await this.writeSegment(sources, capacity, -1);
+    const seg = this.writeSegment(sources, capacity, -1);
     if (seg) {
       this.segments.push(seg);
       this.saveState();
@@ -192,20 +220,16 @@ export class UtxoStore {
   }
 
   /** Writes merged `sources` (oldest first) as a new segment; with gc ≥ 0 applies bottom-level GC. */
-  private async writeSegment(
-    sources: SortedSource[],
-    capacity: number,
-    gc: number,
-  ): Promise<Segment | null> {
-    const name = `${String(this.state.nextSegment).padStart(8, "0")}.seg`;
+  private writeSegment(sources: SortedSource[], capacity: number, gc: number): Segment | null {
+    const name = `${String(this.current.nextSegment).padStart(8, "0")}.seg`;
     const path = `${this.dir}/${name}`;
-    const writer = await SegmentWriter.create(path, {
+    const writer = SegmentWriter.createWith(path, {
       keyWidth: UTXO_KEY_WIDTH,
       sortWidth: UTXO_SORT_WIDTH,
       entryWidth: W,
       flags: FLAG_UTXO,
       capacity,
-    });
+    }, this.xxh);
     try {
       mergeFiltered(sources, gc, (b, at) => writer.add(b, at));
       if (writer.count === 0 && gc < 0) {
@@ -217,22 +241,23 @@ export class UtxoStore {
       writer.abandon();
       throw e;
     }
-    const seg = await Segment.open(path);
-    this.state.nextSegment++;
+    const seg = Segment.openWith(path, this.xxh);
+    this.current.nextSegment++;
     return seg;
   }
 
   private saveState(): void {
-    this.state.segments = this.segments.map((s) => s.path.slice(this.dir.length + 1));
+    this.current.segments = this.segments.map((s) => s.path.slice(this.dir.length + 1));
+    if (this.managed) return;
     writeFileAtomic(`${this.dir}/store.json`, JSON.stringify(this.state, null, 2) + "\n");
   }
 
   /** Writes every memory run to one new disk segment (durable after this resolves). */
-  async flush(): Promise<void> {
+  flush(): void {
     const runs = this.ages.flatMap((a) => a.splice(0));
     this.memoryBytes = 0;
     if (runs.length > 0) {
-      const seg = await this.writeSegment(
+      const seg = this.writeSegment(
         runs.map((r) => runSource(r, W)),
         runs.reduce((n, r) => n + r.count, 0),
         -1,
@@ -246,17 +271,17 @@ export class UtxoStore {
    * Merges all disk segments into one, dropping outputs spent below
    * `gcHeight` (and cancelled pairs). Memory runs are not touched.
    */
-  async compact(gcHeight = this.state.gcHeight): Promise<void> {
+  compact(gcHeight = this.current.gcHeight): void {
     if (this.segments.length === 0) return;
     const old = this.segments;
     const sources = old.map((s) => segmentSource(s));
-    const seg = await this.writeSegment(sources, old.reduce((n, s) => n + s.count, 0), gcHeight);
+    const seg = this.writeSegment(sources, old.reduce((n, s) => n + s.count, 0), gcHeight);
     this.segments = seg ? [seg] : [];
-    this.state.gcHeight = Math.max(this.state.gcHeight, gcHeight);
+    this.current.gcHeight = Math.max(this.current.gcHeight, gcHeight);
     this.saveState();
     for (const s of old) {
       s.close();
-      Deno.removeSync(s.path);
+      if (!this.managed) Deno.removeSync(s.path);
     }
   }
 
@@ -281,15 +306,22 @@ export class UtxoStore {
    */
   get(key: Uint8Array, at = 0, before = Number.POSITIVE_INFINITY, since = 0): number {
     const m = this.resolveInMemory(key, at, before, since);
-    if (m !== UTXO_ABSENT) return m === UTXO_SPENT ? -1 : m;
+    if (m !== UTXO_ABSENT) {
+      this.foundHeight = m === UTXO_SPENT ? -1 : lastResolvedHeight();
+      return m === UTXO_SPENT ? -1 : m;
+    }
     for (let s = this.segments.length - 1; s >= 0; s--) {
       const seg = this.segments[s]!;
       if (seg.header.minHeight >= before || seg.header.maxHeight < since) continue;
       const found = seg.find(key, at);
       if (!found) continue;
       const v = resolveUtxo(found.bytes, found.first, found.count, since, before);
-      if (v !== UTXO_ABSENT) return v === UTXO_SPENT ? -1 : v;
+      if (v !== UTXO_ABSENT) {
+        this.foundHeight = v === UTXO_SPENT ? -1 : lastResolvedHeight();
+        return v === UTXO_SPENT ? -1 : v;
+      }
     }
+    this.foundHeight = -1;
     return -1;
   }
 
@@ -328,73 +360,4 @@ export class UtxoStore {
     for (const s of this.segments) s.close();
     this.segments = [];
   }
-}
-
-/** A streaming source over a segment's entries. */
-export function segmentSource(seg: Segment, chunk = 8192): SortedSource {
-  const it = seg.scan(chunk);
-  return {
-    next() {
-      const r = it.next();
-      return r.done ? null : r.value;
-    },
-  };
-}
-
-/** Merges runs into one, dropping same-height add+delete pairs. */
-export function mergeRuns(runs: MemoryRun[]): MemoryRun {
-  const total = runs.reduce((n, r) => n + r.count, 0);
-  const slab = new Uint8Array(total * W);
-  let count = 0;
-  mergeFiltered(runs.map((r) => runSource(r, W)), -1, (b, at) => {
-    copyBytes(slab, count * W, b, at, W);
-    count++;
-  });
-  return { slab: count === total ? slab : slab.slice(0, count * W), count };
-}
-
-/**
- * K-way merge with the UTXO filters: same-height add+delete pairs are
- * dropped; with `gc ≥ 0` (bottom level) a delete below `gc` is dropped with
- * every older event of its key.
- */
-export function mergeFiltered(
-  sources: SortedSource[],
-  gc: number,
-  emit: (bytes: Uint8Array, at: number) => void,
-): void {
-  const pending = new Uint8Array(W);
-  let hasPending = false;
-  const lastKey = new Uint8Array(UTXO_KEY_WIDTH);
-  let haveKey = false;
-  let dropRest = false;
-  const out = (b: Uint8Array, at: number) => {
-    if (gc >= 0) {
-      if (!haveKey || compareBytes(b, at, lastKey, 0, UTXO_KEY_WIDTH) !== 0) {
-        copyBytes(lastKey, 0, b, at, UTXO_KEY_WIDTH);
-        haveKey = true;
-        dropRest = false;
-      }
-      if (dropRest) return;
-      if (utxoOp(b, at) === OP_DELETE && utxoHeight(b, at) < gc) {
-        dropRest = true;
-        return;
-      }
-    }
-    emit(b, at);
-  };
-  mergeSources(sources, W, UTXO_SORT_WIDTH, (b, at) => {
-    if (hasPending) {
-      const cancels = utxoOp(pending, 0) === OP_ADD && utxoOp(b, at) === OP_DELETE &&
-        compareBytes(pending, 0, b, at, UTXO_KEY_WIDTH + 4) === 0; // same key and height
-      if (cancels) {
-        hasPending = false;
-        return;
-      }
-      out(pending, 0);
-    }
-    copyBytes(pending, 0, b, at, W);
-    hasPending = true;
-  });
-  if (hasPending) out(pending, 0);
 }

@@ -95,7 +95,7 @@ for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
       const delSet = new Set(dels);
       if (delSet.size !== dels.length) continue;
       model.apply(h, adds, dels);
-      await store.apply(
+      store.apply(
         h,
         keyBytes(adds.map(([k]) => k)),
         adds.map(([, id]) => id),
@@ -104,13 +104,13 @@ for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
       for (const [k] of adds) unspent.add(k);
       for (const k of dels) unspent.delete(k);
       const r = rng.float();
-      if (r < 0.05) await store.flush();
+      if (r < 0.05) store.flush();
       else if (r < 0.08) {
-        await store.flush();
+        store.flush();
         fence = rng.int(fence, h);
-        await store.compact(fence);
+        store.compact(fence);
       } else if (r < 0.1) {
-        await store.flush();
+        store.flush();
         store.close();
         store = await UtxoStore.open(dir, options);
       }
