@@ -10,16 +10,18 @@ import { hashFromHex, hashToHex, toHex } from "../lib/bytes/hex.ts";
 import { BlockLayout } from "../lib/bitcoin/block_layout.ts";
 import { parseHeader } from "../lib/bitcoin/header.ts";
 import { computeTxids } from "../lib/bitcoin/txid.ts";
-import { TxidIndex } from "../lib/index/txid_index.ts";
+import { getOutpoint, getTx } from "./get_indexed.ts";
 import { consoleIo, intFlag, type Io, parse, runCommand, UsageError } from "./_common.ts";
 
 const USAGE =
-  `usage: deno task get --archive DIR (--height H | --hash HEX | --txid HEX) [--format F]
+  `usage: deno task get --archive DIR (--height H | --hash HEX | --txid HEX | --outpoint TXID:VOUT)
+       [--format F]
 
   --archive DIR   the archive
   --height H      block height
   --hash HEX      block hash (display hex)
   --txid HEX      a transaction (display hex; needs \`deno task index\` first)
+  --outpoint TXID:VOUT  an output and its spender, as JSON (needs the index too)
   --format F      json: header and transaction summary (default); hex: the block as hex;
                   raw: the block's bytes on stdout`;
 
@@ -31,16 +33,23 @@ export function main(args: string[], io: Io = consoleIo): Promise<number> {
       height: { type: "string" },
       hash: { type: "string" },
       txid: { type: "string" },
+      outpoint: { type: "string" },
       format: { type: "string" },
     });
     if (!values.archive) throw new UsageError("--archive is required");
-    const given = [values.height, values.hash, values.txid].filter((v) => v !== undefined).length;
-    if (given !== 1) throw new UsageError("give exactly one of --height, --hash and --txid");
+    const given = [values.height, values.hash, values.txid, values.outpoint]
+      .filter((v) => v !== undefined).length;
+    if (given !== 1) {
+      throw new UsageError("give exactly one of --height, --hash, --txid and --outpoint");
+    }
     const format = values.format ?? "json";
     if (!["json", "hex", "raw"].includes(format)) {
       throw new UsageError("--format must be json, hex or raw");
     }
     if (values.txid !== undefined) return await getTx(values.archive, values.txid, format, io);
+    if (values.outpoint !== undefined) {
+      return await getOutpoint(values.archive, values.outpoint, io);
+    }
     const reader = await ArchiveReader.open(values.archive);
     try {
       let height: number;
@@ -106,61 +115,6 @@ export function main(args: string[], io: Io = consoleIo): Promise<number> {
       reader.close();
     }
   }, io);
-}
-
-/** `--txid`: the transaction, found through the txid index. */
-async function getTx(archive: string, hex: string, format: string, io: Io): Promise<number> {
-  let txid: Uint8Array;
-  try {
-    txid = hashFromHex(hex);
-  } catch (e) {
-    throw new UsageError(`--txid: ${(e as Error).message}`);
-  }
-  let index: TxidIndex;
-  try {
-    index = await TxidIndex.open(archive);
-  } catch (e) {
-    if (!(e instanceof Deno.errors.NotFound)) throw e;
-    io.err(
-      `error: ${archive} has no txid index: run \`deno task index --archive ${archive}\` first`,
-    );
-    return 1;
-  }
-  try {
-    const found = await index.find(txid);
-    if (!found) {
-      io.err(
-        `error: transaction ${hex} is not in the archive (indexed up to height ${index.height})`,
-      );
-      return 1;
-    }
-    if (format === "raw") {
-      Deno.stdout.writeSync(found.tx);
-      return 0;
-    }
-    if (format === "hex") {
-      io.out(toHex(found.tx));
-      return 0;
-    }
-    const i = found.at.index;
-    io.out(JSON.stringify(
-      {
-        txid: hex.toLowerCase(),
-        height: found.at.height,
-        block: hashToHex((await index.reader.record(found.at.height)).hash),
-        index: i,
-        size: found.tx.length,
-        inputs: found.inputs,
-        outputs: found.outputs,
-        hex: toHex(found.tx),
-      },
-      null,
-      2,
-    ));
-    return 0;
-  } finally {
-    index.close();
-  }
 }
 
 if (import.meta.main) Deno.exit(await main(Deno.args));

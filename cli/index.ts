@@ -1,12 +1,13 @@
 /**
- * `deno task index --archive DIR`: builds or extends the archive's txid
- * index (txid → block height and position; ≈14 bytes per transaction), so
- * that `deno task get --txid` can find transactions. Resumable after kill -9.
+ * `deno task index --archive DIR`: runs the chain-wide (UTXO) rules over an
+ * archive and builds or extends its indexes (txid → transaction, outpoint →
+ * output and spender, the UTXO set), so that `deno task get --txid` and
+ * `--outpoint` work. Resumable after kill -9 from its last A/B checkpoint.
  *
  * @module
  */
 
-import { buildTxidIndex } from "../lib/index/txid_index.ts";
+import { buildChainIndex } from "../lib/index/build_index.ts";
 import { bytes, count, duration } from "./_format.ts";
 import {
   consoleIo,
@@ -14,48 +15,76 @@ import {
   type Io,
   parse,
   runCommand,
+  sizeFlag,
   UsageError,
   withWriterLock,
 } from "./_common.ts";
 
-const USAGE = `usage: deno task index --archive DIR [--json]
+const USAGE = `usage: deno task index --archive DIR [--mem SIZE] [--json]
 
-Builds or extends the txid index of an archive (index/txid-*.seg, index/txnum.idx), from the
-height it reached last time to the archive's tip. Run it again after collect to extend it.
+Checks every block of the archive against the chain-wide rules (inputs exist and are unspent,
+coinbase maturity, input/output values, coinbase amount, BIP30) and builds or extends the indexes
+(index/: txid, spend and UTXO segments, txnum.idx, A/B checkpoints), from the height it reached
+last time to the archive's tip. Run it again after collect to extend it. Scripts and signatures
+are not executed.
 
-  --archive DIR   the archive
-  --batch N       transactions per sorted segment written (default 4000000; memory ≈ 12 B each)
-  --json          machine-readable summary`;
+  --archive DIR       the archive
+  --mem SIZE          memory budget (default 1GiB): the UTXO set spills to disk beyond it
+  --checkpoint-every N  transactions + inputs between checkpoints (default from --mem)
+  --json              machine-readable summary
+
+Exit status: 0 indexed to the tip, 1 a block breaks a rule (the index ends before it) or an error.`;
 
 /** Runs the command; returns the exit code. */
 export function main(args: string[], io: Io = consoleIo): Promise<number> {
   return runCommand(USAGE, async () => {
     const { values } = parse(args, {
       archive: { type: "string" },
-      batch: { type: "string" },
+      mem: { type: "string" },
+      "checkpoint-every": { type: "string" },
       json: { type: "boolean" },
     });
     const dir = values.archive;
     if (!dir) throw new UsageError("--archive is required");
+    const memBytes = sizeFlag(values.mem, "mem", 1 << 30);
+    const every = values["checkpoint-every"] === undefined
+      ? undefined
+      : Math.max(1, intFlag(values["checkpoint-every"], "checkpoint-every", 0));
     Deno.statSync(`${dir}/manifest.json`); // a clear NotFound before anything is written
     const t0 = performance.now();
-    return await withWriterLock(dir, async () => {
-      const r = await buildTxidIndex(dir, {
-        batchEntries: intFlag(values.batch, "batch", 4_000_000) || 1,
+    const abort = new AbortController();
+    const onSignal = () => abort.abort();
+    Deno.addSignalListener("SIGINT", onSignal);
+    try {
+      return await withWriterLock(dir, async () => {
+        const r = await buildChainIndex(dir, {
+          memBytes,
+          checkpointEvery: every,
+          signal: abort.signal,
+        });
+        const seconds = (performance.now() - t0) / 1000;
+        if (values.json) io.out(JSON.stringify({ ...r, seconds }));
+        else {
+          io.out(
+            `index: heights ${r.from}..${r.to} connected (${count(r.txs)} transactions, ` +
+              `${count(r.inputs)} inputs) in ${duration(seconds)}` +
+              (seconds > 0 && r.txs > 0 ? ` (${count(Math.round(r.txs / seconds))} tx/s)` : "") +
+              `; ${count(r.totalTxs)} transactions indexed, ${bytes(r.indexBytes)}`,
+          );
+        }
+        if (r.rejected) {
+          const x = r.rejected;
+          io.err(
+            `error: block ${x.hash} at height ${x.height} breaks a chain-wide rule: ${x.code} ` +
+              `(${x.detail}); the index ends at height ${x.height - 1}`,
+          );
+          return 1;
+        }
+        return 0;
       });
-      const seconds = (performance.now() - t0) / 1000;
-      if (values.json) io.out(JSON.stringify({ ...r, seconds }));
-      else {
-        io.out(
-          `txid index: heights ${r.from}..${r.to} added (${count(r.txs)} transactions) in ` +
-            `${duration(seconds)}; ${count(r.totalTxs)} transactions, ${bytes(r.indexBytes)} ` +
-            `(${
-              r.totalTxs > 0 ? (r.indexBytes / r.totalTxs).toFixed(1) : "0"
-            } bytes per transaction)`,
-        );
-      }
-      return 0;
-    });
+    } finally {
+      Deno.removeSignalListener("SIGINT", onSignal);
+    }
   }, io);
 }
 

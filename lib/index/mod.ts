@@ -1,14 +1,14 @@
 /**
- * Indexes kept inside an archive: txid → block height and position.
+ * Indexes kept inside an archive, in step with the chain-wide (UTXO) rules:
+ * txid → transaction, outpoint → output and spender, and the UTXO set, with
+ * A/B checkpoints.
  *
  * @module
  */
 
-export {
-  buildTxidIndex,
-  type FoundTx,
-  TxidIndex,
-  type TxidIndexBuild,
-  type TxLocation,
-} from "./txid_index.ts";
-export { TXID_INDEX_PATHS, type TxidIndexState } from "./txid_index_format.ts";
+export { buildChainIndex, type BuildIndexOptions, type IndexBuild } from "./build_index.ts";
+export { ChainIndexer, type ChainIndexerOptions, DEFAULT_INDEX_MEM } from "./chain_indexer.ts";
+export { CHAIN_INDEX_PATHS, type IndexSlot } from "./chain_index_format.ts";
+export { OutpointIndex, type OutpointInfo, VoutOutOfRangeError } from "./outpoint_index.ts";
+export { type FoundTx, TxidIndex, type TxLocation } from "./txid_index.ts";
+export { TXID_INDEX_PATHS } from "./txid_index_format.ts";

@@ -1,11 +1,7 @@
 /**
- * The txid index: built (and extended) from an archive's blocks in height
- * order — every transaction numbered in chain order, its txid's 6-byte
- * prefix and number appended to a memory slab, the slab sorted and written
- * as a segment every `batchEntries` entries — and queried: txid → height and
- * position in the block. Durability: the txnum records and the segment are
- * fsynced before `index/txid.json` names them; a killed run is cut back to
- * the last recorded height by the next one.
+ * Lookups by txid: the txid index (prefix → tx number, written by the chain
+ * indexer) and txnum.idx map a txid to a block height and position; the
+ * transaction is read from the archive and its full txid confirmed.
  *
  * @module
  */
@@ -13,182 +9,20 @@
 import { computeTxids } from "../bitcoin/txid.ts";
 import { BlockLayout } from "../bitcoin/block_layout.ts";
 import { ArchiveReader } from "../archive/archive_reader.ts";
-import { mergeSources, sortEntries } from "../segment/memory_run.ts";
 import { Segment } from "../segment/segment.ts";
-import { SegmentWriter } from "../segment/segment_writer.ts";
-import { segmentSource } from "../segment/utxo_merge.ts";
 import { closeSync } from "node:fs";
-import { LocalStore, openLocal, writeFileAtomic } from "../store/local_store.ts";
+import { LocalStore, openLocal } from "../store/local_store.ts";
 import { preadExact } from "../store/pread.ts";
 import {
   decodeTxnumHeader,
-  encodeTxidEntry,
-  encodeTxnumHeader,
   TXID_ENTRY,
   TXID_INDEX_PATHS,
-  type TxidIndexState,
   TXNUM_HEADER_SIZE,
   TXNUM_RECORD_SIZE,
   txnumOf,
 } from "./txid_index_format.ts";
-
-/** What a build run did. */
-export interface TxidIndexBuild {
-  /** Heights indexed this run (from > to: nothing new). */
-  from: number;
-  to: number;
-  /** Transactions indexed this run. */
-  txs: number;
-  /** Transactions in the index. */
-  totalTxs: number;
-  /** Bytes of the index files (segments and txnum.idx). */
-  indexBytes: number;
-}
-
-function loadState(dir: string, start: number): TxidIndexState {
-  try {
-    const s = JSON.parse(
-      Deno.readTextFileSync(`${dir}/${TXID_INDEX_PATHS.state}`),
-    ) as TxidIndexState;
-    if (s.format === "blkpipe-txid-index") return s;
-  } catch {
-    // none yet
-  }
-  return {
-    format: "blkpipe-txid-index",
-    version: 1,
-    height: start - 1,
-    nextTxnum: 0,
-    segments: [],
-    nextSegment: 0,
-  };
-}
-
-function saveState(dir: string, s: TxidIndexState): void {
-  writeFileAtomic(`${dir}/${TXID_INDEX_PATHS.state}`, JSON.stringify(s, null, 2) + "\n");
-}
-
-/** Removes segments a killed run wrote but never recorded. */
-function removeUnlisted(dir: string, s: TxidIndexState): void {
-  const keep = new Set(s.segments.map((n) => TXID_INDEX_PATHS.segment(n).slice("index/".length)));
-  for (const e of Deno.readDirSync(`${dir}/index`)) {
-    if (e.name.startsWith("txid-") && !keep.has(e.name)) Deno.removeSync(`${dir}/index/${e.name}`);
-  }
-}
-
-/** Builds or extends the txid index of the archive in `dir` (the caller holds its writer lock). */
-export async function buildTxidIndex(
-  dir: string,
-  options: { batchEntries?: number; compactAbove?: number } = {},
-): Promise<TxidIndexBuild> {
-  const reader = await ArchiveReader.open(new LocalStore(dir));
-  const start = reader.startHeight;
-  let state = loadState(dir, start);
-  removeUnlisted(dir, state);
-  const txnum = await new LocalStore(dir).openAppend(TXID_INDEX_PATHS.txnum);
-  try {
-    if (txnum.length === 0) txnum.append(encodeTxnumHeader(start));
-    txnum.truncate(TXNUM_HEADER_SIZE + (state.height - start + 1) * TXNUM_RECORD_SIZE);
-    const batch = options.batchEntries ?? 4_000_000;
-    let slab = new Uint8Array(Math.min(batch, 1 << 16) * TXID_ENTRY.entryWidth);
-    let count = 0;
-    const firsts: number[] = [];
-    const layout = new BlockLayout();
-    const from = state.height + 1;
-    const firstOfRun = state.nextTxnum;
-    let next = state.nextTxnum;
-    const flush = async (height: number) => {
-      const rec = new Uint8Array(firsts.length * TXNUM_RECORD_SIZE);
-      const v = new DataView(rec.buffer);
-      firsts.forEach((f, i) => v.setBigUint64(i * TXNUM_RECORD_SIZE, BigInt(f), true));
-      txnum.append(rec);
-      txnum.sync();
-      firsts.length = 0;
-      const segments = [...state.segments];
-      if (count > 0) {
-        const sorted = sortEntries(slab, count, TXID_ENTRY.entryWidth, TXID_ENTRY.sortWidth);
-        const w = await SegmentWriter.create(
-          `${dir}/${TXID_INDEX_PATHS.segment(state.nextSegment)}`,
-          { ...TXID_ENTRY, capacity: count },
-        );
-        w.add(sorted, 0, count);
-        w.finish();
-        segments.push(state.nextSegment);
-      }
-      state = {
-        ...state,
-        height,
-        nextTxnum: next,
-        segments,
-        nextSegment: state.nextSegment + (count > 0 ? 1 : 0),
-      };
-      saveState(dir, state);
-      count = 0;
-    };
-    for (let h = from; h <= reader.tipHeight; h++) {
-      const block = await reader.readBlock(h);
-      layout.parse(block);
-      const txids = computeTxids(layout);
-      firsts.push(next);
-      const need = (count + layout.txCount) * TXID_ENTRY.entryWidth;
-      if (need > slab.length) {
-        const grown = new Uint8Array(Math.max(need, 2 * slab.length));
-        grown.set(slab.subarray(0, count * TXID_ENTRY.entryWidth));
-        slab = grown;
-      }
-      for (let i = 0; i < layout.txCount; i++) {
-        encodeTxidEntry(slab, (count + i) * TXID_ENTRY.entryWidth, txids, 32 * i, next + i);
-      }
-      count += layout.txCount;
-      next += layout.txCount;
-      if (count >= batch) await flush(h);
-    }
-    if (firsts.length > 0 || count > 0) await flush(reader.tipHeight);
-    if (state.segments.length > (options.compactAbove ?? 8)) state = await compact(dir, state);
-    const indexBytes = txnum.length +
-      state.segments.reduce(
-        (n, s) => n + Deno.statSync(`${dir}/${TXID_INDEX_PATHS.segment(s)}`).size,
-        0,
-      );
-    return {
-      from,
-      to: state.height,
-      txs: state.nextTxnum - firstOfRun,
-      totalTxs: state.nextTxnum,
-      indexBytes,
-    };
-  } finally {
-    txnum.close();
-    reader.close();
-  }
-}
-
-/** Merges every segment into one (streaming k-way merge); returns the new state. */
-async function compact(dir: string, state: TxidIndexState): Promise<TxidIndexState> {
-  const segs = await Promise.all(
-    state.segments.map((n) => Segment.open(`${dir}/${TXID_INDEX_PATHS.segment(n)}`)),
-  );
-  try {
-    const n = state.nextSegment;
-    const w = await SegmentWriter.create(`${dir}/${TXID_INDEX_PATHS.segment(n)}`, {
-      ...TXID_ENTRY,
-      capacity: segs.reduce((c, s) => c + s.count, 0),
-    });
-    mergeSources(
-      segs.map((s) => segmentSource(s)),
-      TXID_ENTRY.entryWidth,
-      TXID_ENTRY.sortWidth,
-      (b, at) => w.add(b, at),
-    );
-    w.finish();
-    const next = { ...state, segments: [n], nextSegment: n + 1 };
-    saveState(dir, next);
-    return next;
-  } finally {
-    for (const s of segs) s.close();
-    removeUnlisted(dir, loadState(dir, 0));
-  }
-}
+import { CHAIN_INDEX_PATHS, type IndexSlot } from "./chain_index_format.ts";
+import { readCurrentSlot } from "./index_slots.ts";
 
 /** Where a transaction is. */
 export interface TxLocation {
@@ -220,15 +54,16 @@ export class TxidIndex {
     readonly reader: ArchiveReader,
     private readonly segments: Segment[],
     private readonly txnumFd: number,
-    private readonly state: TxidIndexState,
+    /** The checkpoint the lookups see. */
+    readonly slot: IndexSlot,
     private readonly start: number,
     private readonly path: string,
+    private readonly maxHeight: number,
   ) {}
 
-  /** Opens the txid index of the archive in `dir` (throws NotFound when it was never built). */
+  /** Opens the index of the archive in `dir` (throws NotFound when it was never built). */
   static async open(dir: string): Promise<TxidIndex> {
-    const text = Deno.readTextFileSync(`${dir}/${TXID_INDEX_PATHS.state}`);
-    const state = JSON.parse(text) as TxidIndexState;
+    const slot = readCurrentSlot(dir);
     const reader = await ArchiveReader.open(new LocalStore(dir));
     const path = `${dir}/${TXID_INDEX_PATHS.txnum}`;
     const fd = openLocal(path, "r");
@@ -236,14 +71,29 @@ export class TxidIndex {
     preadExact(fd, head, 0, path);
     const start = decodeTxnumHeader(head, path);
     const segments = await Promise.all(
-      state.segments.map((n) => Segment.open(`${dir}/${TXID_INDEX_PATHS.segment(n)}`)),
+      slot.txid.map((n) => Segment.open(`${dir}/${CHAIN_INDEX_PATHS.txid(n)}`)),
     );
-    return new TxidIndex(reader, segments, fd, state, start, path);
+    // A writer may checkpoint the index just before the archive's resume point.
+    const max = Math.min(slot.height, reader.tipHeight);
+    return new TxidIndex(reader, segments, fd, slot, start, path, max);
   }
 
   /** Highest indexed height. */
   get height(): number {
-    return this.state.height;
+    return this.maxHeight;
+  }
+
+  /** Where tx number `txnum` is (it must be below the index's next tx number). */
+  locate(txnum: number): TxLocation {
+    const height = this.heightOf(txnum);
+    return { height, index: txnum - this.firstTxnum(height), txnum };
+  }
+
+  /** The transaction with tx number `txnum`: the block holding it, parsed, and its position. */
+  async readTx(txnum: number): Promise<{ at: TxLocation; block: Uint8Array; layout: BlockLayout }> {
+    const at = this.locate(txnum);
+    const block = await this.reader.readBlock(at.height);
+    return { at, block, layout: new BlockLayout().parse(block) };
   }
 
   private firstTxnum(height: number): number {
@@ -259,7 +109,7 @@ export class TxidIndex {
 
   /** Height of the block holding tx number `n`. */
   private heightOf(n: number): number {
-    let lo = this.start, hi = this.state.height;
+    let lo = this.start, hi = this.maxHeight;
     while (lo < hi) {
       const mid = Math.ceil((lo + hi) / 2);
       if (this.firstTxnum(mid) <= n) lo = mid;
@@ -275,6 +125,7 @@ export class TxidIndex {
       if (!hit) continue;
       for (let k = 0; k < hit.count; k++) {
         const txnum = txnumOf(hit.bytes, (hit.first + k) * TXID_ENTRY.entryWidth);
+        if (txnum >= this.slot.nextTxnum) continue;
         const height = this.heightOf(txnum);
         const index = txnum - this.firstTxnum(height);
         const block = await this.reader.readBlock(height);

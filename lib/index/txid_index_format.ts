@@ -1,5 +1,6 @@
 /**
- * The txid index's files (inside the archive's `index/` directory):
+ * The txid index's entries and txnum.idx (inside the archive's `index/`;
+ * the other chain-index files are in chain_index_format.ts):
  *
  * ```text
  * index/txnum.idx          header (16 bytes): magic "BLKPTXN1", startHeight u32 LE, reserved u32
@@ -7,7 +8,6 @@
  *                          chain order from 0 at startHeight)
  * index/txid-NNNNNN.seg    segments (docs/FORMATS.md) of 12-byte entries sorted by all 12 bytes:
  *                          txid[0..6) (internal byte order) ‖ tx number u48 BE; key = 6 bytes
- * index/txid.json          {format, version, height, nextTxnum, segments}: what is durable
  * ```
  *
  * A lookup reads the candidates of a txid's 6-byte prefix, maps each tx number to its height by
@@ -20,11 +20,7 @@
 import { CorruptDataError } from "../bytes/errors.ts";
 
 /** Paths of the txid index inside an archive. */
-export const TXID_INDEX_PATHS = {
-  txnum: "index/txnum.idx",
-  state: "index/txid.json",
-  segment: (n: number) => `index/txid-${String(n).padStart(6, "0")}.seg`,
-} as const;
+export const TXID_INDEX_PATHS = { txnum: "index/txnum.idx" } as const;
 
 /** txnum.idx header size. */
 export const TXNUM_HEADER_SIZE = 16;
@@ -33,20 +29,6 @@ export const TXNUM_RECORD_SIZE = 8;
 /** Segment entry layout (the segment writer's options). */
 export const TXID_ENTRY = { entryWidth: 12, keyWidth: 6, sortWidth: 12 } as const;
 const MAGIC = new TextEncoder().encode("BLKPTXN1");
-
-/** `index/txid.json`. */
-export interface TxidIndexState {
-  format: "blkpipe-txid-index";
-  version: 1;
-  /** Last indexed height (startHeight − 1 when none). */
-  height: number;
-  /** Tx number of the next transaction. */
-  nextTxnum: number;
-  /** Segment numbers, oldest first. */
-  segments: number[];
-  /** Next segment number. */
-  nextSegment: number;
-}
 
 /** The txnum.idx header. */
 export function encodeTxnumHeader(startHeight: number): Uint8Array {

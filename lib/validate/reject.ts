@@ -40,6 +40,14 @@ export type RejectCode =
   | "bad-txns-inputs-duplicate"
   | "bad-txns-prevout-null"
   | "bad-blk-sigops"
+  // chain-wide (UTXO) rules
+  | "bad-txns-inputs-missingorspent"
+  | "bad-txns-premature-spend-of-coinbase"
+  | "bad-txns-inputvalues-outofrange"
+  | "bad-txns-in-belowout"
+  | "bad-txns-fee-outofrange"
+  | "bad-cb-amount"
+  | "bad-txns-BIP30"
   // descendants of a rejected block
   | "invalid-ancestor";
 

@@ -1,0 +1,117 @@
+/**
+ * The `index` job: runs the chain-wide rules over an archive's blocks and
+ * builds (or extends) its txid, spend and UTXO indexes, from the height its
+ * last checkpoint reached to the archive's tip. Blocks are re-checked with
+ * the per-block consensus rules first (the archive may have been collected
+ * at a lighter level). The first invalid block stops the index before it;
+ * the rejection is kept in the checkpoint and reported again by later runs.
+ *
+ * @module
+ */
+
+import { blockHash } from "../bitcoin/header.ts";
+import { networkByName } from "../bitcoin/network.ts";
+import { hashToHex } from "../bytes/hex.ts";
+import { ArchiveReader } from "../archive/archive_reader.ts";
+import { LocalStore } from "../store/local_store.ts";
+import { BlockChecker } from "../validate/check_block.ts";
+import type { BlockRejection } from "../validate/reject.ts";
+import { ChainIndexer } from "./chain_indexer.ts";
+
+/** What an index run did. */
+export interface IndexBuild {
+  /** Heights connected this run (from > to: nothing new). */
+  from: number;
+  to: number;
+  /** Transactions and inputs connected this run. */
+  txs: number;
+  inputs: number;
+  /** Transactions in the index. */
+  totalTxs: number;
+  /** Bytes of the index files (txid, spend, UTXO segments and txnum.idx). */
+  indexBytes: number;
+  /** The first block that broke a rule (the index ends before it), or null. */
+  rejected: BlockRejection | null;
+}
+
+/** Options of {@link buildChainIndex}. */
+export interface BuildIndexOptions {
+  /** Memory budget in bytes (default 1 GiB). */
+  memBytes?: number | undefined;
+  /** Transactions + inputs between checkpoints (default from the budget). */
+  checkpointEvery?: number | undefined;
+  /** Called after each block (progress). */
+  onBlock?: ((height: number, tip: number) => void) | undefined;
+  /** Stops at the next block boundary (a checkpoint is still written). */
+  signal?: AbortSignal | undefined;
+}
+
+/** The archive doesn't start at genesis: the UTXO set before its first block is unknown. */
+export class NotFromGenesisError extends Error {
+  constructor(dir: string, start: number) {
+    super(
+      `${dir} starts at height ${start}: the chain-wide rules need every block from genesis ` +
+        "(collect from height 0)",
+    );
+    this.name = "NotFromGenesisError";
+  }
+}
+
+/** Size of the files under `index/`. */
+export function indexBytes(dir: string): number {
+  let n = 0;
+  for (const sub of ["index", "index/utxo"]) {
+    for (const e of Deno.readDirSync(`${dir}/${sub}`)) {
+      if (e.isFile && !e.name.endsWith(".json")) n += Deno.statSync(`${dir}/${sub}/${e.name}`).size;
+    }
+  }
+  return n;
+}
+
+/** Builds or extends the chain index of the archive in `dir` (the caller holds its writer lock). */
+export async function buildChainIndex(
+  dir: string,
+  options: BuildIndexOptions = {},
+): Promise<IndexBuild> {
+  const reader = await ArchiveReader.open(new LocalStore(dir));
+  let indexer: ChainIndexer | undefined;
+  try {
+    if (reader.startHeight !== 0) throw new NotFromGenesisError(dir, reader.startHeight);
+    const network = networkByName(reader.manifest.network);
+    indexer = await ChainIndexer.open(dir, {
+      network,
+      startHeight: 0,
+      archiveHeight: reader.tipHeight,
+      memBytes: options.memBytes,
+      checkpointEvery: options.checkpointEvery,
+    });
+    const from = indexer.height + 1, firstTx = indexer.txCount;
+    let rejected = indexer.rejected;
+    const checker = new BlockChecker(network);
+    for (let h = from; !rejected && h <= reader.tipHeight; h++) {
+      if (options.signal?.aborted) break;
+      const block = await reader.readBlock(h);
+      const hash = blockHash(block);
+      const failure = checker.check(block, hash, h, "full") ?? indexer.connect(block, h, hash);
+      if (failure) {
+        rejected = { ...failure, hash: hashToHex(hash), height: h, file: -1, offset: -1 };
+        indexer.checkpoint(rejected);
+        break;
+      }
+      options.onBlock?.(h, reader.tipHeight);
+    }
+    indexer.checkpoint();
+    return {
+      from,
+      to: indexer.height,
+      txs: indexer.txCount - firstTx,
+      inputs: indexer.inputsConnected,
+      totalTxs: indexer.txCount,
+      indexBytes: indexBytes(dir),
+      rejected,
+    };
+  } finally {
+    indexer?.close();
+    reader.close();
+  }
+}

@@ -1,0 +1,239 @@
+/**
+ * The chain indexer: blocks in height order in, the chain-wide rules
+ * checked against the UTXO set, and the txid and spend indexes and the UTXO
+ * set kept in step — all in typed-array slabs, checkpointed into the A/B
+ * slots of `chain_index_format.ts` every `checkpointEvery` transactions +
+ * inputs (a deterministic rule: a run resumed after kill -9 writes the same
+ * files as an uninterrupted one).
+ *
+ * Synchronous after {@link ChainIndexer.open}, so that collect can run it
+ * inside its ordering step.
+ *
+ * @module
+ */
+
+import { BlockLayout } from "../bitcoin/block_layout.ts";
+import type { NetworkParams } from "../bitcoin/network.ts";
+import { computeTxids } from "../bitcoin/txid.ts";
+import { hashToHex } from "../bytes/hex.ts";
+import { newXxh64, type Xxh64 } from "../hash/xxh64.ts";
+import { emptyUtxoState, UtxoStore } from "../segment/utxo_store.ts";
+import type { AppendFile } from "../store/store.ts";
+import { LocalStore } from "../store/local_store.ts";
+import type { CheckFailure } from "../validate/reject.ts";
+import { UtxoRules } from "../utxo/utxo_rules.ts";
+import {
+  CHAIN_INDEX_PATHS as P,
+  encodeSpendEntry,
+  type IndexSlot,
+  SPEND_ENTRY,
+} from "./chain_index_format.ts";
+import { EntryBatch } from "./entry_batch.ts";
+import { loadSlot, removeUnnamed, writeSlot } from "./index_slots.ts";
+import {
+  encodeTxidEntry,
+  encodeTxnumHeader,
+  TXID_ENTRY,
+  TXNUM_HEADER_SIZE,
+  TXNUM_RECORD_SIZE,
+} from "./txid_index_format.ts";
+import { compactIfNeeded } from "./index_compaction.ts";
+
+/** Options of {@link ChainIndexer.open}. */
+export interface ChainIndexerOptions {
+  network: NetworkParams;
+  /** The archive's start height (its first block). */
+  startHeight: number;
+  /** The archive's tip: a slot above it (the archive lost blocks it covered) is not used. */
+  archiveHeight: number;
+  /** Memory budget in bytes (default 1 GiB): UTXO memory runs and entry slabs stay within it. */
+  memBytes?: number | undefined;
+  /** Transactions + inputs between checkpoints (default from `memBytes`). */
+  checkpointEvery?: number | undefined;
+}
+
+/** The default memory budget. */
+export const DEFAULT_INDEX_MEM = 1 << 30;
+
+/** Maintains an archive's chain index; see the module doc. */
+export class ChainIndexer {
+  private readonly layout = new BlockLayout();
+  private readonly txids = new EntryBatch(TXID_ENTRY);
+  private readonly spends = new EntryBatch(SPEND_ENTRY);
+  private firsts: number[] = [];
+  private since = 0;
+  private lastHash = "";
+  /** Inputs connected since open (coinbase inputs not counted). */
+  inputsConnected = 0;
+  private nextTxnum: number;
+
+  private constructor(
+    readonly dir: string,
+    private slot: IndexSlot,
+    private slotName: "a" | "b",
+    private readonly utxo: UtxoStore,
+    private readonly rules: UtxoRules,
+    private readonly txnum: AppendFile,
+    private readonly xxh: Xxh64,
+  ) {
+    this.lastHash = slot.hash;
+    this.nextTxnum = slot.nextTxnum;
+  }
+
+  /** Opens (or starts) the index of the archive in `dir`; the caller holds its writer lock. */
+  static async open(dir: string, o: ChainIndexerOptions): Promise<ChainIndexer> {
+    const mem = o.memBytes ?? DEFAULT_INDEX_MEM;
+    const every = o.checkpointEvery ?? Math.max(1000, Math.floor(mem / 4 / 27));
+    Deno.mkdirSync(`${dir}/${P.utxoDir}`, { recursive: true });
+    const found = loadSlot(dir, o.archiveHeight);
+    const slot: IndexSlot = found?.slot ?? {
+      format: "blkpipe-chain-index",
+      version: 1,
+      height: o.startHeight - 1,
+      hash: "",
+      startHeight: o.startHeight,
+      nextTxnum: 0,
+      txid: [],
+      spend: [],
+      nextSegment: 0,
+      utxo: emptyUtxoState(),
+      bip34Matched: false,
+      checkpointEvery: every,
+      rejected: null,
+    };
+    slot.checkpointEvery = found ? slot.checkpointEvery : every;
+    removeUnnamed(dir);
+    const utxo = await UtxoStore.open(`${dir}/${P.utxoDir}`, {
+      managed: slot.utxo,
+      maxMemoryBytes: Math.floor(mem * 0.35),
+    });
+    const txnum = await new LocalStore(dir).openAppend("index/txnum.idx");
+    if (txnum.length === 0) txnum.append(encodeTxnumHeader(o.startHeight));
+    txnum.truncate(TXNUM_HEADER_SIZE + (slot.height - slot.startHeight + 1) * TXNUM_RECORD_SIZE);
+    return new ChainIndexer(
+      dir,
+      slot,
+      found?.name ?? "b",
+      utxo,
+      new UtxoRules(o.network, slot.bip34Matched),
+      txnum,
+      await newXxh64(),
+    );
+  }
+
+  /** Last height connected (durable or not). */
+  get height(): number {
+    return this.slot.height + this.firsts.length;
+  }
+
+  /** Height of the last checkpoint. */
+  get durableHeight(): number {
+    return this.slot.height;
+  }
+
+  /** The rejection that stopped the index on an earlier run, or null. */
+  get rejected(): IndexSlot["rejected"] {
+    return this.slot.rejected;
+  }
+
+  /** Transactions indexed so far. */
+  get txCount(): number {
+    return this.nextTxnum;
+  }
+
+  /**
+   * Connects the next block (`height` = {@link height} + 1; `hash` in
+   * internal order): null when it passes the chain-wide rules (and it is
+   * indexed), else the failure (nothing of the block is kept).
+   */
+  connect(bytes: Uint8Array, height: number, hash: Uint8Array): CheckFailure | null {
+    if (height !== this.height + 1) {
+      throw new RangeError(`chain index: block ${height} given, ${this.height + 1} expected`);
+    }
+    const L = this.layout.parse(bytes);
+    const ids = computeTxids(L);
+    const failure = this.rules.connect(L, ids, height, hash, this.utxo);
+    if (failure) return failure;
+    const r = this.rules;
+    this.utxo.apply(
+      height,
+      r.adds.subarray(0, 36 * r.addCount),
+      r.addValues.subarray(0, r.addCount),
+      r.deletes.subarray(0, 36 * r.deleteCount),
+    );
+    let at = this.txids.reserve(L.txCount);
+    for (let t = 0; t < L.txCount; t++, at += TXID_ENTRY.entryWidth) {
+      encodeTxidEntry(this.txids.slab, at, ids, 32 * t, this.nextTxnum + t);
+    }
+    this.txids.count += L.txCount;
+    const spending = L.inputCount - 1; // the coinbase's input spends nothing
+    at = this.spends.reserve(spending);
+    const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    for (let t = 1; t < L.txCount; t++) {
+      for (let i = L.txFirstInput[t]!; i < L.txFirstInput[t + 1]!; i++) {
+        const p = L.inPrevout[i]!;
+        encodeSpendEntry(
+          this.spends.slab,
+          at,
+          bytes,
+          p,
+          dv.getUint32(p + 32, true),
+          this.nextTxnum + t,
+        );
+        at += SPEND_ENTRY.entryWidth;
+      }
+    }
+    this.spends.count += spending;
+    this.inputsConnected += spending;
+    this.firsts.push(this.nextTxnum);
+    this.nextTxnum += L.txCount;
+    this.lastHash = hashToHex(hash);
+    this.since += L.txCount + spending;
+    if (this.since >= this.slot.checkpointEvery) this.checkpoint();
+    return null;
+  }
+
+  /** Makes everything connected so far durable in the next slot (a no-op when nothing is new). */
+  checkpoint(rejected: IndexSlot["rejected"] = this.slot.rejected): void {
+    if (this.firsts.length === 0 && rejected === this.slot.rejected) return;
+    const rec = new Uint8Array(this.firsts.length * TXNUM_RECORD_SIZE);
+    const v = new DataView(rec.buffer);
+    this.firsts.forEach((f, i) => v.setBigUint64(i * TXNUM_RECORD_SIZE, BigInt(f), true));
+    this.txnum.append(rec);
+    this.txnum.sync();
+    const next: IndexSlot = {
+      ...this.slot,
+      height: this.height,
+      hash: this.lastHash,
+      nextTxnum: this.nextTxnum,
+      txid: [...this.slot.txid],
+      spend: [...this.slot.spend],
+      bip34Matched: this.rules.bip34Matched,
+      rejected,
+    };
+    if (this.txids.count > 0) {
+      this.txids.writeSegment(`${this.dir}/${P.txid(next.nextSegment)}`, this.xxh);
+      next.txid.push(next.nextSegment++);
+    }
+    if (this.spends.count > 0) {
+      this.spends.writeSegment(`${this.dir}/${P.spend(next.nextSegment)}`, this.xxh);
+      next.spend.push(next.nextSegment++);
+    }
+    this.utxo.flush();
+    if (this.utxo.state.segments.length > 8) this.utxo.compact(next.height + 1);
+    compactIfNeeded(this.dir, next, this.xxh);
+    next.utxo = this.utxo.state;
+    this.slotName = this.slotName === "a" ? "b" : "a";
+    writeSlot(this.dir, this.slotName, next);
+    this.slot = next;
+    this.firsts = [];
+    this.since = 0;
+    removeUnnamed(this.dir);
+  }
+
+  /** Releases files (call {@link checkpoint} first to keep what is not durable yet). */
+  close(): void {
+    this.utxo.close();
+    this.txnum.close();
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * A growing slab of fixed-width index entries that becomes one sorted
+ * segment at a checkpoint, and the k-way merge that folds many segments of
+ * one layout into one (compaction).
+ *
+ * @module
+ */
+
+import type { Xxh64 } from "../hash/xxh64.ts";
+import { mergeSources, sortEntries } from "../segment/memory_run.ts";
+import { Segment } from "../segment/segment.ts";
+import { SegmentWriter } from "../segment/segment_writer.ts";
+import { segmentSource } from "../segment/utxo_merge.ts";
+
+/** Widths of an entry: whole, key, sort prefix. */
+export interface EntryLayout {
+  readonly entryWidth: number;
+  readonly keyWidth: number;
+  readonly sortWidth: number;
+}
+
+/** Entries appended in chain order, sorted when written. */
+export class EntryBatch {
+  /** The entries, back to back. */
+  slab: Uint8Array;
+  /** Number of entries. */
+  count = 0;
+
+  constructor(readonly layout: EntryLayout) {
+    this.slab = new Uint8Array(layout.entryWidth * 4096);
+  }
+
+  /** Makes room for `n` more entries; returns the byte offset of the next one. */
+  reserve(n: number): number {
+    const need = (this.count + n) * this.layout.entryWidth;
+    if (need > this.slab.length) {
+      const grown = new Uint8Array(Math.max(need, 2 * this.slab.length));
+      grown.set(this.slab.subarray(0, this.count * this.layout.entryWidth));
+      this.slab = grown;
+    }
+    return this.count * this.layout.entryWidth;
+  }
+
+  /** Writes the entries, sorted, as the segment `path` (durable on return) and empties the batch. */
+  writeSegment(path: string, xxh: Xxh64): void {
+    const sorted = sortEntries(
+      this.slab,
+      this.count,
+      this.layout.entryWidth,
+      this.layout.sortWidth,
+    );
+    const w = SegmentWriter.createWith(path, { ...this.layout, capacity: this.count }, xxh);
+    w.add(sorted, 0, this.count);
+    w.finish();
+    this.count = 0;
+    if (this.slab.length > this.layout.entryWidth * (1 << 20)) {
+      this.slab = new Uint8Array(this.layout.entryWidth * 4096); // give a large slab back
+    }
+  }
+}
+
+/** Merges the segments at `paths` (one layout) into the new segment `out`; the inputs stay. */
+export function mergeSegments(paths: string[], layout: EntryLayout, out: string, xxh: Xxh64): void {
+  const segs = paths.map((p) => Segment.openWith(p, xxh));
+  try {
+    const w = SegmentWriter.createWith(out, {
+      ...layout,
+      capacity: segs.reduce((c, s) => c + s.count, 0),
+    }, xxh);
+    mergeSources(
+      segs.map((s) => segmentSource(s)),
+      layout.entryWidth,
+      layout.sortWidth,
+      (b, at) => w.add(b, at),
+    );
+    w.finish();
+  } finally {
+    for (const s of segs) s.close();
+  }
+}
