@@ -120,20 +120,30 @@ export class BlockChecker {
     if (sigops * WITNESS_SCALE_FACTOR > MAX_BLOCK_SIGOPS_COST) {
       return fail("bad-blk-sigops", `${sigops} legacy sigops (limit ${MAX_BLOCK_SIGOPS_COST / 4})`);
     }
-    // The same outpoint spent twice in the block (within one transaction or across two).
+    // The same outpoint spent twice: within one transaction CheckTransaction's
+    // bad-txns-inputs-duplicate; across two, what ConnectBlock reports
+    // (bad-txns-inputs-missingorspent), after every other block rule.
     const nIn = L.inputCount - 1;
     if (this.offsets.length < Math.max(nIn, L.txCount)) {
       this.offsets = new Uint32Array(Math.max(nIn, L.txCount) * 2);
     }
     this.offsets.set(L.inPrevout.subarray(1, L.inputCount));
+    let crossSpend: CheckFailure | null = null;
     const dup = this.dups.findDuplicate(bytes, this.offsets, nIn, 36);
     if (dup) {
+      for (let t = 1; t < L.txCount; t++) {
+        const first = L.txFirstInput[t]!, n = L.txFirstInput[t + 1]! - first;
+        if (n > 1 && this.dups.findDuplicate(bytes, L.inPrevout.subarray(first), n, 36)) {
+          return fail(
+            "bad-txns-inputs-duplicate",
+            `transaction ${t} spends the same outpoint twice`,
+          );
+        }
+      }
       const [a, b] = [this.txOfInput(dup[0] + 1), this.txOfInput(dup[1] + 1)];
-      return fail(
-        "bad-txns-inputs-duplicate",
-        a === b
-          ? `transaction ${a} spends the same outpoint twice`
-          : `transactions ${a} and ${b} spend the same outpoint`,
+      crossSpend = fail(
+        "bad-txns-inputs-missingorspent",
+        `transactions ${a} and ${b} spend the same outpoint`,
       );
     }
     for (let t = 0; t < L.txCount; t++) this.offsets[t] = 32 * t;
@@ -165,7 +175,7 @@ export class BlockChecker {
         return fail("bad-cb-height", `coinbase does not start with height ${height}`);
       }
     }
-    return null;
+    return crossSpend;
   }
 
   private isCoinbase(t: number): boolean {

@@ -115,10 +115,14 @@ const MUTATIONS: Array<[string, string, () => Uint8Array]> = [
       const t = txWith(b, (t) => t.inputs.length >= 2);
       t.inputs[1]!.prevout = t.inputs[0]!.prevout.slice();
     })],
-  ["the same outpoint spent by two transactions", "bad-txns-inputs-duplicate", () =>
-    mutate((b) => {
-      b.txs[2]!.inputs[0]!.prevout = b.txs[1]!.inputs[0]!.prevout.slice();
-    })],
+  [
+    "the same outpoint spent by two transactions",
+    "bad-txns-inputs-missingorspent",
+    () =>
+      mutate((b) => {
+        b.txs[2]!.inputs[0]!.prevout = b.txs[1]!.inputs[0]!.prevout.slice();
+      }),
+  ],
   ["oversize block", "bad-blk-length", () =>
     mutate((b) => {
       const big = txWith(b, () => true);
