@@ -39,7 +39,10 @@ compressed, indexed archive. Run it again to resume after an interruption or to 
   --stage DIR         build the open chunk here (a faster disk); sealed chunks move to --out
   --from-height N     first height to archive (new archives only)
   --to-height N       stop after this height
-  --check LEVEL       framing, headers or full (default full)
+  --check LEVEL       framing, headers, full (default) or utxo: full plus the chain-wide rules
+                      (inputs exist and are unspent, values, coinbase amount, BIP30), keeping
+                      the txid/outpoint indexes in step (scripts are not executed)
+  --mem SIZE          with --check utxo: memory budget of the index (default 1GiB)
   --depth N           reorganisation depth: heights are final this deep (default 6); the last N
                       blocks are archived by a later run, once buried
   --include-tip       archive them now too (a block set that will not change, e.g. a copy)
@@ -108,6 +111,7 @@ export function main(args: string[], io: Io = consoleIo): Promise<number> {
       workers: { type: "string" },
       checkpoint: { type: "string" },
       redundancy: { type: "string" },
+      mem: { type: "string" },
       "no-parity": { type: "boolean" },
       json: { type: "boolean" },
       quiet: { type: "boolean" },
@@ -138,8 +142,8 @@ export function main(args: string[], io: Io = consoleIo): Promise<number> {
     const level = intFlag(values.level, "level", ARCHIVE_DEFAULTS.zstdLevel);
     if (level < 1 || level > 22) throw new UsageError("--level must be 1..22");
     const check = (values.check ?? "full") as CheckLevel;
-    if (!["framing", "headers", "full"].includes(check)) {
-      throw new UsageError("--check must be framing, headers or full");
+    if (!["framing", "headers", "full", "utxo"].includes(check)) {
+      throw new UsageError("--check must be framing, headers, full or utxo");
     }
     const tty = Deno.stderr.isTerminal() && !values.json && !values.quiet;
     const abort = new AbortController();
@@ -172,6 +176,7 @@ export function main(args: string[], io: Io = consoleIo): Promise<number> {
           ? { toHeight: intFlag(values["to-height"], "to-height", 0) }
           : {}),
         checkLevel: check,
+        index: { memBytes: sizeFlag(values.mem, "mem", 1 << 30) },
         depth: intFlag(values.depth, "depth", 6),
         includeTip: values["include-tip"] ?? false,
         workers: Math.max(1, intFlag(values.workers, "workers", 2)),

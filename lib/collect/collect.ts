@@ -31,7 +31,8 @@ import { LocalStore } from "../store/local_store.ts";
 import type { Store } from "../store/store.ts";
 import type { CheckLevel } from "../validate/check_block.ts";
 import { CollectCore, emptySnapshot } from "./collect_frames.ts";
-import { isPipelineSnapshot } from "./pipeline_snapshot.ts";
+import { type CollectIndex, type CollectIndexOptions, openCollectIndex } from "./collect_index.ts";
+import { isPipelineSnapshot, type PipelineSnapshot } from "./pipeline_snapshot.ts";
 
 /** Options of {@link collect}. */
 export interface CollectOptions {
@@ -81,6 +82,8 @@ export interface CollectOptions {
    * or false.
    */
   parity?: ParityOptions | false;
+  /** With `checkLevel: "utxo"`: the chain index's memory budget and checkpoint spacing. */
+  index?: CollectIndexOptions;
 }
 
 /** Live counters. */
@@ -184,6 +187,31 @@ async function run(
 ): Promise<CollectSummary> {
   const store = target.store;
   const snapshot = isPipelineSnapshot(target.state.pipeline) ? target.state.pipeline : null;
+  const index = options.checkLevel === "utxo"
+    ? await openCollectIndex(
+      store,
+      network,
+      target.state.manifest.startHeight,
+      target.position.nextHeight - 1,
+      options.index ?? {},
+    )
+    : null;
+  try {
+    return await runCore(options, target, network, t0, snapshot, index);
+  } finally {
+    index?.indexer.close();
+  }
+}
+
+async function runCore(
+  options: CollectOptions,
+  target: ArchiveTarget,
+  network: NetworkParams,
+  t0: number,
+  snapshot: PipelineSnapshot | null,
+  index: CollectIndex | null,
+): Promise<CollectSummary> {
+  const store = target.store;
   const reader = new BlkPositionedReader(options.blocks, options.xorKey);
   const blkFiles = listBlkFiles(options.blocks);
   const core = new CollectCore({
@@ -200,6 +228,7 @@ async function run(
     fetch: (f, o) => reader.readBlock(f, o),
     lastFile: blkFiles.at(-1)?.number ?? -1,
     now: options.now,
+    chainRules: index?.rules,
   });
   const onAbort = () => core.requestStop();
   options.signal?.addEventListener("abort", onAbort);
@@ -247,6 +276,8 @@ async function run(
     options.signal?.removeEventListener("abort", onAbort);
     reader.close();
   }
+  // The archive is durable through its tip: the index may now record it.
+  index?.indexer.checkpoint();
   const stats = writer!.stats;
   const parity = options.parity ?? {};
   const paritySets = parity !== false && store instanceof LocalStore

@@ -21,7 +21,7 @@ import { blkFileName } from "../source/blk_files.ts";
 import type { BlockEvent } from "../source/block_records.ts";
 import { BlockChecker, type CheckLevel } from "../validate/check_block.ts";
 import { HeaderChain } from "../validate/header_chain.ts";
-import type { BlockRejection } from "../validate/reject.ts";
+import type { BlockRejection, CheckFailure } from "../validate/reject.ts";
 import { SequentialValidator } from "../validate/validate_blocks.ts";
 import type { PipelineSnapshot } from "./pipeline_snapshot.ts";
 
@@ -49,6 +49,8 @@ export interface CollectCoreOptions {
   fetch: (file: number, offset: number) => Uint8Array;
   /** Number of the newest blk file (a record cut short there may still be written). */
   lastFile: number;
+  /** Chain-wide rules (the chain index's connect), run in order after every other check. */
+  chainRules?: ((block: OrderedBlock) => CheckFailure | null) | undefined;
   /** Clock for the time-too-new rule (tests). */
   now?: (() => number) | undefined;
 }
@@ -93,6 +95,7 @@ export class CollectCore {
       headerChain: this.headers,
       rejected: snap?.rejected ?? null,
       onReject: (r) => this.onReject(r),
+      chainRules: o.chainRules,
     });
     this.checker = new BlockChecker(o.network);
     this.framer = new Framer(o.layout, o.position);

@@ -42,6 +42,8 @@ export interface BuildIndexOptions {
   checkpointEvery?: number | undefined;
   /** Called after each block (progress). */
   onBlock?: ((height: number, tip: number) => void) | undefined;
+  /** Last height to connect (default: the archive's tip). */
+  toHeight?: number | undefined;
   /** Stops at the next block boundary (a checkpoint is still written). */
   signal?: AbortSignal | undefined;
 }
@@ -68,6 +70,35 @@ export function indexBytes(dir: string): number {
   return n;
 }
 
+/**
+ * Connects the archive's blocks after the indexer's height up to `tip`
+ * (per-block rules, then the chain-wide ones); returns the first rejection
+ * (also recorded in a checkpoint), or null. No checkpoint is forced at the
+ * end: the caller decides.
+ */
+export async function connectArchive(
+  indexer: ChainIndexer,
+  reader: ArchiveReader,
+  tip: number,
+  options: Pick<BuildIndexOptions, "signal" | "onBlock"> = {},
+): Promise<BlockRejection | null> {
+  if (indexer.rejected) return indexer.rejected;
+  const checker = new BlockChecker(indexer.network);
+  for (let h = indexer.height + 1; h <= tip; h++) {
+    if (options.signal?.aborted) break;
+    const block = await reader.readBlock(h);
+    const hash = blockHash(block);
+    const failure = checker.check(block, hash, h, "full") ?? indexer.connect(block, h, hash);
+    if (failure) {
+      const rejected = { ...failure, hash: hashToHex(hash), height: h, file: -1, offset: -1 };
+      indexer.checkpoint(rejected);
+      return rejected;
+    }
+    options.onBlock?.(h, tip);
+  }
+  return null;
+}
+
 /** Builds or extends the chain index of the archive in `dir` (the caller holds its writer lock). */
 export async function buildChainIndex(
   dir: string,
@@ -78,28 +109,16 @@ export async function buildChainIndex(
   try {
     if (reader.startHeight !== 0) throw new NotFromGenesisError(dir, reader.startHeight);
     const network = networkByName(reader.manifest.network);
+    const tip = Math.min(reader.tipHeight, options.toHeight ?? Number.POSITIVE_INFINITY);
     indexer = await ChainIndexer.open(dir, {
       network,
       startHeight: 0,
-      archiveHeight: reader.tipHeight,
+      archiveHeight: tip,
       memBytes: options.memBytes,
       checkpointEvery: options.checkpointEvery,
     });
     const from = indexer.height + 1, firstTx = indexer.txCount;
-    let rejected = indexer.rejected;
-    const checker = new BlockChecker(network);
-    for (let h = from; !rejected && h <= reader.tipHeight; h++) {
-      if (options.signal?.aborted) break;
-      const block = await reader.readBlock(h);
-      const hash = blockHash(block);
-      const failure = checker.check(block, hash, h, "full") ?? indexer.connect(block, h, hash);
-      if (failure) {
-        rejected = { ...failure, hash: hashToHex(hash), height: h, file: -1, offset: -1 };
-        indexer.checkpoint(rejected);
-        break;
-      }
-      options.onBlock?.(h, reader.tipHeight);
-    }
+    const rejected = await connectArchive(indexer, reader, tip, options);
     indexer.checkpoint();
     return {
       from,

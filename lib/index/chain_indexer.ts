@@ -72,6 +72,8 @@ export class ChainIndexer {
     private slot: IndexSlot,
     private slotName: "a" | "b",
     private readonly utxo: UtxoStore,
+    /** The chain's rules. */
+    readonly network: NetworkParams,
     private readonly rules: UtxoRules,
     private readonly txnum: AppendFile,
     private readonly xxh: Xxh64,
@@ -115,6 +117,7 @@ export class ChainIndexer {
       slot,
       found?.name ?? "b",
       utxo,
+      o.network,
       new UtxoRules(o.network, slot.bip34Matched),
       txnum,
       await newXxh64(),

@@ -25,8 +25,12 @@ import { DuplicateKeyFinder } from "./duplicate_keys.ts";
 import { type CheckFailure, fail } from "./reject.ts";
 import { legacySigOps } from "./sigops.ts";
 
-/** How much to check: parse only, headers, or everything (default). */
-export type CheckLevel = "framing" | "headers" | "full";
+/**
+ * How much to check: parse only, headers, every per-block rule (default),
+ * or those and the chain-wide UTXO rules (`utxo`: the checker itself treats
+ * it as `full`; collect adds the chain index).
+ */
+export type CheckLevel = "framing" | "headers" | "full" | "utxo";
 
 /** Consensus limits (BIP141). */
 export const MAX_BLOCK_WEIGHT = 4_000_000;

@@ -30,6 +30,11 @@ export interface ValidateOptions {
   onReject?: (r: BlockRejection) => void;
   /** Header window to continue from (resume); a fresh one otherwise. */
   headerChain?: HeaderChain;
+  /**
+   * Rules that need the chain so far (the UTXO set), run in order on blocks
+   * that passed every other check; a block it accepts is part of its state.
+   */
+  chainRules?: ((block: OrderedBlock) => CheckFailure | null) | undefined;
 }
 
 /** A block with the result of its per-block checks (computed here or on a worker). */
@@ -70,6 +75,7 @@ export class SequentialValidator {
       };
     } else if (!failure && level !== "framing") {
       failure = this.headers.check(headerOf(block.bytes), block.height);
+      if (!failure && this.options.chainRules) failure = this.options.chainRules(block);
     }
     if (failure) {
       const r: BlockRejection = {

@@ -1,0 +1,74 @@
+/**
+ * `collect --check utxo`: the chain index beside the archive. Before the
+ * run, the index catches up with what the archive already holds (the
+ * `index` job, up to the archive's durable tip); during the run its
+ * `connect` is the validator's chain-wide rule, so a block that breaks one
+ * is rejected like any invalid block and the archive stops before it.
+ *
+ * @module
+ */
+
+import type { NetworkParams } from "../bitcoin/network.ts";
+import type { OrderedBlock } from "../chain/chain_types.ts";
+import { ArchiveError } from "../archive/manifest.ts";
+import { ArchiveReader } from "../archive/archive_reader.ts";
+import { connectArchive, NotFromGenesisError } from "../index/build_index.ts";
+import { ChainIndexer } from "../index/chain_indexer.ts";
+import { LocalStore } from "../store/local_store.ts";
+import type { Store } from "../store/store.ts";
+import type { CheckFailure } from "../validate/reject.ts";
+
+/** Index options of collect. */
+export interface CollectIndexOptions {
+  /** Memory budget of the index (default 1 GiB). */
+  memBytes?: number | undefined;
+  /** Transactions + inputs between index checkpoints (default from the budget). */
+  checkpointEvery?: number | undefined;
+}
+
+/** The open index and the rule hook for the validator. */
+export interface CollectIndex {
+  indexer: ChainIndexer;
+  rules: (block: OrderedBlock) => CheckFailure | null;
+}
+
+/** Brings the index up to the archive's durable tip `tip` and opens it for the run. */
+export async function openCollectIndex(
+  store: Store,
+  network: NetworkParams,
+  startHeight: number,
+  tip: number,
+  o: CollectIndexOptions,
+): Promise<CollectIndex> {
+  if (!(store instanceof LocalStore)) {
+    throw new ArchiveError("--check utxo keeps its index in a local archive directory");
+  }
+  const dir = store.root;
+  if (startHeight !== 0) throw new NotFromGenesisError(dir, startHeight);
+  const indexer = await ChainIndexer.open(dir, {
+    network,
+    startHeight: 0,
+    archiveHeight: tip,
+    memBytes: o.memBytes,
+    checkpointEvery: o.checkpointEvery,
+  });
+  try {
+    // No checkpoint here: checkpoints stay at the heights an uninterrupted run would choose.
+    const reader = await ArchiveReader.open(dir); // its own handles: closing it leaves the writer's
+    const x = await connectArchive(indexer, reader, tip).finally(() => reader.close());
+    if (x) {
+      throw new ArchiveError(
+        `${dir} holds block ${x.hash} at height ${x.height}, which breaks a chain-wide rule ` +
+          `(${x.code}: ${x.detail}); it was collected at a lighter --check level`,
+      );
+    }
+  } catch (e) {
+    indexer.close();
+    throw e;
+  }
+  return {
+    indexer,
+    // Blocks at or below the index's height were connected before (re-read for context).
+    rules: (b) => b.height <= indexer.height ? null : indexer.connect(b.bytes, b.height, b.hash),
+  };
+}
