@@ -54,8 +54,11 @@ export async function openCollectIndex(
   });
   try {
     // No checkpoint here: checkpoints stay at the heights an uninterrupted run would choose.
-    const reader = await ArchiveReader.open(dir); // its own handles: closing it leaves the writer's
-    const x = await connectArchive(indexer, reader, tip).finally(() => reader.close());
+    let x = indexer.rejected;
+    if (!x && tip > indexer.height) {
+      const reader = await ArchiveReader.open(dir); // its own handles: closing it leaves the writer's
+      x = await connectArchive(indexer, reader, tip).finally(() => reader.close());
+    }
     if (x) {
       throw new ArchiveError(
         `${dir} holds block ${x.hash} at height ${x.height}, which breaks a chain-wide rule ` +
