@@ -5,7 +5,6 @@
  * @module
  */
 
-import { assertTrue } from "./assert.ts";
 import { BlockLayout } from "../../lib/bitcoin/block_layout.ts";
 import { computeTxids } from "../../lib/bitcoin/txid.ts";
 import { toHex } from "../../lib/bytes/hex.ts";
