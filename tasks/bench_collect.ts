@@ -13,9 +13,7 @@
  * @module
  */
 
-import { generateChain } from "../lib/gen/chain_generator.ts";
-import { writeBlocksDir } from "../lib/gen/blocks_dir_writer.ts";
-import { listBlkFiles } from "../lib/source/blk_files.ts";
+import { benchChain, exists, hasCommand, rss, type Run, timed } from "./_bench_chain.ts";
 import { ARCHIVE_DEFAULTS } from "../lib/archive/manifest.ts";
 import { startPosition } from "../lib/archive/framer.ts";
 import { NETWORKS } from "../lib/bitcoin/network.ts";
@@ -24,84 +22,8 @@ import { BlkPositionedReader } from "../lib/source/blk_positioned_reader.ts";
 import { readBlockEvents } from "../lib/source/block_records.ts";
 
 const gib = Number(Deno.args[0] ?? 1);
+const { blocksDir, files, total } = benchChain(gib);
 const root = new URL("../.tmp/bench-collect", import.meta.url).pathname;
-const blocksDir = `${root}/blocks-${gib}g`;
-const marker = `${blocksDir}/.complete`;
-const BLOCK_SIZE = 1_400_000;
-
-function hasCommand(cmd: string): boolean {
-  try {
-    return new Deno.Command(cmd, { args: ["--version"], stdout: "null", stderr: "null" })
-      .outputSync().success;
-  } catch {
-    return false;
-  }
-}
-
-function exists(p: string): boolean {
-  try {
-    Deno.statSync(p);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-if (!exists(marker)) {
-  if (exists(blocksDir)) Deno.removeSync(blocksDir, { recursive: true });
-  const count = Math.ceil((gib * 2 ** 30) / (BLOCK_SIZE * 0.8)) + 100;
-  console.log(
-    `generating ~${gib} GiB regtest chain (${count} blocks of ≈${
-      BLOCK_SIZE / 1e6
-    } MB) in ${blocksDir} …`,
-  );
-  const t = performance.now();
-  const s = writeBlocksDir(
-    blocksDir,
-    generateChain({ seed: 7, blocks: count, targetBlockSize: BLOCK_SIZE }),
-    {
-      seed: 7,
-      shuffleWindow: 8,
-    },
-  );
-  Deno.writeTextFileSync(`${blocksDir}/hashes.txt`, s.mainHashes.join("\n") + "\n");
-  Deno.writeTextFileSync(marker, JSON.stringify(s.mainHashes.length));
-  console.log(
-    `  ${s.files} files, ${(s.bytes / 2 ** 30).toFixed(2)} GiB in ${
-      ((performance.now() - t) / 1000).toFixed(0)
-    } s`,
-  );
-}
-const files = listBlkFiles(blocksDir);
-const total = files.reduce((n, f) => n + f.size, 0);
-const haveTime = exists("/usr/bin/time");
-
-interface Run {
-  seconds: number;
-  rssMiB: number | null;
-  stdout: string;
-}
-
-async function timed(cmd: string, args: string[]): Promise<Run> {
-  const argv = haveTime ? ["/usr/bin/time", "-v", cmd, ...args] : [cmd, ...args];
-  const t = performance.now();
-  const out = await new Deno.Command(argv[0]!, {
-    args: argv.slice(1),
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const seconds = (performance.now() - t) / 1000;
-  const err = new TextDecoder().decode(out.stderr);
-  if (!out.success) throw new Error(`${cmd} failed: ${err}`);
-  const m = /Maximum resident set size \(kbytes\): (\d+)/.exec(err);
-  return {
-    seconds,
-    rssMiB: m ? Number(m[1]) / 1024 : null,
-    stdout: new TextDecoder().decode(out.stdout),
-  };
-}
-
-const rss = (r: Run) => (r.rssMiB === null ? "n/a" : `${r.rssMiB.toFixed(0)} MiB`);
 console.log(`\ninput: ${files.length} blk files, ${(total / 2 ** 30).toFixed(2)} GiB`);
 
 const zstd = await timed("sh", [

@@ -1,0 +1,94 @@
+/**
+ * What the benchmarks share: the generated bench chain (≥ 1 GiB of regtest
+ * blk files of ≈1.4 MB blocks, cached under .tmp/bench-collect) and a timed
+ * subprocess run with peak RSS from /usr/bin/time -v.
+ *
+ * @module
+ */
+
+import { generateChain } from "../lib/gen/chain_generator.ts";
+import { writeBlocksDir } from "../lib/gen/blocks_dir_writer.ts";
+import { type BlkFile, listBlkFiles } from "../lib/source/blk_files.ts";
+
+/** Does `cmd --version` run? */
+export function hasCommand(cmd: string): boolean {
+  try {
+    return new Deno.Command(cmd, { args: ["--version"], stdout: "null", stderr: "null" })
+      .outputSync().success;
+  } catch {
+    return false;
+  }
+}
+
+/** Does `p` exist? */
+export function exists(p: string): boolean {
+  try {
+    Deno.statSync(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const BLOCK_SIZE = 1_400_000;
+
+/** The bench chain of `gib` GiB (generated once, then reused): its directory and blk files. */
+export function benchChain(gib: number): { blocksDir: string; files: BlkFile[]; total: number } {
+  const root = new URL("../.tmp/bench-collect", import.meta.url).pathname;
+  const blocksDir = `${root}/blocks-${gib}g`;
+  const marker = `${blocksDir}/.complete`;
+  if (!exists(marker)) {
+    if (exists(blocksDir)) Deno.removeSync(blocksDir, { recursive: true });
+    const count = Math.ceil((gib * 2 ** 30) / (BLOCK_SIZE * 0.8)) + 100;
+    console.log(
+      `generating ~${gib} GiB regtest chain (${count} blocks of ≈${
+        BLOCK_SIZE / 1e6
+      } MB) in ${blocksDir} …`,
+    );
+    const t = performance.now();
+    const s = writeBlocksDir(
+      blocksDir,
+      generateChain({ seed: 7, blocks: count, targetBlockSize: BLOCK_SIZE }),
+      { seed: 7, shuffleWindow: 8 },
+    );
+    Deno.writeTextFileSync(`${blocksDir}/hashes.txt`, s.mainHashes.join("\n") + "\n");
+    Deno.writeTextFileSync(marker, JSON.stringify(s.mainHashes.length));
+    console.log(
+      `  ${s.files} files, ${(s.bytes / 2 ** 30).toFixed(2)} GiB in ${
+        ((performance.now() - t) / 1000).toFixed(0)
+      } s`,
+    );
+  }
+  const files = listBlkFiles(blocksDir);
+  return { blocksDir, files, total: files.reduce((n, f) => n + f.size, 0) };
+}
+
+/** A timed subprocess run. */
+export interface Run {
+  seconds: number;
+  rssMiB: number | null;
+  stdout: string;
+}
+
+/** Runs `cmd args` and measures wall time and (with /usr/bin/time) peak RSS. */
+export async function timed(cmd: string, args: string[]): Promise<Run> {
+  const argv = exists("/usr/bin/time") ? ["/usr/bin/time", "-v", cmd, ...args] : [cmd, ...args];
+  const t = performance.now();
+  const out = await new Deno.Command(argv[0]!, {
+    args: argv.slice(1),
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const seconds = (performance.now() - t) / 1000;
+  const err = new TextDecoder().decode(out.stderr);
+  if (!out.success) throw new Error(`${cmd} failed: ${err}`);
+  const m = /Maximum resident set size \(kbytes\): (\d+)/.exec(err);
+  return {
+    seconds,
+    rssMiB: m ? Number(m[1]) / 1024 : null,
+    stdout: new TextDecoder().decode(out.stdout),
+  };
+}
+
+/** Peak RSS of a run, printable. */
+export const rss = (r: Run) => (r.rssMiB === null ? "n/a" : `${r.rssMiB.toFixed(0)} MiB`);

@@ -1,0 +1,158 @@
+/**
+ * `deno task bench:index [GiB] [--utxo-millions N]`: the chain index.
+ *
+ * 1. Throughput: `deno task index` (chain-wide rules + txid/spend/UTXO
+ *    indexes) over an archive of the bench chain (≥ 1 GiB, ≥ 1 M
+ *    transactions), in its own process: tx/s, inputs/s, peak RSS — beside
+ *    the reference run in the same script: a plain scan of the same archive
+ *    (read, decompress, parse, txids; no rules, no index).
+ * 2. Lookup latency from the library: `--txid` and `--outpoint` p50/p99.
+ * 3. Index bytes per transaction.
+ * 4. UTXO-set scale (`utxo_scale.ts`, own process): N million unspent
+ *    outputs (default 50) under the default 1 GiB budget, lookups/s and RSS
+ *    per 10 M.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { blockHash } from "../lib/bitcoin/header.ts";
+import { BlockLayout } from "../lib/bitcoin/block_layout.ts";
+import { computeTxids } from "../lib/bitcoin/txid.ts";
+import { ArchiveReader } from "../lib/archive/archive_reader.ts";
+import { collect } from "../lib/collect/collect.ts";
+import { Prng } from "../lib/gen/prng.ts";
+import { OutpointIndex } from "../lib/index/outpoint_index.ts";
+import { benchChain, exists, rss, timed } from "./_bench_chain.ts";
+
+const { values, positionals } = parseArgs({
+  args: Deno.args,
+  options: { "utxo-millions": { type: "string" } },
+  allowPositionals: true,
+});
+const gib = Number(positionals[0] ?? 1);
+const millions = Number(values["utxo-millions"] ?? 50);
+const { blocksDir } = benchChain(gib);
+const archive = new URL(`../.tmp/bench-index/archive-${gib}g`, import.meta.url).pathname;
+if (!exists(`${archive}/.complete`)) {
+  if (exists(archive)) Deno.removeSync(archive, { recursive: true });
+  console.log(`collecting ${blocksDir} into ${archive} …`);
+  await collect({ blocks: blocksDir, out: archive, includeTip: true, parity: false });
+  Deno.writeTextFileSync(`${archive}/.complete`, "");
+} else if (exists(`${archive}/index`)) {
+  for (const e of Deno.readDirSync(`${archive}/index`)) {
+    if (e.name !== "heights.idx") {
+      Deno.removeSync(`${archive}/index/${e.name}`, { recursive: true });
+    }
+  }
+}
+
+// Reference: one pass over the archive (read, decompress, parse, txids).
+const t0 = performance.now();
+const reader = await ArchiveReader.open(archive);
+const layout = new BlockLayout();
+let txs = 0, inputs = 0;
+for (let h = reader.startHeight; h <= reader.tipHeight; h++) {
+  const b = await reader.readBlock(h);
+  layout.parse(b);
+  computeTxids(layout);
+  blockHash(b);
+  txs += layout.txCount;
+  inputs += layout.inputCount - 1;
+}
+const scan = (performance.now() - t0) / 1000;
+reader.close();
+console.log(
+  `\narchive: ${reader.tipHeight + 1} blocks, ${txs.toLocaleString("en")} transactions, ` +
+    `${inputs.toLocaleString("en")} inputs`,
+);
+
+const deno = Deno.execPath();
+const run = await timed(deno, [
+  "run",
+  "--allow-read",
+  "--allow-write",
+  new URL("../cli/index.ts", import.meta.url).pathname,
+  "--archive",
+  archive,
+  "--json",
+]);
+const r = JSON.parse(run.stdout);
+if (r.rejected) throw new Error(`bench chain rejected: ${JSON.stringify(r.rejected)}`);
+const k = (n: number) => `${(n / 1000).toFixed(0)} k`;
+console.log("\n| run | seconds | tx/s | inputs/s | peak RSS |");
+console.log("| --- | ---: | ---: | ---: | ---: |");
+console.log(
+  `| archive scan (reference: read, parse, txids) | ${scan.toFixed(1)} | ${k(txs / scan)} | ${
+    k(inputs / scan)
+  } | |`,
+);
+console.log(
+  `| index (rules + txid/spend/UTXO indexes) | ${run.seconds.toFixed(1)} | ${
+    k(txs / run.seconds)
+  } | ` +
+    `${k(inputs / run.seconds)} | ${rss(run)} |`,
+);
+console.log(`index vs scan: ${(run.seconds / scan).toFixed(2)}× the time`);
+console.log(
+  `index bytes: ${(r.indexBytes / 2 ** 20).toFixed(1)} MiB, ${
+    (r.indexBytes / txs).toFixed(1)
+  } B/tx`,
+);
+let txidBytes = 0;
+for (const e of Deno.readDirSync(`${archive}/index`)) {
+  if (e.name.startsWith("txid-") || e.name === "txnum.idx") {
+    txidBytes += Deno.statSync(`${archive}/index/${e.name}`).size;
+  }
+}
+console.log(
+  `  of which txid index (txid segments + txnum.idx): ${(txidBytes / txs).toFixed(1)} B/tx`,
+);
+
+// Lookup latency from the library.
+const index = await OutpointIndex.open(archive);
+const rng = new Prng(5);
+const pick = async () => {
+  const h = rng.int(1, index.txids.height);
+  const b = await index.txids.reader.readBlock(h);
+  const L = new BlockLayout().parse(b);
+  const t = rng.int(0, L.txCount - 1);
+  const ids = computeTxids(L);
+  return {
+    txid: ids.slice(32 * t, 32 * t + 32),
+    outputs: L.txFirstOutput[t + 1]! - L.txFirstOutput[t]!,
+  };
+};
+const samples = [];
+for (let i = 0; i < 500; i++) samples.push(await pick());
+const pct = (a: number[], p: number) => a.sort((x, y) => x - y)[Math.floor((a.length - 1) * p)]!;
+const tTx: number[] = [], tOut: number[] = [];
+for (const s of samples) {
+  const a = performance.now();
+  await index.txids.find(s.txid);
+  tTx.push(performance.now() - a);
+  const b = performance.now();
+  await index.find(s.txid, rng.int(0, s.outputs - 1));
+  tOut.push(performance.now() - b);
+}
+index.close();
+console.log(
+  `\nlookups (500 random, library): --txid p50 ${pct(tTx, 0.5).toFixed(2)} ms, p99 ${
+    pct(tTx, 0.99).toFixed(2)
+  } ms; ` +
+    `--outpoint p50 ${pct(tOut, 0.5).toFixed(2)} ms, p99 ${pct(tOut, 0.99).toFixed(2)} ms`,
+);
+
+if (millions > 0) {
+  console.log(`\nUTXO-set scale: ${millions} M unspent outputs, default budget (own process)`);
+  const scale = await timed(deno, [
+    "run",
+    "--allow-read",
+    "--allow-write",
+    new URL("./utxo_scale.ts", import.meta.url).pathname,
+    String(millions),
+    new URL("../.tmp/bench-index/utxo-scale", import.meta.url).pathname,
+  ]);
+  console.log(scale.stdout.trimEnd());
+  console.log(`peak RSS of the whole run: ${rss(scale)}`);
+}

@@ -1,0 +1,88 @@
+/**
+ * `utxo_scale.ts MILLIONS DIR` (run by bench:index): grows a UTXO store the
+ * way the chain index does — blocks of 4,000 new outputs, the default 1 GiB
+ * budget's memory share (35%), a checkpoint (flush, compaction above 8
+ * segments) every 9.9 M entries — to MILLIONS million unspent outputs, and
+ * between blocks looks up 1,000 random earlier outputs (all hits). Prints,
+ * per 10 M: adds/s and lookups/s in that stretch, RSS, segments.
+ *
+ * @module
+ */
+
+import { emptyUtxoState, UtxoStore } from "../lib/segment/utxo_store.ts";
+import { Prng } from "../lib/gen/prng.ts";
+import { DEFAULT_INDEX_MEM } from "../lib/index/chain_indexer.ts";
+
+const millions = Number(Deno.args[0] ?? 50);
+const dir = Deno.args[1] ?? "/tmp/blkpipe-utxo-scale";
+try {
+  Deno.removeSync(dir, { recursive: true });
+} catch {
+  // none
+}
+const store = await UtxoStore.open(dir, {
+  managed: emptyUtxoState(),
+  maxMemoryBytes: Math.floor(DEFAULT_INDEX_MEM * 0.35),
+});
+
+/** Outpoint number `i` → a random-looking 36-byte key (txid from a mix of i, vout 0). */
+function keyOf(out: Uint8Array, at: number, i: number): void {
+  let h = Math.imul(i ^ 0x9e3779b9, 0x85ebca6b) ^ (i >>> 13);
+  for (let w = 0; w < 8; w++) {
+    h = Math.imul(h ^ (h >>> 16), 0x7feb352d);
+    h = Math.imul(h ^ (h >>> 15), 0x846ca68b) ^ (w * 0x27d4eb2d) ^ i;
+    out[at + 4 * w] = h & 255;
+    out[at + 4 * w + 1] = (h >>> 8) & 255;
+    out[at + 4 * w + 2] = (h >>> 16) & 255;
+    out[at + 4 * w + 3] = h >>> 24;
+  }
+  out.fill(0, at + 32, at + 36);
+}
+
+const BLOCK = 4000, LOOKUPS = 1000, CHECKPOINT = 9_900_000;
+const adds = new Uint8Array(36 * BLOCK);
+const values = new Float64Array(BLOCK).fill(2 * 10_000);
+const key = new Uint8Array(36);
+const rng = new Prng(9);
+let total = 0, sinceCheckpoint = 0, height = 0;
+let addMs = 0, lookMs = 0, looks = 0, addsInStretch = 0, misses = 0;
+console.log("| unspent | adds/s | lookups/s | RSS | segments |");
+console.log("| ---: | ---: | ---: | ---: | ---: |");
+while (total < millions * 1e6) {
+  for (let j = 0; j < BLOCK; j++) keyOf(adds, 36 * j, total + j);
+  let t = performance.now();
+  store.apply(++height, adds, values);
+  sinceCheckpoint += BLOCK;
+  if (sinceCheckpoint >= CHECKPOINT) {
+    store.flush();
+    if (store.state.segments.length > 8) store.compact(height + 1);
+    sinceCheckpoint = 0;
+  }
+  addMs += performance.now() - t;
+  total += BLOCK;
+  addsInStretch += BLOCK;
+  t = performance.now();
+  for (let j = 0; j < LOOKUPS; j++) {
+    keyOf(key, 0, rng.int(0, total - 1));
+    if (store.get(key, 0) < 0) misses++;
+  }
+  lookMs += performance.now() - t;
+  looks += LOOKUPS;
+  if (total % 10_000_000 === 0) {
+    const m = Deno.memoryUsage();
+    console.log(
+      `| ${total / 1e6} M | ${(addsInStretch / addMs).toFixed(0)} k | ${
+        (looks / lookMs).toFixed(0)
+      } k | ` +
+        `${(m.rss / 2 ** 20).toFixed(0)} MiB | ${store.stats().segments} |`,
+    );
+    addMs =
+      lookMs =
+      looks =
+      addsInStretch =
+        0;
+  }
+}
+if (misses > 0) throw new Error(`${misses} lookups of existing outputs missed`);
+store.close();
+Deno.removeSync(dir, { recursive: true });
