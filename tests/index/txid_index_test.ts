@@ -8,10 +8,12 @@ import { writeBlocksDir } from "../../lib/gen/blocks_dir_writer.ts";
 import { Prng } from "../../lib/gen/prng.ts";
 import { buildChainIndex } from "../../lib/index/build_index.ts";
 import { TxidIndex } from "../../lib/index/txid_index.ts";
+import { OutpointIndex } from "../../lib/index/outpoint_index.ts";
 import { cliCommand } from "../_support/archive_files.ts";
 import { makeBlocksDir } from "../_support/blocks_dir.ts";
 import { realFile, realTest } from "../_support/real_data.ts";
 
+const F4184 = "f4184fc596403b9d638783cf57adfe4c75c605f6356fbc91338530e9831e9e16";
 const base = Deno.makeTempDirSync({ prefix: "blkpipe-txid-" });
 const chain: GenBlock[] = [
   ...generateChain({ seed: 71, blocks: 240, targetBlockSize: 40_000, forkRate: 0.05 }),
@@ -125,24 +127,59 @@ Deno.test("get --txid: JSON, hex and raw; unknown exit 1, malformed exit 2, no i
 });
 
 realTest(
-  "real mainnet 0..589: the block-170 payment is found at height 170, position 1",
+  "real mainnet 0..589 at --check utxo: block 170 spends block 9's coinbase; txid and outpoint lookups",
   async () => {
     const dir = `${base}/mainnet`;
-    await collect({
+    const s = await collect({
       blocks: makeBlocksDir([realFile("hadoopcryptoledger/firstblocks.blk")]),
       out: dir,
       includeTip: true,
       parity: false,
+      checkLevel: "utxo",
     });
+    assertEquals([s.tip?.height, s.rejected], [589, 0]);
     const r = await buildChainIndex(dir);
-    assertEquals(r.to, 589);
-    const index = await TxidIndex.open(dir);
+    assertEquals([r.to, r.txs, r.rejected], [589, 0, null]); // collect kept the index in step
+    const index = await OutpointIndex.open(dir);
     try {
-      const found = await index.find(
+      const found = await index.txids.find(
         hashFromHex("f4184fc596403b9d638783cf57adfe4c75c605f6356fbc91338530e9831e9e16"),
       );
       assertEquals([found?.at.height, found?.at.index], [170, 1]);
       assertEquals(found!.tx.length, 275);
+      const cb9 = hashFromHex("0437cd7f8525ceed2324359c2d0ba26006d92d856a9c20fa0241106ee5a597c9");
+      const o = await index.find(cb9, 0);
+      assertEquals(
+        [
+          o?.value,
+          o?.height,
+          o?.coinbase,
+          o?.spent,
+          o?.spending_txid,
+          o?.spending_vin,
+          o?.spending_height,
+        ],
+        [
+          5_000_000_000,
+          9,
+          true,
+          true,
+          "f4184fc596403b9d638783cf57adfe4c75c605f6356fbc91338530e9831e9e16",
+          0,
+          170,
+        ],
+      );
+      // Block 170's change output (40 BTC back to Satoshi) is spent in block 181.
+      const change = await index.find(found!.at && hashFromHex(F4184), 1);
+      assertEquals(
+        [change?.value, change?.spent, change?.spending_txid, change?.spending_height],
+        [
+          4_000_000_000,
+          true,
+          "a16f3ce4dd5deb92d98ef5cf8afeaf0775ebca408f708b2146c4fb42b41e14be",
+          181,
+        ],
+      );
     } finally {
       index.close();
     }
