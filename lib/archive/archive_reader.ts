@@ -24,8 +24,9 @@ import {
   indexOffset,
   type IndexRecord,
 } from "./height_index.ts";
-import { ARCHIVE_PATHS, type ArchiveManifest, parseManifest } from "./manifest.ts";
+import { ARCHIVE_PATHS, type ArchiveManifest, chunkFileName, parseManifest } from "./manifest.ts";
 import { type ChunkTable, readChunkTable } from "./read_seek_table.ts";
+import type { OpenChunkState } from "./resume_record.ts";
 
 const HINT =
   "run `deno task verify` on the archive (and `deno task parity repair` if it has parity)";
@@ -44,9 +45,19 @@ function damagedChunk(e: unknown, id: number): unknown {
   return e;
 }
 
+/** What a writer's resume record says is durable: read as of it instead of manifest.json. */
+export interface ReaderAsOf {
+  manifest: ArchiveManifest;
+  /** The open chunk's durable frames. */
+  open?: OpenChunkState | null;
+  /** Where an open chunk with location "stage" lives. */
+  stage?: Store | undefined;
+}
+
 /** Reads blocks back from an archive. */
 export class ArchiveReader {
   private readonly chunks = new Map<number, ChunkTable>();
+  private openChunk: { id: number; store: Store; file: string } | null = null;
   private frameKey = "";
   private frameBytes: Uint8Array = new Uint8Array(0);
 
@@ -67,14 +78,38 @@ export class ArchiveReader {
    * reader.close();
    * ```
    */
-  static async open(store: Store | string): Promise<ArchiveReader> {
+  static async open(store: Store | string, asOf?: ReaderAsOf): Promise<ArchiveReader> {
     const s = typeof store === "string" ? new LocalStore(store) : store;
     const mpath = s.describe(ARCHIVE_PATHS.manifest);
-    const text = await s.read(ARCHIVE_PATHS.manifest);
-    if (text === null) throw new Deno.errors.NotFound(`${mpath}: no archive here (no manifest)`);
-    const manifest = parseManifest(new TextDecoder().decode(text), mpath);
+    let manifest = asOf?.manifest;
+    if (!manifest) {
+      const text = await s.read(ARCHIVE_PATHS.manifest);
+      if (text === null) throw new Deno.errors.NotFound(`${mpath}: no archive here (no manifest)`);
+      manifest = parseManifest(new TextDecoder().decode(text), mpath);
+    }
     const head = await s.readAt(ARCHIVE_PATHS.index, 0, INDEX_HEADER_SIZE);
-    return new ArchiveReader(s, manifest, decodeIndexHeader(head, s.describe(ARCHIVE_PATHS.index)));
+    const reader = new ArchiveReader(
+      s,
+      manifest,
+      decodeIndexHeader(head, s.describe(ARCHIVE_PATHS.index)),
+    );
+    const open = asOf?.open;
+    if (open) {
+      // The open chunk's durable frames, as the resume record lists them.
+      const offsets = new Float64Array(open.frames.length);
+      let at = 0;
+      open.frames.forEach((f, i) => {
+        offsets[i] = at;
+        at += f.compressed;
+      });
+      reader.chunks.set(open.id, { entries: open.frames, offsets, framesBytes: at, size: at });
+      const store = open.location === "stage" ? asOf.stage ?? s : s;
+      // Still open (".open"), or sealed by a run killed before its next resume point.
+      const name = chunkFileName(open.id);
+      const file = (await store.size(`${name}.open`)) !== null ? `${name}.open` : name;
+      reader.openChunk = { id: open.id, store, file };
+    }
+    return reader;
   }
 
   /** First archived height. */
@@ -140,10 +175,12 @@ export class ArchiveReader {
     const c = await this.chunk(chunk);
     const e = c.entries[frame];
     if (!e) throw new RangeError(`Chunk ${chunk} has no frame ${frame}`);
-    const file = this.manifest.chunks.find((x) => x.id === chunk)!.file;
+    const open = this.openChunk?.id === chunk ? this.openChunk : null;
+    const file = open ? open.file : this.manifest.chunks.find((x) => x.id === chunk)!.file;
+    const store = open ? open.store : this.store;
     const offset = c.offsets[frame]!;
-    const bytes = await this.store.readAt(file, offset, e.compressed);
-    this.frameBytes = decompressFrame(bytes, { file: this.store.describe(file), frame, offset });
+    const bytes = await store.readAt(file, offset, e.compressed);
+    this.frameBytes = decompressFrame(bytes, { file: store.describe(file), frame, offset });
     this.frameKey = key;
     return this.frameBytes;
   }

@@ -192,7 +192,7 @@ async function run(
       store,
       network,
       target.state.manifest.startHeight,
-      target.position.nextHeight - 1,
+      { manifest: target.state.manifest, open: target.state.open, stage: target.stage },
       options.index ?? {},
     )
     : null;

@@ -11,7 +11,7 @@
 import type { NetworkParams } from "../bitcoin/network.ts";
 import type { OrderedBlock } from "../chain/chain_types.ts";
 import { ArchiveError } from "../archive/manifest.ts";
-import { ArchiveReader } from "../archive/archive_reader.ts";
+import { ArchiveReader, type ReaderAsOf } from "../archive/archive_reader.ts";
 import { connectArchive, NotFromGenesisError } from "../index/build_index.ts";
 import { ChainIndexer } from "../index/chain_indexer.ts";
 import { LocalStore } from "../store/local_store.ts";
@@ -32,12 +32,12 @@ export interface CollectIndex {
   rules: (block: OrderedBlock) => CheckFailure | null;
 }
 
-/** Brings the index up to the archive's durable tip `tip` and opens it for the run. */
+/** Brings the index up to the durable tip of the archive (`asOf`: its resume record) and opens it for the run. */
 export async function openCollectIndex(
   store: Store,
   network: NetworkParams,
   startHeight: number,
-  tip: number,
+  asOf: ReaderAsOf,
   o: CollectIndexOptions,
 ): Promise<CollectIndex> {
   if (!(store instanceof LocalStore)) {
@@ -45,6 +45,7 @@ export async function openCollectIndex(
   }
   const dir = store.root;
   if (startHeight !== 0) throw new NotFromGenesisError(dir, startHeight);
+  const tip = asOf.manifest.tip?.height ?? -1;
   const indexer = await ChainIndexer.open(dir, {
     network,
     startHeight: 0,
@@ -56,7 +57,9 @@ export async function openCollectIndex(
     // No checkpoint here: checkpoints stay at the heights an uninterrupted run would choose.
     let x = indexer.rejected;
     if (!x && tip > indexer.height) {
-      const reader = await ArchiveReader.open(dir); // its own handles: closing it leaves the writer's
+      // Its own handles (closing it leaves the writer's), as of the resume record: manifest.json
+      // may lag behind it after a kill.
+      const reader = await ArchiveReader.open(dir, asOf);
       x = await connectArchive(indexer, reader, tip).finally(() => reader.close());
     }
     if (x) {

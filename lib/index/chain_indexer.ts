@@ -22,6 +22,7 @@ import type { AppendFile } from "../store/store.ts";
 import { LocalStore } from "../store/local_store.ts";
 import type { CheckFailure } from "../validate/reject.ts";
 import { UtxoRules } from "../utxo/utxo_rules.ts";
+import { CACHE_BYTES_PER_ENTRY, UtxoCache } from "../utxo/utxo_cache.ts";
 import {
   CHAIN_INDEX_PATHS as P,
   encodeSpendEntry,
@@ -72,6 +73,7 @@ export class ChainIndexer {
     private slot: IndexSlot,
     private slotName: "a" | "b",
     private readonly utxo: UtxoStore,
+    private readonly cache: UtxoCache,
     /** The chain's rules. */
     readonly network: NetworkParams,
     private readonly rules: UtxoRules,
@@ -107,7 +109,7 @@ export class ChainIndexer {
     removeUnnamed(dir);
     const utxo = await UtxoStore.open(`${dir}/${P.utxoDir}`, {
       managed: slot.utxo,
-      maxMemoryBytes: Math.floor(mem * 0.35),
+      maxMemoryBytes: Math.floor(mem * 0.05), // unused: the cache writes segments directly
     });
     const txnum = await new LocalStore(dir).openAppend("index/txnum.idx");
     if (txnum.length === 0) txnum.append(encodeTxnumHeader(o.startHeight));
@@ -117,6 +119,7 @@ export class ChainIndexer {
       slot,
       found?.name ?? "b",
       utxo,
+      new UtxoCache(utxo, Math.floor((mem * 0.35) / CACHE_BYTES_PER_ENTRY)),
       o.network,
       new UtxoRules(o.network, slot.bip34Matched),
       txnum,
@@ -155,14 +158,15 @@ export class ChainIndexer {
     }
     const L = this.layout.parse(bytes);
     const ids = computeTxids(L);
-    const failure = this.rules.connect(L, ids, height, hash, this.utxo);
+    const failure = this.rules.connect(L, ids, height, hash, this.cache);
     if (failure) return failure;
     const r = this.rules;
-    this.utxo.apply(
+    this.cache.apply(
       height,
       r.adds.subarray(0, 36 * r.addCount),
       r.addValues.subarray(0, r.addCount),
       r.deletes.subarray(0, 36 * r.deleteCount),
+      r.overwrites,
     );
     let at = this.txids.reserve(L.txCount);
     for (let t = 0; t < L.txCount; t++, at += TXID_ENTRY.entryWidth) {
@@ -222,7 +226,7 @@ export class ChainIndexer {
       this.spends.writeSegment(`${this.dir}/${P.spend(next.nextSegment)}`, this.xxh);
       next.spend.push(next.nextSegment++);
     }
-    this.utxo.flush();
+    this.cache.flush();
     if (this.utxo.state.segments.length > 8) this.utxo.compact(next.height + 1);
     compactIfNeeded(this.dir, next, this.xxh);
     next.utxo = this.utxo.state;

@@ -14,26 +14,23 @@ import { TXID_ENTRY } from "./txid_index_format.ts";
 /** Segments of one kind before a checkpoint merges them. */
 export const COMPACT_ABOVE = 8;
 
+const KINDS = [
+  { name: "txid", path: P.txid, layout: TXID_ENTRY },
+  { name: "spend", path: P.spend, layout: SPEND_ENTRY },
+] as const;
+
 /** Merges the txid or spend segments of `slot` (updated in place) when there are too many. */
 export function compactIfNeeded(dir: string, slot: IndexSlot, xxh: Xxh64): void {
-  if (slot.txid.length > COMPACT_ABOVE) {
+  for (const kind of KINDS) {
+    const list = slot[kind.name];
+    if (list.length <= COMPACT_ABOVE) continue;
     const n = slot.nextSegment++;
     mergeSegments(
-      slot.txid.map((s) => `${dir}/${P.txid(s)}`),
-      TXID_ENTRY,
-      `${dir}/${P.txid(n)}`,
+      list.map((s) => `${dir}/${kind.path(s)}`),
+      kind.layout,
+      `${dir}/${kind.path(n)}`,
       xxh,
     );
-    slot.txid = [n];
-  }
-  if (slot.spend.length > COMPACT_ABOVE) {
-    const n = slot.nextSegment++;
-    mergeSegments(
-      slot.spend.map((s) => `${dir}/${P.spend(s)}`),
-      SPEND_ENTRY,
-      `${dir}/${P.spend(n)}`,
-      xxh,
-    );
-    slot.spend = [n];
+    slot[kind.name] = [n];
   }
 }

@@ -252,6 +252,21 @@ export class UtxoStore {
     writeFileAtomic(`${this.dir}/store.json`, JSON.stringify(this.state, null, 2) + "\n");
   }
 
+  /**
+   * Writes `count` encoded entries (`encodeUtxoEntry`, any order, each with
+   * its own height) straight to a new disk segment, beside the memory runs:
+   * for a caller that keeps its own cache of the newest events.
+   */
+  writeEvents(slab: Uint8Array, count: number): void {
+    if (count === 0) return;
+    const sorted = sortEntries(slab, count, W, UTXO_SORT_WIDTH);
+    const seg = this.writeSegment([runSource({ slab: sorted, count }, W)], count, -1);
+    if (seg) {
+      this.segments.push(seg);
+      this.saveState();
+    }
+  }
+
   /** Writes every memory run to one new disk segment (durable after this resolves). */
   flush(): void {
     const runs = this.ages.flatMap((a) => a.splice(0));

@@ -79,6 +79,8 @@ export class UtxoRules {
   deleteCount = 0;
   /** Total fees of the last block connected. */
   fees = 0;
+  /** The last block connected may overwrite unspent outputs (BIP30's two mainnet exceptions). */
+  overwrites = false;
   private readonly txids = new TxidTable();
   private readonly key = new Uint8Array(36);
   private readonly spentBefore = new OutpointTable();
@@ -113,7 +115,8 @@ export class UtxoRules {
     this.addCount = 0;
     this.deleteCount = 0;
     this.fees = 0;
-    let enforce30 = !isBip30Repeat(this.network.name, height, hashHex);
+    this.overwrites = isBip30Repeat(this.network.name, height, hashHex);
+    let enforce30 = !this.overwrites;
     if (height > this.network.bip34Height && this.bip34Matched) enforce30 = false;
     if (enforce30 || height >= BIP34_IMPLIES_BIP30_LIMIT) {
       const key = this.key;

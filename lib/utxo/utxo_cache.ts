@@ -1,0 +1,169 @@
+/**
+ * The UTXO set's hot part in memory (Bitcoin Core's dbcache, in typed
+ * arrays): an open-addressing hash table over slabs of outputs created
+ * since the last flush, plus tombstones for outputs of the store spent since
+ * then. Lookups that miss go to the {@link UtxoStore} (sorted segments with
+ * bloom filters). {@link flush} writes the cache's net effect — outputs
+ * still unspent as adds, spent store outputs as deletes — as one segment
+ * and empties the cache; an output created and spent between two flushes
+ * never reaches the disk.
+ *
+ * @module
+ */
+
+import { encodeUtxoEntry, OP_ADD, OP_DELETE, UTXO_ENTRY_WIDTH } from "../segment/utxo_entry.ts";
+import type { UtxoStore } from "../segment/utxo_store.ts";
+import type { UtxoView } from "./utxo_rules.ts";
+
+/** Entry states: created since the last flush; a store output spent since; created over another. */
+const LIVE = 1, TOMBSTONE = 2, OVERWRITE = 3;
+
+/** Bytes of memory per cached output (slab entry and two table slots). */
+export const CACHE_BYTES_PER_ENTRY = 36 + 8 + 4 + 1 + 8;
+
+/** A write-back cache over a UTXO store; see the module doc. */
+export class UtxoCache implements UtxoView {
+  /** Creation height of the output the last {@link get} found. */
+  foundHeight = -1;
+  private readonly keys: Uint8Array;
+  private readonly values: Float64Array;
+  private readonly heights: Int32Array;
+  private readonly states: Uint8Array;
+  private readonly slots: Int32Array;
+  private readonly mask: number;
+  private used = 0;
+
+  /** @param capacity outputs (created or spent) between flushes */
+  constructor(readonly store: UtxoStore, readonly capacity: number) {
+    this.keys = new Uint8Array(36 * capacity);
+    this.values = new Float64Array(capacity);
+    this.heights = new Int32Array(capacity);
+    this.states = new Uint8Array(capacity);
+    let size = 16;
+    while (size < 2 * capacity) size *= 2;
+    this.slots = new Int32Array(size);
+    this.mask = size - 1;
+  }
+
+  /** Entries in use (created, spent or dead) since the last flush. */
+  get size(): number {
+    return this.used;
+  }
+
+  private hash(k: Uint8Array, at: number): number {
+    const h = (k[at]! | (k[at + 1]! << 8) | (k[at + 2]! << 16) | (k[at + 3]! << 24)) ^
+      Math.imul(k[at + 35]! | (k[at + 34]! << 8), 0x9e3779b1);
+    return Math.imul(h ^ (h >>> 15), 0x2c1b3c6d) & this.mask;
+  }
+
+  /** Slot holding the key at `k[at..at+36)`, or ~(the empty slot where it would go). */
+  private slotOf(k: Uint8Array, at: number): number {
+    const keys = this.keys;
+    for (let s = this.hash(k, at);; s = (s + 1) & this.mask) {
+      const v = this.slots[s]!;
+      if (v === 0) return ~s;
+      const e = 36 * (v - 1);
+      let i = 0;
+      while (i < 36 && keys[e + i] === k[at + i]) i++;
+      if (i === 36) return s;
+    }
+  }
+
+  /** Value id of the unspent output at `key[at..at+36)`, or −1 (see {@link UtxoView}). */
+  get(key: Uint8Array, at: number): number {
+    const s = this.slotOf(key, at);
+    if (s >= 0) {
+      const e = this.slots[s]! - 1;
+      if (this.states[e] === TOMBSTONE) return -1; // spent since the last flush
+      this.foundHeight = this.heights[e]!;
+      return this.values[e]!;
+    }
+    const v = this.store.get(key, at);
+    this.foundHeight = this.store.foundHeight;
+    return v;
+  }
+
+  private put(k: Uint8Array, at: number, value: number, height: number, state: number): void {
+    let s = this.slotOf(k, at);
+    let e: number;
+    if (s >= 0) e = this.slots[s]! - 1; // overwrite (BIP30's two exceptions, a re-created output)
+    else {
+      if (this.used === this.capacity) this.flush();
+      s = ~this.slotOf(k, at);
+      e = this.used++;
+      this.keys.set(k.subarray(at, at + 36), 36 * e);
+      this.slots[s] = e + 1;
+    }
+    this.values[e] = value;
+    this.heights[e] = height;
+    this.states[e] = state;
+  }
+
+  /** Removes slot `s` (backward-shift deletion keeps every probe chain intact). */
+  private removeSlot(s: number): void {
+    let hole = s;
+    for (let j = (s + 1) & this.mask;; j = (j + 1) & this.mask) {
+      const v = this.slots[j]!;
+      if (v === 0) break;
+      const home = this.hash(this.keys, 36 * (v - 1));
+      // Move j into the hole unless its home lies cyclically in (hole, j].
+      const between = hole <= j ? home > hole && home <= j : home > hole || home <= j;
+      if (!between) {
+        this.slots[hole] = v;
+        hole = j;
+      }
+    }
+    this.slots[hole] = 0;
+  }
+
+  /**
+   * One block's effect: outputs created (value ids) and outputs of earlier
+   * blocks spent. `overwrites`: the block may re-create unspent outputs
+   * (BIP30's two mainnet exceptions) — its outputs, once spent, are written
+   * as deletes so that the output they replaced stays gone.
+   */
+  apply(
+    height: number,
+    adds: Uint8Array,
+    addValues: ArrayLike<number>,
+    deletes: Uint8Array,
+    overwrites = false,
+  ): void {
+    for (let d = 0; d < deletes.length; d += 36) {
+      const s = this.slotOf(deletes, d);
+      if (s >= 0 && this.states[this.slots[s]! - 1] === LIVE) {
+        this.states[this.slots[s]! - 1] = 0; // created and spent between flushes: never written
+        this.removeSlot(s);
+      } else this.put(deletes, d, 0, height, TOMBSTONE);
+    }
+    const state = overwrites ? OVERWRITE : LIVE;
+    for (let i = 0; i < addValues.length; i++) this.put(adds, 36 * i, addValues[i]!, height, state);
+  }
+
+  /** Writes the cache's net effect to the store as one segment and empties the cache. */
+  flush(): void {
+    const W = UTXO_ENTRY_WIDTH;
+    let n = 0;
+    for (let e = 0; e < this.used; e++) if (this.states[e] !== 0) n++;
+    const slab = new Uint8Array(n * W);
+    let at = 0;
+    for (let e = 0; e < this.used; e++) {
+      const st = this.states[e]!;
+      if (st === 0) continue;
+      encodeUtxoEntry(
+        slab,
+        at,
+        this.keys,
+        36 * e,
+        this.heights[e]!,
+        st === TOMBSTONE ? OP_DELETE : OP_ADD,
+        st === TOMBSTONE ? 0 : this.values[e]!,
+      );
+      at += W;
+    }
+    this.store.writeEvents(slab, n);
+    this.slots.fill(0);
+    this.states.fill(0, 0, this.used);
+    this.used = 0;
+  }
+}
