@@ -1,8 +1,9 @@
 /**
- * `utxo_scale.ts MILLIONS DIR` (run by bench:index): grows a UTXO store the
- * way the chain index does — blocks of 4,000 new outputs, the default 1 GiB
- * budget's memory share (35%), a checkpoint (flush, compaction above 8
- * segments) every 9.9 M entries — to MILLIONS million unspent outputs, and
+ * `utxo_scale.ts MILLIONS DIR` (run by bench:index): grows a UTXO set the
+ * way the chain index does — blocks of 4,000 new outputs into the UTXO cache
+ * (the default 1 GiB budget's 35%) over the store, a checkpoint (flush,
+ * compaction above 8 segments) every 9.9 M entries — to MILLIONS million
+ * unspent outputs, and
  * between blocks looks up 1,000 random earlier outputs (all hits). Prints,
  * per 10 M: adds/s and lookups/s in that stretch, RSS, segments.
  *
@@ -12,6 +13,7 @@
 import { emptyUtxoState, UtxoStore } from "../lib/segment/utxo_store.ts";
 import { Prng } from "../lib/gen/prng.ts";
 import { DEFAULT_INDEX_MEM } from "../lib/index/chain_indexer.ts";
+import { CACHE_BYTES_PER_ENTRY, UtxoCache } from "../lib/utxo/utxo_cache.ts";
 
 const millions = Number(Deno.args[0] ?? 50);
 const dir = Deno.args[1] ?? "/tmp/blkpipe-utxo-scale";
@@ -20,10 +22,8 @@ try {
 } catch {
   // none
 }
-const store = await UtxoStore.open(dir, {
-  managed: emptyUtxoState(),
-  maxMemoryBytes: Math.floor(DEFAULT_INDEX_MEM * 0.35),
-});
+const store = await UtxoStore.open(dir, { managed: emptyUtxoState() });
+const cache = new UtxoCache(store, Math.floor((DEFAULT_INDEX_MEM * 0.35) / CACHE_BYTES_PER_ENTRY));
 
 /** Outpoint number `i` → a random-looking 36-byte key (txid from a mix of i, vout 0). */
 function keyOf(out: Uint8Array, at: number, i: number): void {
@@ -51,10 +51,10 @@ console.log("| ---: | ---: | ---: | ---: | ---: |");
 while (total < millions * 1e6) {
   for (let j = 0; j < BLOCK; j++) keyOf(adds, 36 * j, total + j);
   let t = performance.now();
-  store.apply(++height, adds, values);
+  cache.apply(++height, adds, values, new Uint8Array(0));
   sinceCheckpoint += BLOCK;
   if (sinceCheckpoint >= CHECKPOINT) {
-    store.flush();
+    cache.flush();
     if (store.state.segments.length > 8) store.compact(height + 1);
     sinceCheckpoint = 0;
   }
@@ -64,7 +64,7 @@ while (total < millions * 1e6) {
   t = performance.now();
   for (let j = 0; j < LOOKUPS; j++) {
     keyOf(key, 0, rng.int(0, total - 1));
-    if (store.get(key, 0) < 0) misses++;
+    if (cache.get(key, 0) < 0) misses++;
   }
   lookMs += performance.now() - t;
   looks += LOOKUPS;

@@ -42,6 +42,14 @@ export function sortEntries(
     const p = Math.floor(keys[i]! / 536870912);
     let j = i + 1;
     while (j < count && Math.floor(keys[j]! / 536870912) === p) j++;
+    if (j - i > 16) {
+      // A large group (the outputs of one transaction): O(k log k), not insertion sort's O(k²).
+      order.subarray(i, j).sort((x, y) =>
+        compareBytes(slab, x * width, slab, y * width, sortWidth)
+      );
+      i = j;
+      continue;
+    }
     for (let x = i + 1; x < j; x++) {
       const v = order[x]!;
       let y = x - 1;

@@ -19,7 +19,7 @@ import type { UtxoView } from "./utxo_rules.ts";
 const LIVE = 1, TOMBSTONE = 2, OVERWRITE = 3;
 
 /** Bytes of memory per cached output (slab entry and two table slots). */
-export const CACHE_BYTES_PER_ENTRY = 36 + 8 + 4 + 1 + 8;
+export const CACHE_BYTES_PER_ENTRY = 36 + 8 + 4 + 1 + 16;
 
 /** A write-back cache over a UTXO store; see the module doc. */
 export class UtxoCache implements UtxoView {
@@ -41,7 +41,7 @@ export class UtxoCache implements UtxoView {
     this.states = new Uint8Array(capacity);
     let size = 16;
     while (size < 2 * capacity) size *= 2;
-    this.slots = new Int32Array(size);
+    this.slots = new Int32Array(2 * size); // per slot: entry + 1 (0: empty), the key's 32-bit hash
     this.mask = size - 1;
   }
 
@@ -50,18 +50,28 @@ export class UtxoCache implements UtxoView {
     return this.used;
   }
 
+  /** 32-bit hash of a key (txids are SHA-256d output: four bytes of it, mixed with the vout). */
   private hash(k: Uint8Array, at: number): number {
     const h = (k[at]! | (k[at + 1]! << 8) | (k[at + 2]! << 16) | (k[at + 3]! << 24)) ^
       Math.imul(k[at + 35]! | (k[at + 34]! << 8), 0x9e3779b1);
-    return Math.imul(h ^ (h >>> 15), 0x2c1b3c6d) & this.mask;
+    return Math.imul(h ^ (h >>> 15), 0x2c1b3c6d) | 0;
   }
 
-  /** Slot holding the key at `k[at..at+36)`, or ~(the empty slot where it would go). */
+  /**
+   * Slot holding the key at `k[at..at+36)`, or ~(the empty slot where it
+   * would go). Keys are compared only when the stored hash matches, so a
+   * miss touches the slot array alone.
+   */
   private slotOf(k: Uint8Array, at: number): number {
-    const keys = this.keys;
-    for (let s = this.hash(k, at);; s = (s + 1) & this.mask) {
-      const v = this.slots[s]!;
-      if (v === 0) return ~s;
+    const keys = this.keys, slots = this.slots;
+    const h = this.hash(k, at);
+    for (let s = h & this.mask;; s = (s + 1) & this.mask) {
+      const v = slots[2 * s]!;
+      if (v === 0) {
+        this.lastHash = h;
+        return ~s;
+      }
+      if (slots[2 * s + 1] !== h) continue;
       const e = 36 * (v - 1);
       let i = 0;
       while (i < 36 && keys[e + i] === k[at + i]) i++;
@@ -69,11 +79,13 @@ export class UtxoCache implements UtxoView {
     }
   }
 
+  private lastHash = 0;
+
   /** Value id of the unspent output at `key[at..at+36)`, or −1 (see {@link UtxoView}). */
   get(key: Uint8Array, at: number): number {
     const s = this.slotOf(key, at);
     if (s >= 0) {
-      const e = this.slots[s]! - 1;
+      const e = this.slots[2 * s]! - 1;
       if (this.states[e] === TOMBSTONE) return -1; // spent since the last flush
       this.foundHeight = this.heights[e]!;
       return this.values[e]!;
@@ -86,13 +98,18 @@ export class UtxoCache implements UtxoView {
   private put(k: Uint8Array, at: number, value: number, height: number, state: number): void {
     let s = this.slotOf(k, at);
     let e: number;
-    if (s >= 0) e = this.slots[s]! - 1; // overwrite (BIP30's two exceptions, a re-created output)
+    if (s >= 0) e = this.slots[2 * s]! - 1; // overwrite (BIP30's two exceptions, a re-created output)
     else {
-      if (this.used === this.capacity) this.flush();
-      s = ~this.slotOf(k, at);
+      if (this.used === this.capacity) {
+        this.flush();
+        s = this.slotOf(k, at);
+      }
+      s = ~s;
       e = this.used++;
-      this.keys.set(k.subarray(at, at + 36), 36 * e);
-      this.slots[s] = e + 1;
+      const keys = this.keys, to = 36 * e;
+      for (let i = 0; i < 36; i++) keys[to + i] = k[at + i]!;
+      this.slots[2 * s] = e + 1;
+      this.slots[2 * s + 1] = this.lastHash;
     }
     this.values[e] = value;
     this.heights[e] = height;
@@ -102,18 +119,20 @@ export class UtxoCache implements UtxoView {
   /** Removes slot `s` (backward-shift deletion keeps every probe chain intact). */
   private removeSlot(s: number): void {
     let hole = s;
+    const slots = this.slots;
     for (let j = (s + 1) & this.mask;; j = (j + 1) & this.mask) {
-      const v = this.slots[j]!;
+      const v = slots[2 * j]!;
       if (v === 0) break;
-      const home = this.hash(this.keys, 36 * (v - 1));
+      const home = slots[2 * j + 1]! & this.mask;
       // Move j into the hole unless its home lies cyclically in (hole, j].
       const between = hole <= j ? home > hole && home <= j : home > hole || home <= j;
       if (!between) {
-        this.slots[hole] = v;
+        slots[2 * hole] = v;
+        slots[2 * hole + 1] = slots[2 * j + 1]!;
         hole = j;
       }
     }
-    this.slots[hole] = 0;
+    slots[2 * hole] = 0;
   }
 
   /**
@@ -131,8 +150,8 @@ export class UtxoCache implements UtxoView {
   ): void {
     for (let d = 0; d < deletes.length; d += 36) {
       const s = this.slotOf(deletes, d);
-      if (s >= 0 && this.states[this.slots[s]! - 1] === LIVE) {
-        this.states[this.slots[s]! - 1] = 0; // created and spent between flushes: never written
+      if (s >= 0 && this.states[this.slots[2 * s]! - 1] === LIVE) {
+        this.states[this.slots[2 * s]! - 1] = 0; // created and spent between flushes: never written
         this.removeSlot(s);
       } else this.put(deletes, d, 0, height, TOMBSTONE);
     }
