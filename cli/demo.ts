@@ -7,6 +7,7 @@
  * @module
  */
 
+import { OutpointIndex } from "../lib/index/outpoint_index.ts";
 import { ArchiveReader } from "../lib/archive/archive_reader.ts";
 import { verifyCollected } from "../lib/collect/verify_collected.ts";
 import { collect } from "../lib/collect/collect.ts";
@@ -58,13 +59,14 @@ export function main(args: string[], io: Io = consoleIo): Promise<number> {
         `${s.stale.length} stale and ${s.orphans.length} orphan blocks, XOR-obfuscated (xor.dat), ` +
         `zero padding, some garbage, a truncated last record`,
     );
-    io.out(`2. Collecting into ${archive} (chunks of 100 blocks)`);
+    io.out(`2. Collecting into ${archive} (chunks of 100 blocks, --check utxo: chain-wide rules)`);
     const c = await collect({
       blocks: blocksDir,
       out: archive,
       xorKey: readXorKey(blocksDir),
       chunkPolicy: { blocks: 100 },
       includeTip: true, // a generated chain does not change: archive the unburied tip too
+      checkLevel: "utxo", // every input spends an unspent output; txid/outpoint indexes kept
     });
     io.out(
       `   archived heights 0..${c.tip!.height} (${count(c.blocks)} blocks, ${bytes(c.rawBytes)} → ${
@@ -96,6 +98,20 @@ export function main(args: string[], io: Io = consoleIo): Promise<number> {
       `   ${hashToHex(rec.hash)}: ${bytes(block.length)}, ${layout.txCount} transactions, ` +
         `chunk ${rec.chunk} frame ${rec.frame}; header ${toHex(block.subarray(0, 16))}…`,
     );
+    let outpoint = "";
+    if (layout.txCount > 1) {
+      const p = layout.inPrevout[layout.txFirstInput[1]!]!;
+      const vout = new DataView(block.buffer, block.byteOffset).getUint32(p + 32, true);
+      const index = await OutpointIndex.open(archive);
+      const o = await index.find(block.slice(p, p + 32), vout);
+      index.close();
+      outpoint = `${o!.txid}:${vout}`;
+      io.out(
+        `   its transaction 1 spends ${o!.txid.slice(0, 16)}…:${vout} (${o!.value} sat, ` +
+          `created at height ${o!.height}); the outpoint index names the spender at height ` +
+          `${o!.spending_height}, input ${o!.spending_vin}`,
+      );
+    }
     io.out(`5. Damaging chunk 1 (a 64 KiB run zeroed) and repairing it from the PAR2 parity`);
     const chunk = `${archive}/chunks/00001.blk.zst`;
     const good = Deno.readFileSync(chunk);
@@ -108,6 +124,7 @@ export function main(args: string[], io: Io = consoleIo): Promise<number> {
     );
     io.out(`Done in ${duration((performance.now() - t0) / 1000)}. Try:`);
     io.out(`  deno task get --archive ${archive} --height ${h}`);
+    if (outpoint) io.out(`  deno task get --archive ${archive} --outpoint ${outpoint}`);
     io.out(`  deno task verify --archive ${archive}`);
     io.out(`  deno task parity verify --archive ${archive}`);
     io.out(`  par2 verify ${archive}/parity-g00000.par2`);
