@@ -7,7 +7,7 @@
  */
 
 import type { Xxh64 } from "../hash/xxh64.ts";
-import { mergeSources, sortEntries } from "../segment/memory_run.ts";
+import { mergeSources, sortOrder } from "../segment/memory_run.ts";
 import { Segment } from "../segment/segment.ts";
 import { SegmentWriter } from "../segment/segment_writer.ts";
 import { segmentSource } from "../segment/utxo_merge.ts";
@@ -43,14 +43,11 @@ export class EntryBatch {
 
   /** Writes the entries, sorted, as the segment `path` (durable on return) and empties the batch. */
   writeSegment(path: string, xxh: Xxh64): void {
-    const sorted = sortEntries(
-      this.slab,
-      this.count,
-      this.layout.entryWidth,
-      this.layout.sortWidth,
-    );
+    const { entryWidth, sortWidth } = this.layout;
+    // Sorted by index, written in place: no second copy of the slab (the budget counts it once).
+    const order = sortOrder(this.slab, this.count, entryWidth, sortWidth);
     const w = SegmentWriter.createWith(path, { ...this.layout, capacity: this.count }, xxh);
-    w.add(sorted, 0, this.count);
+    for (let i = 0; i < this.count; i++) w.add(this.slab, order[i]! * entryWidth);
     w.finish();
     this.count = 0;
     if (this.slab.length > this.layout.entryWidth * (1 << 20)) {

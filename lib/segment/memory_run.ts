@@ -18,16 +18,17 @@ export interface MemoryRun {
 }
 
 /**
- * Sorts `count` entries of `width` bytes in `slab` by their first
- * `sortWidth` bytes; returns a new sorted slab. Throws RangeError on two
- * entries with equal sort prefixes.
+ * The order of `count` entries of `width` bytes in `slab` sorted by their
+ * first `sortWidth` bytes (indices into the slab; the slab is not moved):
+ * a typed-array sort on a 3-byte prefix, then each group of equal prefixes
+ * by the whole sort prefix.
  */
-export function sortEntries(
+export function sortOrder(
   slab: Uint8Array,
   count: number,
   width: number,
   sortWidth: number,
-): Uint8Array {
+): Uint32Array {
   if (count >= 1 << 29) throw new RangeError("Too many entries to sort in one run");
   const keys = new Float64Array(count);
   for (let i = 0; i < count; i++) {
@@ -37,7 +38,7 @@ export function sortEntries(
   keys.sort();
   const order = new Uint32Array(count);
   for (let i = 0; i < count; i++) order[i] = keys[i]! % 536870912;
-  // Equal 3-byte prefixes: insertion-sort each group by the full sort prefix.
+  // Equal 3-byte prefixes: sort each group by the full sort prefix.
   for (let i = 0; i < count;) {
     const p = Math.floor(keys[i]! / 536870912);
     let j = i + 1;
@@ -61,6 +62,21 @@ export function sortEntries(
     }
     i = j;
   }
+  return order;
+}
+
+/**
+ * Sorts `count` entries of `width` bytes in `slab` by their first
+ * `sortWidth` bytes; returns a new sorted slab. Throws RangeError on two
+ * entries with equal sort prefixes.
+ */
+export function sortEntries(
+  slab: Uint8Array,
+  count: number,
+  width: number,
+  sortWidth: number,
+): Uint8Array {
+  const order = sortOrder(slab, count, width, sortWidth);
   const out = new Uint8Array(count * width);
   for (let i = 0; i < count; i++) {
     const from = order[i]! * width;
@@ -122,7 +138,9 @@ export function mergeSources(
     while (i > 0) {
       const p = (i - 1) >> 1;
       if (!less(heap[i]!, heap[p]!)) break;
-      [heap[i], heap[p]] = [heap[p]!, heap[i]!];
+      const t = heap[i]!;
+      heap[i] = heap[p]!;
+      heap[p] = t;
       i = p;
     }
   };
@@ -133,7 +151,9 @@ export function mergeSources(
       if (l < heap.length && less(heap[l]!, heap[m]!)) m = l;
       if (r < heap.length && less(heap[r]!, heap[m]!)) m = r;
       if (m === i) return;
-      [heap[i], heap[m]] = [heap[m]!, heap[i]!];
+      const t = heap[i]!;
+      heap[i] = heap[m]!;
+      heap[m] = t;
       i = m;
     }
   };

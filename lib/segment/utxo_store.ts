@@ -253,14 +253,13 @@ export class UtxoStore {
   }
 
   /**
-   * Writes `count` encoded entries (`encodeUtxoEntry`, any order, each with
-   * its own height) straight to a new disk segment, beside the memory runs:
-   * for a caller that keeps its own cache of the newest events.
+   * Writes the entries `source` yields (sorted, `count` of them, each with
+   * its own height and op) straight to a new disk segment, beside the
+   * memory runs: for a caller that keeps its own cache of the newest events.
    */
-  writeEvents(slab: Uint8Array, count: number): void {
+  writeSorted(source: SortedSource, count: number): void {
     if (count === 0) return;
-    const sorted = sortEntries(slab, count, W, UTXO_SORT_WIDTH);
-    const seg = this.writeSegment([runSource({ slab: sorted, count }, W)], count, -1);
+    const seg = this.writeSegment([source], count, -1);
     if (seg) {
       this.segments.push(seg);
       this.saveState();

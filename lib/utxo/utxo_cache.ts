@@ -13,6 +13,7 @@
 
 import { encodeUtxoEntry, OP_ADD, OP_DELETE, UTXO_ENTRY_WIDTH } from "../segment/utxo_entry.ts";
 import type { UtxoStore } from "../segment/utxo_store.ts";
+import { type SortedSource, sortOrder } from "../segment/memory_run.ts";
 import type { UtxoView } from "./utxo_rules.ts";
 
 /** Entry states: created since the last flush; a store output spent since; created over another. */
@@ -159,28 +160,39 @@ export class UtxoCache implements UtxoView {
     for (let i = 0; i < addValues.length; i++) this.put(adds, 36 * i, addValues[i]!, height, state);
   }
 
-  /** Writes the cache's net effect to the store as one segment and empties the cache. */
+  /**
+   * Writes the cache's net effect to the store as one segment and empties
+   * the cache. Entries are sorted by index and encoded a chunk at a time:
+   * no copy of the cache is made (the budget counts it once).
+   */
   flush(): void {
-    const W = UTXO_ENTRY_WIDTH;
-    let n = 0;
-    for (let e = 0; e < this.used; e++) if (this.states[e] !== 0) n++;
-    const slab = new Uint8Array(n * W);
-    let at = 0;
-    for (let e = 0; e < this.used; e++) {
-      const st = this.states[e]!;
-      if (st === 0) continue;
-      encodeUtxoEntry(
-        slab,
-        at,
-        this.keys,
-        36 * e,
-        this.heights[e]!,
-        st === TOMBSTONE ? OP_DELETE : OP_ADD,
-        st === TOMBSTONE ? 0 : this.values[e]!,
-      );
-      at += W;
-    }
-    this.store.writeEvents(slab, n);
+    const W = UTXO_ENTRY_WIDTH, CHUNK = 8192;
+    const order = sortOrder(this.keys, this.used, 36, 36);
+    let live = 0;
+    for (let e = 0; e < this.used; e++) if (this.states[e] !== 0) live++;
+    const chunk = new Uint8Array(W * CHUNK);
+    let i = 0;
+    const source: SortedSource = {
+      next: () => {
+        let n = 0;
+        for (; i < order.length && n < CHUNK; i++) {
+          const e = order[i]!, st = this.states[e]!;
+          if (st === 0) continue; // created and spent since the last flush
+          const del = st === TOMBSTONE;
+          encodeUtxoEntry(
+            chunk,
+            W * n++,
+            this.keys,
+            36 * e,
+            this.heights[e]!,
+            del ? OP_DELETE : OP_ADD,
+            del ? 0 : this.values[e]!,
+          );
+        }
+        return n === 0 ? null : { bytes: chunk.subarray(0, W * n), count: n };
+      },
+    };
+    this.store.writeSorted(source, live);
     this.slots.fill(0);
     this.states.fill(0, 0, this.used);
     this.used = 0;
