@@ -58,6 +58,10 @@ export interface ReaderAsOf {
 export class ArchiveReader {
   private readonly chunks = new Map<number, ChunkTable>();
   private openChunk: { id: number; store: Store; file: string } | null = null;
+  private readonly lru = new Map<string, Uint8Array>();
+  private lruBytes = 0;
+  /** Keep up to this many bytes of decompressed frames (least recently used out; 0: the last one only). */
+  cacheBytes = 0;
   private frameKey = "";
   private frameBytes: Uint8Array = new Uint8Array(0);
 
@@ -172,6 +176,14 @@ export class ArchiveReader {
   async frame(chunk: number, frame: number): Promise<Uint8Array> {
     const key = `${chunk}:${frame}`;
     if (key === this.frameKey) return this.frameBytes;
+    const cached = this.lru.get(key);
+    if (cached) {
+      this.lru.delete(key); // most recently used last
+      this.lru.set(key, cached);
+      this.frameKey = key;
+      this.frameBytes = cached;
+      return cached;
+    }
     const c = await this.chunk(chunk);
     const e = c.entries[frame];
     if (!e) throw new RangeError(`Chunk ${chunk} has no frame ${frame}`);
@@ -182,6 +194,15 @@ export class ArchiveReader {
     const bytes = await store.readAt(file, offset, e.compressed);
     this.frameBytes = decompressFrame(bytes, { file: store.describe(file), frame, offset });
     this.frameKey = key;
+    if (this.cacheBytes > 0) {
+      this.lru.set(key, this.frameBytes);
+      this.lruBytes += this.frameBytes.length;
+      for (const [k, v] of this.lru) {
+        if (this.lruBytes <= this.cacheBytes) break;
+        this.lru.delete(k);
+        this.lruBytes -= v.length;
+      }
+    }
     return this.frameBytes;
   }
 

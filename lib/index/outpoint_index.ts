@@ -34,6 +34,17 @@ export interface OutpointInfo {
   spending_height: number | null;
 }
 
+/** An output as {@link OutpointIndex.output} finds it. */
+export interface FoundOutput {
+  /** Satoshis. */
+  value: number;
+  /** scriptPubKey (a view into the block). */
+  script: Uint8Array;
+  /** Height of the creating block. */
+  height: number;
+  coinbase: boolean;
+}
+
 /** The outpoint's transaction exists but has fewer outputs. */
 export class VoutOutOfRangeError extends Error {
   constructor(txid: string, vout: number, outputs: number) {
@@ -63,29 +74,29 @@ export class OutpointIndex {
   }
 
   /**
-   * The output `vout` of `txid` (internal byte order) and its spender; null
-   * when the transaction is not in the archive; throws
-   * {@link VoutOutOfRangeError} when it has no such output.
+   * The output `vout` of `txid` (internal byte order): value, script (a view
+   * into its block), height, coinbase; null when the transaction is not in
+   * the archive; throws {@link VoutOutOfRangeError} when it has no such output.
    */
-  async find(txid: Uint8Array, vout: number): Promise<OutpointInfo | null> {
+  async output(txid: Uint8Array, vout: number): Promise<FoundOutput | null> {
     const tx = await this.txids.find(txid);
     if (!tx) return null;
-    const txidHex = hashToHex(txid);
-    if (vout >= tx.outputs) throw new VoutOutOfRangeError(txidHex, vout, tx.outputs);
+    if (vout >= tx.outputs) throw new VoutOutOfRangeError(hashToHex(txid), vout, tx.outputs);
     const L = this.layout.parse(tx.block);
     const o = L.txFirstOutput[tx.at.index]! + vout;
-    const info: OutpointInfo = {
-      txid: txidHex,
-      vout,
+    return {
       value: L.outputValue(o),
-      scriptpubkey: toHex(tx.block.subarray(L.outScript[o]!, L.outScript[o]! + L.outScriptLen[o]!)),
+      script: tx.block.subarray(L.outScript[o]!, L.outScript[o]! + L.outScriptLen[o]!),
       height: tx.at.height,
       coinbase: tx.at.index === 0,
-      spent: false,
-      spending_txid: null,
-      spending_vin: null,
-      spending_height: null,
     };
+  }
+
+  /** What spent output `vout` of `txid`: the spending transaction, input and height; null if unspent. */
+  async spender(
+    txid: Uint8Array,
+    vout: number,
+  ): Promise<{ txid: string; vin: number; height: number } | null> {
     spendKey(this.key, txid, 0, vout);
     for (const seg of this.spends) {
       const hit = seg.find(this.key);
@@ -102,15 +113,38 @@ export class OutpointIndex {
           if (dv.getUint32(p + 32, true) !== vout) continue;
           if (!txid.every((b, j) => s.block[p + j] === b)) continue;
           const ids = computeTxids(S);
-          info.spent = true;
-          info.spending_txid = hashToHex(ids.subarray(32 * t, 32 * t + 32));
-          info.spending_vin = i - S.txFirstInput[t]!;
-          info.spending_height = s.at.height;
-          return info;
+          return {
+            txid: hashToHex(ids.subarray(32 * t, 32 * t + 32)),
+            vin: i - S.txFirstInput[t]!,
+            height: s.at.height,
+          };
         }
       }
     }
-    return info;
+    return null;
+  }
+
+  /**
+   * The output `vout` of `txid` (internal byte order) and its spender; null
+   * when the transaction is not in the archive; throws
+   * {@link VoutOutOfRangeError} when it has no such output.
+   */
+  async find(txid: Uint8Array, vout: number): Promise<OutpointInfo | null> {
+    const out = await this.output(txid, vout);
+    if (!out) return null;
+    const spent = await this.spender(txid, vout);
+    return {
+      txid: hashToHex(txid),
+      vout,
+      value: out.value,
+      scriptpubkey: toHex(out.script),
+      height: out.height,
+      coinbase: out.coinbase,
+      spent: spent !== null,
+      spending_txid: spent?.txid ?? null,
+      spending_vin: spent?.vin ?? null,
+      spending_height: spent?.height ?? null,
+    };
   }
 
   /** Releases files. */
