@@ -18,7 +18,7 @@ Restart it to see blocks collected after it started.
   --archive DIR   the archive
   --host H        address to listen on (default 127.0.0.1)
   --port N        port (default 3000; 0 picks a free one)
-  --cache MiB     decompressed frames kept in memory (default 64)`;
+  --cache MiB     decompressed frames kept in memory (default 256)`;
 
 /** Runs the server until SIGINT/SIGTERM (or `signal`); returns the exit code. */
 export function main(args: string[], io: Io = consoleIo, signal?: AbortSignal): Promise<number> {
@@ -33,7 +33,7 @@ export function main(args: string[], io: Io = consoleIo, signal?: AbortSignal): 
     const port = intFlag(values.port, "port", 3000);
     if (port > 65535) throw new UsageError("--port must be 0..65535");
     const q = await ArchiveQuery.open(values.archive, {
-      cacheBytes: intFlag(values.cache, "cache", 64) * 2 ** 20,
+      cacheBytes: intFlag(values.cache, "cache", 256) * 2 ** 20,
     });
     const abort = new AbortController();
     signal?.addEventListener("abort", () => abort.abort());

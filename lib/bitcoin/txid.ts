@@ -6,6 +6,7 @@
  * @module
  */
 
+import { sha256d } from "../hash/sha256.ts";
 import { type Sha256Batch, sharedSha256Batch } from "../hash/sha256_batch.ts";
 import { type BlockLayout, TX_SEGWIT } from "./block_layout.ts";
 
@@ -69,4 +70,16 @@ export function computeWtxids(
   }
   out.fill(0, 0, 32);
   return out;
+}
+
+/** The txid of transaction `t` alone (internal byte order): for lookups that need one, not all. */
+export function txidOf(layout: BlockLayout, t: number): Uint8Array {
+  const b = layout.bytes, start = layout.txStart[t]!, end = layout.txEnd[t]!;
+  if (!(layout.txFlags[t]! & TX_SEGWIT)) return sha256d(b.subarray(start, end));
+  const body = layout.txBodyStart[t]!, wit = layout.txWitnessStart[t]!;
+  const s = new Uint8Array(4 + (wit - body) + 4);
+  s.set(b.subarray(start, start + 4));
+  s.set(b.subarray(body, wit), 4);
+  s.set(b.subarray(end - 4, end), 4 + wit - body);
+  return sha256d(s);
 }

@@ -9,7 +9,7 @@
 
 import { hashToHex, toHex } from "../bytes/hex.ts";
 import { BlockLayout } from "../bitcoin/block_layout.ts";
-import { computeTxids } from "../bitcoin/txid.ts";
+import { txidOf } from "../bitcoin/txid.ts";
 import { Segment } from "../segment/segment.ts";
 import { CHAIN_INDEX_PATHS, SPEND_ENTRY, spenderOf, spendKey } from "./chain_index_format.ts";
 import { TxidIndex } from "./txid_index.ts";
@@ -112,9 +112,8 @@ export class OutpointIndex {
           const p = S.inPrevout[i]!;
           if (dv.getUint32(p + 32, true) !== vout) continue;
           if (!txid.every((b, j) => s.block[p + j] === b)) continue;
-          const ids = computeTxids(S);
           return {
-            txid: hashToHex(ids.subarray(32 * t, 32 * t + 32)),
+            txid: hashToHex(txidOf(S, t)),
             vin: i - S.txFirstInput[t]!,
             height: s.at.height,
           };

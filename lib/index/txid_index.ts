@@ -6,7 +6,7 @@
  * @module
  */
 
-import { computeTxids } from "../bitcoin/txid.ts";
+import { txidOf } from "../bitcoin/txid.ts";
 import { BlockLayout } from "../bitcoin/block_layout.ts";
 import { ArchiveReader } from "../archive/archive_reader.ts";
 import { Segment } from "../segment/segment.ts";
@@ -49,7 +49,6 @@ export interface FoundTx {
 
 /** Lookups by txid. Open with {@link TxidIndex.open}. */
 export class TxidIndex {
-  private readonly layout = new BlockLayout();
   private constructor(
     readonly reader: ArchiveReader,
     private readonly segments: Segment[],
@@ -92,8 +91,31 @@ export class TxidIndex {
   /** The transaction with tx number `txnum`: the block holding it, parsed, and its position. */
   async readTx(txnum: number): Promise<{ at: TxLocation; block: Uint8Array; layout: BlockLayout }> {
     const at = this.locate(txnum);
-    const block = await this.reader.readBlock(at.height);
-    return { at, block, layout: new BlockLayout().parse(block) };
+    return { at, ...(await this.parsed(at.height)) };
+  }
+
+  private readonly recent = new Map<number, { block: Uint8Array; layout: BlockLayout }>();
+  private recentBytes = 0;
+
+  /**
+   * The block at `height`, parsed. Recent parses are kept (a server asks for
+   * the same blocks) while the frames they hold stay within the reader's
+   * frame-cache budget (32 MiB when it has none).
+   */
+  private async parsed(height: number): Promise<{ block: Uint8Array; layout: BlockLayout }> {
+    let p = this.recent.get(height);
+    if (p) return p;
+    const block = await this.reader.readBlock(height);
+    p = { block, layout: new BlockLayout().parse(block) };
+    this.recent.set(height, p);
+    this.recentBytes += block.buffer.byteLength;
+    const budget = this.reader.cacheBytes || 32 << 20;
+    for (const [h, old] of this.recent) {
+      if (this.recentBytes <= budget || this.recent.size === 1) break;
+      this.recent.delete(h);
+      this.recentBytes -= old.block.buffer.byteLength;
+    }
+    return p;
   }
 
   private firstTxnum(height: number): number {
@@ -128,12 +150,10 @@ export class TxidIndex {
         if (txnum >= this.slot.nextTxnum) continue;
         const height = this.heightOf(txnum);
         const index = txnum - this.firstTxnum(height);
-        const block = await this.reader.readBlock(height);
-        this.layout.parse(block);
-        if (index >= this.layout.txCount) continue;
-        const ids = computeTxids(this.layout);
-        if (!ids.subarray(32 * index, 32 * index + 32).every((b, i) => b === txid[i])) continue;
-        const L = this.layout;
+        const { block, layout: L } = await this.parsed(height);
+        if (index >= L.txCount) continue;
+        const id = txidOf(L, index);
+        if (!id.every((b, i) => b === txid[i])) continue;
         return {
           at: { height, index, txnum },
           tx: block.subarray(L.txStart[index]!, L.txEnd[index]!),

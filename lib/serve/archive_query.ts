@@ -47,7 +47,7 @@ export class ArchiveQuery {
   static async open(dir: string, options: { cacheBytes?: number } = {}): Promise<ArchiveQuery> {
     const index = await OutpointIndex.open(dir);
     const reader = index.txids.reader;
-    reader.cacheBytes = options.cacheBytes ?? 64 << 20;
+    reader.cacheBytes = options.cacheBytes ?? 256 << 20;
     const hashes = new BlockHashTable(reader);
     await hashes.update();
     return new ArchiveQuery(reader, index, hashes, reader.manifest.network);
@@ -73,11 +73,19 @@ export class ArchiveQuery {
     return h;
   }
 
+  private readonly recent = new Map<number, LoadedBlock>();
+
+  /** The block at `height`, parsed, its txids computed (the last 16 are kept). */
   private async load(height: number): Promise<LoadedBlock> {
+    const hit = this.recent.get(height);
+    if (hit) return hit;
     const bytes = await this.reader.readBlock(height);
     const layout = new BlockLayout().parse(bytes);
     const rec = await this.reader.record(height);
-    return { height, hash: rec.hash.slice(), bytes, layout, txids: computeTxids(layout) };
+    const b = { height, hash: rec.hash.slice(), bytes, layout, txids: computeTxids(layout) };
+    this.recent.set(height, b);
+    if (this.recent.size > 16) this.recent.delete(this.recent.keys().next().value!);
+    return b;
   }
 
   /** Median time of the 11 blocks up to `height`. */
