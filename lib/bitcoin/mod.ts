@@ -24,7 +24,9 @@ export {
 export { encodeRecord, readRecordLength, RECORD_HEADER_SIZE, recordSize } from "./blk_record.ts";
 export { BlockLayout, parseBlock } from "./block_layout.ts";
 export { serializeBlock } from "./block_serialize.ts";
-export { computeTxids, computeWtxids } from "./txid.ts";
+export { computeTxids, computeWtxids, txidOf } from "./txid.ts";
+export { classifyScript, type ScriptInfo } from "./address.ts";
+export { scriptAsm } from "./script_asm.ts";
 export { type MerkleResult, merkleRoot } from "./merkle.ts";
 export { bitsFromTarget, blockWork, checkProofOfWork, targetFromBits } from "./pow.ts";
 export { checkWitnessCommitment, findWitnessCommitment } from "./witness_commitment.ts";

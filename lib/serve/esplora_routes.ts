@@ -105,7 +105,10 @@ async function route(q: ArchiveQuery, method: string, path: string): Promise<Res
 }
 
 /** The request handler for `Deno.serve`: Esplora's paths under `/api/`. */
-export function esploraHandler(q: ArchiveQuery, log: (line: string) => void = () => {}) {
+export function esploraHandler(
+  q: ArchiveQuery,
+  log: (line: string) => void = () => {},
+): (req: Request) => Promise<Response> {
   return async (req: Request): Promise<Response> => {
     const url = new URL(req.url);
     if (url.pathname.length > 512) return text("URI too long", 414);

@@ -8,6 +8,7 @@ import { writeBlocksDir } from "../../lib/gen/blocks_dir_writer.ts";
 import { sha256d } from "../../lib/hash/sha256.ts";
 import { ArchiveQuery } from "../../lib/serve/archive_query.ts";
 import { esploraHandler } from "../../lib/serve/esplora_routes.ts";
+import { readTree } from "../_support/archive_files.ts";
 import mempoolJS from "@mempool/mempool.js";
 
 const base = Deno.makeTempDirSync({ prefix: "blkpipe-serve-" });
@@ -220,6 +221,35 @@ Deno.test({
     await post.body?.cancel();
     assertEquals(Number(await getText("/blocks/tip/height")), main.at(-1)!.height);
     assertEquals(errors, []);
+  },
+});
+
+Deno.test({
+  name: "serve: a damaged frame is a 500 with a one-line reason; other requests still work",
+  sanitizeResources: false,
+  fn: async () => {
+    const copy = `${base}/damaged`;
+    for (const [rel, bytes] of readTree(archive)) {
+      Deno.mkdirSync(`${copy}/${rel}`.replace(/\/[^/]+$/, ""), { recursive: true });
+      Deno.writeFileSync(`${copy}/${rel}`, bytes);
+    }
+    const chunk = `${copy}/chunks/00000.blk.zst`;
+    const b = Deno.readFileSync(chunk);
+    b.fill(0x55, 200, 4200);
+    Deno.writeFileSync(chunk, b);
+    const q2 = await ArchiveQuery.open(copy);
+    const lines: string[] = [];
+    const handle = esploraHandler(q2, (l) => lines.push(l));
+    const ask = (path: string) => handle(new Request(`http://127.0.0.1/api${path}`));
+    const bad = await ask(`/block/${hashToHex(main[1]!.hash)}/raw`);
+    assertEquals(bad.status, 500);
+    const reason = await bad.text();
+    assertTrue(reason.includes("00000.blk.zst") && !reason.includes("\n"), reason);
+    assertEquals(lines.length, 1);
+    const tip = main.at(-1)!;
+    const ok = await ask(`/block/${hashToHex(tip.hash)}/raw`);
+    assertEquals([ok.status, new Uint8Array(await ok.arrayBuffer())], [200, tip.bytes]);
+    q2.close();
   },
 });
 

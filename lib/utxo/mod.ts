@@ -1,0 +1,10 @@
+/**
+ * The chain-wide (UTXO) rules — Bitcoin Core's ConnectBlock without
+ * scripts — and the write-back UTXO cache the chain index runs them on.
+ *
+ * @module
+ */
+
+export { BIP34_IMPLIES_BIP30_LIMIT, blockSubsidy, COINBASE_MATURITY } from "./block_subsidy.ts";
+export { UtxoCache } from "./utxo_cache.ts";
+export { outpointKey, UtxoRules, type UtxoView, valueId } from "./utxo_rules.ts";
