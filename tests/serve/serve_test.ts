@@ -9,7 +9,6 @@ import { sha256d } from "../../lib/hash/sha256.ts";
 import { ArchiveQuery } from "../../lib/serve/archive_query.ts";
 import { esploraHandler } from "../../lib/serve/esplora_routes.ts";
 import { readTree } from "../_support/archive_files.ts";
-import mempoolJS from "@mempool/mempool.js";
 
 const base = Deno.makeTempDirSync({ prefix: "blkpipe-serve-" });
 const XOR = Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8);
@@ -254,23 +253,32 @@ Deno.test({
 });
 
 Deno.test({
-  name: "serve: mempool.js (npm, unmodified) reads blocks and transactions",
+  name: "serve: mempool.js (npm, unmodified, its own process) reads blocks and transactions",
   sanitizeResources: false,
-  sanitizeOps: false,
   fn: async () => {
-    const { bitcoin } = mempoolJS(
-      { hostname: `127.0.0.1:${server.addr.port}`, protocol: "http" } as never,
-    );
-    assertEquals(await bitcoin.blocks.getBlocksTipHeight(), main.at(-1)!.height);
-    const hash = await bitcoin.blocks.getBlockHeight({ height: 100 });
-    assertEquals(hash, hashToHex(main[100]!.hash));
-    const block = await bitcoin.blocks.getBlock({ hash });
-    assertEquals(block.height, 100);
-    const txids = await bitcoin.blocks.getBlockTxids({ hash });
-    const tx = await bitcoin.transactions.getTx({ txid: txids.at(-1)! });
-    assertEquals([tx.txid, tx.status.block_height], [txids.at(-1), 100]);
-    const outspends = await bitcoin.transactions.getTxOutspends({ txid: txids[0]! });
-    assertEquals(outspends.length, tx.vout.length > 0 ? outspends.length : 0);
+    const client = new URL("../_support/mempool_client.ts", import.meta.url).pathname;
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--allow-env",
+        "--allow-read",
+        "--allow-net=127.0.0.1",
+        client,
+        String(server.addr.port),
+        "100",
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assertEquals(out.code, 0, new TextDecoder().decode(out.stderr));
+    const r = JSON.parse(new TextDecoder().decode(out.stdout));
+    const b = main[100]!;
+    assertEquals([r.tip, r.hash, r.block.height], [main.at(-1)!.height, hashToHex(b.hash), 100]);
+    const L = new BlockLayout().parse(b.bytes);
+    assertEquals(r.txids.length, L.txCount);
+    assertEquals([r.tx.txid, r.tx.status.block_height], [r.txids.at(-1), 100]);
+    assertEquals(r.outspends.length, L.txFirstOutput[1]! - L.txFirstOutput[0]!);
+    assertEquals(r.hex, toHex(b.bytes.subarray(L.txStart[0]!, L.txEnd[0]!)));
   },
 });
 
