@@ -67,7 +67,7 @@ const server = new Deno.Command(Deno.execPath(), {
     "--port",
     String(port),
     "--cache",
-    "512",
+    Deno.args[1] ?? "512",
   ],
   stdout: "piped",
   stderr: "inherit",

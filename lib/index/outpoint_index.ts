@@ -8,7 +8,6 @@
  */
 
 import { hashToHex, toHex } from "../bytes/hex.ts";
-import { BlockLayout } from "../bitcoin/block_layout.ts";
 import { txidOf } from "../bitcoin/txid.ts";
 import { Segment } from "../segment/segment.ts";
 import { CHAIN_INDEX_PATHS, SPEND_ENTRY, spenderOf, spendKey } from "./chain_index_format.ts";
@@ -56,7 +55,6 @@ export class VoutOutOfRangeError extends Error {
 /** Outpoint lookups over an archive's index. Open with {@link OutpointIndex.open}. */
 export class OutpointIndex {
   private readonly key = new Uint8Array(9);
-  private readonly layout = new BlockLayout();
   private constructor(readonly txids: TxidIndex, private readonly spends: Segment[]) {}
 
   /** Opens the index of the archive in `dir` (NotFound with a hint when it was never built). */
@@ -82,7 +80,7 @@ export class OutpointIndex {
     const tx = await this.txids.find(txid);
     if (!tx) return null;
     if (vout >= tx.outputs) throw new VoutOutOfRangeError(hashToHex(txid), vout, tx.outputs);
-    const L = this.layout.parse(tx.block);
+    const L = tx.layout;
     const o = L.txFirstOutput[tx.at.index]! + vout;
     return {
       value: L.outputValue(o),

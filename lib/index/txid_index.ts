@@ -42,6 +42,8 @@ export interface FoundTx {
   tx: Uint8Array;
   /** The block holding it. */
   block: Uint8Array;
+  /** The block, parsed (shared: do not change it). */
+  layout: BlockLayout;
   /** Its input and output counts. */
   inputs: number;
   outputs: number;
@@ -52,12 +54,12 @@ export class TxidIndex {
   private constructor(
     readonly reader: ArchiveReader,
     private readonly segments: Segment[],
-    private readonly txnumFd: number,
     /** The checkpoint the lookups see. */
     readonly slot: IndexSlot,
     private readonly start: number,
-    private readonly path: string,
     private readonly maxHeight: number,
+    /** First tx number per height, read once (8 bytes per height: 7 MB for mainnet). */
+    private readonly firsts: Float64Array,
   ) {}
 
   /** Opens the index of the archive in `dir` (throws NotFound when it was never built). */
@@ -74,7 +76,14 @@ export class TxidIndex {
     );
     // A writer may checkpoint the index just before the archive's resume point.
     const max = Math.min(slot.height, reader.tipHeight);
-    return new TxidIndex(reader, segments, fd, slot, start, path, max);
+    const n = Math.max(0, max - start + 1);
+    const raw = new Uint8Array(n * TXNUM_RECORD_SIZE);
+    preadExact(fd, raw, TXNUM_HEADER_SIZE, path);
+    const v = new DataView(raw.buffer);
+    const firsts = new Float64Array(n);
+    for (let i = 0; i < n; i++) firsts[i] = Number(v.getBigUint64(i * TXNUM_RECORD_SIZE, true));
+    closeSync(fd);
+    return new TxidIndex(reader, segments, slot, start, max, firsts);
   }
 
   /** Highest indexed height. */
@@ -98,10 +107,14 @@ export class TxidIndex {
   private recentBytes = 0;
 
   /**
-   * The block at `height`, parsed. Recent parses are kept (a server asks for
+   * The block at `height`, parsed (do not change it). Recent parses are kept (a server asks for
    * the same blocks) while the frames they hold stay within the reader's
    * frame-cache budget (32 MiB when it has none).
    */
+  parsedBlock(height: number): Promise<{ block: Uint8Array; layout: BlockLayout }> {
+    return this.parsed(height);
+  }
+
   private async parsed(height: number): Promise<{ block: Uint8Array; layout: BlockLayout }> {
     let p = this.recent.get(height);
     if (p) return p;
@@ -119,14 +132,7 @@ export class TxidIndex {
   }
 
   private firstTxnum(height: number): number {
-    const b = new Uint8Array(TXNUM_RECORD_SIZE);
-    preadExact(
-      this.txnumFd,
-      b,
-      TXNUM_HEADER_SIZE + (height - this.start) * TXNUM_RECORD_SIZE,
-      this.path,
-    );
-    return Number(new DataView(b.buffer).getBigUint64(0, true));
+    return this.firsts[height - this.start]!;
   }
 
   /** Height of the block holding tx number `n`. */
@@ -158,6 +164,7 @@ export class TxidIndex {
           at: { height, index, txnum },
           tx: block.subarray(L.txStart[index]!, L.txEnd[index]!),
           block,
+          layout: L,
           inputs: L.txFirstInput[index + 1]! - L.txFirstInput[index]!,
           outputs: L.txFirstOutput[index + 1]! - L.txFirstOutput[index]!,
         };
@@ -169,7 +176,6 @@ export class TxidIndex {
   /** Releases files. */
   close(): void {
     for (const s of this.segments) s.close();
-    closeSync(this.txnumFd);
     this.reader.close();
   }
 }

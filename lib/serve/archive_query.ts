@@ -8,9 +8,9 @@
  */
 
 import type { ArchiveReader } from "../archive/archive_reader.ts";
-import { BlockLayout } from "../bitcoin/block_layout.ts";
+import type { BlockLayout } from "../bitcoin/block_layout.ts";
 import type { NetworkName } from "../bitcoin/network.ts";
-import { computeTxids } from "../bitcoin/txid.ts";
+import { computeTxids, txidOf } from "../bitcoin/txid.ts";
 import { hashToHex, toHex } from "../bytes/hex.ts";
 import { sha256d } from "../hash/sha256.ts";
 import { OutpointIndex } from "../index/outpoint_index.ts";
@@ -31,7 +31,12 @@ interface LoadedBlock {
   hash: Uint8Array;
   bytes: Uint8Array;
   layout: BlockLayout;
-  txids: Uint8Array;
+  /** All txids, computed on first use (tx lookups need one, not all). */
+  ids: Uint8Array | null;
+}
+
+function idsOf(b: LoadedBlock): Uint8Array {
+  return b.ids ??= computeTxids(b.layout);
 }
 
 /** Queries over one archive. Open with {@link ArchiveQuery.open}. */
@@ -75,14 +80,13 @@ export class ArchiveQuery {
 
   private readonly recent = new Map<number, LoadedBlock>();
 
-  /** The block at `height`, parsed, its txids computed (the last 16 are kept). */
+  /** The block at `height`, parsed (through the txid index's cache of recent parses). */
   private async load(height: number): Promise<LoadedBlock> {
     const hit = this.recent.get(height);
     if (hit) return hit;
-    const bytes = await this.reader.readBlock(height);
-    const layout = new BlockLayout().parse(bytes);
+    const { block, layout } = await this.index.txids.parsedBlock(height);
     const rec = await this.reader.record(height);
-    const b = { height, hash: rec.hash.slice(), bytes, layout, txids: computeTxids(layout) };
+    const b = { height, hash: rec.hash.slice(), bytes: block, layout, ids: null };
     this.recent.set(height, b);
     if (this.recent.size > 16) this.recent.delete(this.recent.keys().next().value!);
     return b;
@@ -140,7 +144,7 @@ export class ArchiveQuery {
     const b = await this.load(await this.heightOf(hash));
     return Array.from(
       { length: b.layout.txCount },
-      (_, i) => hashToHex(b.txids.subarray(32 * i, 32 * i + 32)),
+      (_, i) => hashToHex(idsOf(b).subarray(32 * i, 32 * i + 32)),
     );
   }
 
@@ -177,7 +181,8 @@ export class ArchiveQuery {
       const out = await this.index.output(b.bytes.subarray(p, p + 32), dv.getUint32(p + 32, true));
       prevouts.push(out ? esploraOutput(out.script, out.value, this.network) : null);
     }
-    return esploraTx(L, t, b.txids.subarray(32 * t, 32 * t + 32), prevouts, this.network, status);
+    const id = b.ids ? b.ids.subarray(32 * t, 32 * t + 32) : txidOf(L, t);
+    return esploraTx(L, t, id, prevouts, this.network, status);
   }
 
   private status(b: LoadedBlock): EsploraStatus {
@@ -222,7 +227,7 @@ export class ArchiveQuery {
   /** Electrum-style merkle proof: `{block_height, merkle, pos}` (sibling hashes, display hex). */
   async merkleProof(txid: Uint8Array): Promise<Record<string, unknown>> {
     const { b, t } = await this.findTx(txid);
-    let level = b.txids.slice(0, 32 * b.layout.txCount);
+    let level = idsOf(b).slice(0, 32 * b.layout.txCount);
     let n = b.layout.txCount, pos = t;
     const merkle: string[] = [];
     const pair = new Uint8Array(64);
