@@ -1,8 +1,5 @@
 import { assertEquals, assertTrue } from "../_support/assert.ts";
-import { BlockLayout } from "../../lib/bitcoin/block_layout.ts";
 import { blockHash } from "../../lib/bitcoin/header.ts";
-import { computeTxids } from "../../lib/bitcoin/txid.ts";
-import { hashToHex, toHex } from "../../lib/bytes/hex.ts";
 import { collect } from "../../lib/collect/collect.ts";
 import { type GenBlock, generateChain } from "../../lib/gen/chain_generator.ts";
 import { writeBlocksDir } from "../../lib/gen/blocks_dir_writer.ts";
@@ -11,6 +8,7 @@ import { buildChainIndex } from "../../lib/index/build_index.ts";
 import { OutpointIndex } from "../../lib/index/outpoint_index.ts";
 import { cliCommand, readTree } from "../_support/archive_files.ts";
 import { decodeBlock, reseal, setHeader } from "../_support/block_model.ts";
+import { outputsOf } from "../_support/chain_outputs.ts";
 import { BROKEN, brokenChain, CHAIN, MUTATIONS } from "../_support/utxo_mutations.ts";
 
 const base = Deno.makeTempDirSync({ prefix: "blkpipe-collect-utxo-" });
@@ -138,39 +136,6 @@ Deno.test("kill -9 at random instants during collect --check utxo and during ind
   assertSameIndex(killed, reference, "after killed collect --check utxo runs");
   assertSameIndex(killedIndex, reference, "after killed index runs");
 });
-
-/** What the generator's chain says about every output: creation and spender. */
-function outputsOf(chain: GenBlock[]) {
-  const created = new Map<
-    string,
-    { value: number; script: string; height: number; coinbase: boolean }
-  >();
-  const spentBy = new Map<string, { txid: string; vin: number; height: number }>();
-  for (const b of chain.filter((b) => b.kind === "main")) {
-    const L = new BlockLayout().parse(b.bytes);
-    const ids = computeTxids(L);
-    const dv = new DataView(b.bytes.buffer, b.bytes.byteOffset);
-    for (let t = 0; t < L.txCount; t++) {
-      const txid = hashToHex(ids.subarray(32 * t, 32 * t + 32));
-      for (let o = L.txFirstOutput[t]!; o < L.txFirstOutput[t + 1]!; o++) {
-        const s = L.outScript[o]!;
-        created.set(`${txid}:${o - L.txFirstOutput[t]!}`, {
-          value: L.outputValue(o),
-          script: toHex(b.bytes.subarray(s, s + L.outScriptLen[o]!)),
-          height: b.height,
-          coinbase: t === 0,
-        });
-      }
-      if (t === 0) continue;
-      for (let i = L.txFirstInput[t]!; i < L.txFirstInput[t + 1]!; i++) {
-        const p = L.inPrevout[i]!;
-        const key = `${hashToHex(b.bytes.subarray(p, p + 32))}:${dv.getUint32(p + 32, true)}`;
-        spentBy.set(key, { txid, vin: i - L.txFirstInput[t]!, height: b.height });
-      }
-    }
-  }
-  return { created, spentBy };
-}
 
 Deno.test("outpoint lookups equal what the generator knows (every 7th output)", async () => {
   const { created, spentBy } = outputsOf(clean);

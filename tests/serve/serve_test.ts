@@ -9,6 +9,7 @@ import { sha256d } from "../../lib/hash/sha256.ts";
 import { ArchiveQuery } from "../../lib/serve/archive_query.ts";
 import { esploraHandler } from "../../lib/serve/esplora_routes.ts";
 import { readTree } from "../_support/archive_files.ts";
+import { outputsOf } from "../_support/chain_outputs.ts";
 
 const base = Deno.makeTempDirSync({ prefix: "blkpipe-serve-" });
 const XOR = Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8);
@@ -32,31 +33,7 @@ await collect({
 const main = chain.filter((b) => b.kind === "main");
 
 /** The generator's knowledge: every output (value, script) and its spender. */
-const outputs = new Map<string, { value: number; script: string }>();
-const spenders = new Map<string, { txid: string; vin: number; height: number }>();
-for (const b of main) {
-  const L = new BlockLayout().parse(b.bytes);
-  const ids = computeTxids(L);
-  const dv = new DataView(b.bytes.buffer, b.bytes.byteOffset);
-  for (let t = 0; t < L.txCount; t++) {
-    const txid = hashToHex(ids.subarray(32 * t, 32 * t + 32));
-    for (let o = L.txFirstOutput[t]!; o < L.txFirstOutput[t + 1]!; o++) {
-      const s = L.outScript[o]!;
-      outputs.set(`${txid}:${o - L.txFirstOutput[t]!}`, {
-        value: L.outputValue(o),
-        script: toHex(b.bytes.subarray(s, s + L.outScriptLen[o]!)),
-      });
-    }
-    for (let i = L.txFirstInput[t]!; t > 0 && i < L.txFirstInput[t + 1]!; i++) {
-      const p = L.inPrevout[i]!;
-      spenders.set(`${hashToHex(b.bytes.subarray(p, p + 32))}:${dv.getUint32(p + 32, true)}`, {
-        txid,
-        vin: i - L.txFirstInput[t]!,
-        height: b.height,
-      });
-    }
-  }
-}
+const { created: outputs, spentBy: spenders } = outputsOf(chain);
 
 const q = await ArchiveQuery.open(archive);
 const errors: string[] = [];
