@@ -2,7 +2,7 @@
  * `utxo_scale.ts MILLIONS DIR` (run by bench:index): grows a UTXO set the
  * way the chain index does — blocks of 4,000 new outputs into the UTXO cache
  * (the default 1 GiB budget's 35%) over the store, a checkpoint (flush,
- * compaction above 8 segments) every 9.9 M entries — to MILLIONS million
+ * the indexer's size-tiered compaction) every 9.9 M entries — to MILLIONS million
  * unspent outputs, and
  * between blocks looks up 1,000 random earlier outputs (all hits). Prints,
  * per 10 M: adds/s and lookups/s in that stretch, RSS, segments.
@@ -55,7 +55,7 @@ while (total < millions * 1e6) {
   sinceCheckpoint += BLOCK;
   if (sinceCheckpoint >= CHECKPOINT) {
     cache.flush();
-    if (store.state.segments.length > 8) store.compact(height + 1);
+    store.compactTiered(height + 1);
     sinceCheckpoint = 0;
   }
   addMs += performance.now() - t;

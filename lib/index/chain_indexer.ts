@@ -227,7 +227,7 @@ export class ChainIndexer {
       next.spend.push(next.nextSegment++);
     }
     this.cache.flush();
-    if (this.utxo.state.segments.length > 8) this.utxo.compact(next.height + 1);
+    this.utxo.compactTiered(next.height + 1);
     compactIfNeeded(this.dir, next, this.xxh);
     next.utxo = this.utxo.state;
     this.slotName = this.slotName === "a" ? "b" : "a";

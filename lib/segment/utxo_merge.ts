@@ -89,3 +89,40 @@ export function mergeFiltered(
   });
   if (hasPending) out(pending, 0);
 }
+
+/**
+ * K-way merge of the newest segments (not the bottom level): an output
+ * created and spent inside the merged set — its two oldest events there an
+ * add and then a delete — is dropped when `olderMayContain(key)` says no
+ * older segment can hold its key (nothing older to shadow); everything else
+ * is kept as is.
+ */
+export function mergeGuarded(
+  sources: SortedSource[],
+  olderMayContain: (key: Uint8Array, at: number) => boolean,
+  emit: (bytes: Uint8Array, at: number) => void,
+): void {
+  let events = new Uint8Array(W * 8);
+  let n = 0;
+  const flushKey = () => {
+    if (n >= 2 && !olderMayContain(events, 0)) {
+      // Oldest last: drop (add, then delete) pairs from the old end while nothing older exists.
+      while (
+        n >= 2 && utxoOp(events, (n - 1) * W) === OP_ADD &&
+        utxoOp(events, (n - 2) * W) === OP_DELETE
+      ) n -= 2;
+    }
+    for (let i = 0; i < n; i++) emit(events, i * W);
+    n = 0;
+  };
+  mergeSources(sources, W, UTXO_SORT_WIDTH, (b, at) => {
+    if (n > 0 && compareBytes(events, 0, b, at, UTXO_KEY_WIDTH) !== 0) flushKey();
+    if ((n + 1) * W > events.length) {
+      const grown = new Uint8Array(events.length * 2);
+      grown.set(events);
+      events = grown;
+    }
+    copyBytes(events, n++ * W, b, at, W);
+  });
+  flushKey();
+}

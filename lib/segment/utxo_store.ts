@@ -45,54 +45,22 @@ import {
   UTXO_SORT_WIDTH,
   UTXO_SPENT,
 } from "./utxo_entry.ts";
-import { mergeFiltered, mergeRuns, segmentSource } from "./utxo_merge.ts";
+import { mergeFiltered, mergeGuarded, mergeRuns, segmentSource } from "./utxo_merge.ts";
+import {
+  emptyUtxoState,
+  type UtxoStoreOptions,
+  type UtxoStoreState,
+  type UtxoStoreStats,
+} from "./utxo_store_state.ts";
 
 const W = UTXO_ENTRY_WIDTH;
 
-/** Store options. */
-export interface UtxoStoreOptions {
-  /** Memory ages (default 3). */
-  ages?: number;
-  /** Runs per age before they merge (default 8). */
-  fanIn?: number;
-  /** Spill every memory run to a segment when they hold more than this (default 128 MiB). */
-  maxMemoryBytes?: number;
-  /**
-   * Open this state instead of `store.json`, and never write `store.json` nor
-   * delete a replaced segment: the caller records {@link UtxoStore.state} at
-   * its own checkpoints and removes files no checkpoint names.
-   */
-  managed?: UtxoStoreState | null;
-}
-
-/** What names a store's durable content (`store.json`, or a caller's checkpoint). */
-export interface UtxoStoreState {
-  format: "blkpipe-utxo-store";
-  version: 1;
-  /** Segment file names inside the store's directory, oldest first. */
-  segments: string[];
-  /** Height below which history was compacted away. */
-  gcHeight: number;
-  /** Number of the next segment file. */
-  nextSegment: number;
-}
-
-/** A new, empty store state. */
-export function emptyUtxoState(): UtxoStoreState {
-  return { format: "blkpipe-utxo-store", version: 1, segments: [], gcHeight: 0, nextSegment: 1 };
-}
-
-/** Counters. */
-export interface UtxoStoreStats {
-  /** Entries in memory runs. */
-  memoryEntries: number;
-  /** Memory runs per age. */
-  runsPerAge: number[];
-  /** Disk segments. */
-  segments: number;
-  /** Entries in disk segments. */
-  diskEntries: number;
-}
+export {
+  emptyUtxoState,
+  type UtxoStoreOptions,
+  type UtxoStoreState,
+  type UtxoStoreStats,
+} from "./utxo_store_state.ts";
 
 /** A UTXO store in a directory. */
 export class UtxoStore {
@@ -220,7 +188,12 @@ export class UtxoStore {
   }
 
   /** Writes merged `sources` (oldest first) as a new segment; with gc ≥ 0 applies bottom-level GC. */
-  private writeSegment(sources: SortedSource[], capacity: number, gc: number): Segment | null {
+  private writeSegment(
+    sources: SortedSource[],
+    capacity: number,
+    gc: number,
+    guard?: (key: Uint8Array, at: number) => boolean,
+  ): Segment | null {
     const name = `${String(this.current.nextSegment).padStart(8, "0")}.seg`;
     const path = `${this.dir}/${name}`;
     const writer = SegmentWriter.createWith(path, {
@@ -231,7 +204,8 @@ export class UtxoStore {
       capacity,
     }, this.xxh);
     try {
-      mergeFiltered(sources, gc, (b, at) => writer.add(b, at));
+      if (guard) mergeGuarded(sources, guard, (b, at) => writer.add(b, at));
+      else mergeFiltered(sources, gc, (b, at) => writer.add(b, at));
       if (writer.count === 0 && gc < 0) {
         writer.abandon();
         return null;
@@ -279,6 +253,49 @@ export class UtxoStore {
       if (seg) this.segments.push(seg);
     }
     this.saveState();
+  }
+
+  /**
+   * The compaction policy of the chain index, size-tiered: above 8 segments
+   * fold the 4 newest (small) ones into one; rewrite everything (the bottom
+   * merge, which also forgets spent outputs below `gcHeight`) only when those
+   * 4 hold half the set — so each entry is rewritten O(log n) times, not at
+   * every compaction.
+   */
+  compactTiered(gcHeight: number): void {
+    const entries = this.segments.map((x) => x.count);
+    if (entries.length <= 8) return;
+    const newest = entries.slice(-4).reduce((a, b) => a + b, 0);
+    const total = entries.reduce((a, b) => a + b, 0);
+    if (2 * newest >= total) this.compact(gcHeight);
+    else this.compactNewest(4, gcHeight);
+  }
+
+  /**
+   * Merges the newest `k` disk segments into one (a tier up, not the bottom
+   * level): outputs created and spent inside them go when no older segment's
+   * bloom filter may hold their key. History inside them is no longer exact
+   * (the store's gcHeight rises to `gcHeight`).
+   */
+  compactNewest(k: number, gcHeight: number): void {
+    if (k >= this.segments.length) return this.compact(gcHeight);
+    const older = this.segments.slice(0, this.segments.length - k);
+    const newer = this.segments.slice(this.segments.length - k);
+    const guard = (key: Uint8Array, at: number) =>
+      older.some((o) => o.bloom.mayContain(key, at, UTXO_KEY_WIDTH));
+    const seg = this.writeSegment(
+      newer.map((x) => segmentSource(x)),
+      newer.reduce((n, x) => n + x.count, 0),
+      -1,
+      guard,
+    );
+    this.segments = seg ? [...older, seg] : older;
+    this.current.gcHeight = Math.max(this.current.gcHeight, gcHeight);
+    this.saveState();
+    for (const x of newer) {
+      x.close();
+      if (!this.managed) Deno.removeSync(x.path);
+    }
   }
 
   /**
