@@ -1,7 +1,9 @@
 /**
- * Keeps the txid and spend indexes at few segments: at a checkpoint, a kind
- * with more than {@link COMPACT_ABOVE} segments is merged into one new
- * segment (the old ones stay until no slot names them).
+ * Keeps the txid and spend indexes at few segments, size-tiered: at a
+ * checkpoint, a kind with more than {@link COMPACT_ABOVE} segments has its 4
+ * newest (small) segments merged into one — or all of them, when those 4
+ * hold half its entries — so each entry is rewritten O(log n) times. The old
+ * segments stay until no slot names them.
  *
  * @module
  */
@@ -24,13 +26,17 @@ export function compactIfNeeded(dir: string, slot: IndexSlot, xxh: Xxh64): void 
   for (const kind of KINDS) {
     const list = slot[kind.name];
     if (list.length <= COMPACT_ABOVE) continue;
+    const sizes = list.map((s) => Deno.statSync(`${dir}/${kind.path(s)}`).size);
+    const newest = sizes.slice(-4).reduce((a, b) => a + b, 0);
+    const total = sizes.reduce((a, b) => a + b, 0);
+    const merged = 2 * newest >= total ? list : list.slice(-4);
     const n = slot.nextSegment++;
     mergeSegments(
-      list.map((s) => `${dir}/${kind.path(s)}`),
+      merged.map((s) => `${dir}/${kind.path(s)}`),
       kind.layout,
       `${dir}/${kind.path(n)}`,
       xxh,
     );
-    slot[kind.name] = [n];
+    slot[kind.name] = [...list.slice(0, list.length - merged.length), n];
   }
 }
