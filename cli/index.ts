@@ -33,6 +33,7 @@ are not executed.
   --checkpoint-every N  transactions + inputs between checkpoints (default from --mem)
   --json              machine-readable summary
 
+Progress is shown on a terminal; Ctrl-C stops at the next block after writing a checkpoint.
 Exit status: 0 indexed to the tip, 1 a block breaks a rule (the index ends before it) or an error.`;
 
 /** Runs the command; returns the exit code. */
@@ -57,10 +58,24 @@ export function main(args: string[], io: Io = consoleIo): Promise<number> {
     Deno.addSignalListener("SIGINT", onSignal);
     try {
       return await withWriterLock(dir, async () => {
+        let last = 0;
+        const enc = new TextEncoder();
+        const tty = !values.json && Deno.stderr.isTerminal();
         const r = await buildChainIndex(dir, {
           memBytes,
           checkpointEvery: every,
           signal: abort.signal,
+          onBlock: tty
+            ? (h, tip) => {
+              const now = performance.now();
+              if (now - last < 500 && h < tip) return;
+              last = now;
+              const line =
+                `  height ${h}/${tip} (${((100 * h) / Math.max(tip, 1)).toFixed(1)}%), ` +
+                `${duration((now - t0) / 1000)}`;
+              Deno.stderr.writeSync(enc.encode(`\r${line.padEnd(60)}${h === tip ? "\n" : ""}`));
+            }
+            : undefined,
         });
         const seconds = (performance.now() - t0) / 1000;
         if (values.json) io.out(JSON.stringify({ ...r, seconds }));

@@ -85,6 +85,9 @@ export async function connectArchive(
   if (indexer.rejected) return indexer.rejected;
   const checker = new BlockChecker(indexer.network);
   for (let h = indexer.height + 1; h <= tip; h++) {
+    // Reads resolve without a turn of the event loop: give one now and then, so that a signal
+    // (Ctrl-C) is delivered and the run stops at a block boundary with a checkpoint.
+    if (h % 32 === 0) await new Promise((r) => setTimeout(r, 0));
     if (options.signal?.aborted) break;
     const block = await reader.readBlock(h);
     const hash = blockHash(block);

@@ -103,6 +103,30 @@ Deno.test("txid index: kill -9 at random instants, then a rerun finds everything
   await assertAllFound(dir, 5);
 });
 
+Deno.test("index stops on SIGINT at a block boundary with a checkpoint; the rerun completes", async () => {
+  const dir = `${base}/interrupted`;
+  await collect({ ...opts, out: dir });
+  const perms = ["--allow-read", "--allow-write"];
+  const args = ["--archive", dir, "--checkpoint-every", "300", "--json"];
+  const child = cliCommand("index.ts", perms, args).spawn();
+  await new Promise((r) => setTimeout(r, 700));
+  try {
+    child.kill("SIGINT");
+  } catch {
+    // finished already
+  }
+  const first = await child.output();
+  assertEquals(first.code, 0, new TextDecoder().decode(first.stderr));
+  const stopped = JSON.parse(new TextDecoder().decode(first.stdout));
+  const pointer = JSON.parse(Deno.readTextFileSync(`${dir}/index/checkpoint.json`));
+  assertEquals(pointer.height, stopped.to); // what it reports is what is durable
+  const last = await cliCommand("index.ts", perms, args).output();
+  assertEquals(last.code, 0, new TextDecoder().decode(last.stderr));
+  const done = JSON.parse(new TextDecoder().decode(last.stdout));
+  assertEquals([done.from, done.totalTxs], [stopped.to + 1, expected.length]);
+  await assertAllFound(dir, 7);
+});
+
 Deno.test("get --txid: JSON, hex and raw; unknown exit 1, malformed exit 2, no index a hint", async () => {
   const dir = `${base}/whole`;
   const e = expected[expected.length >> 1]!;
