@@ -1,0 +1,173 @@
+/**
+ * Bitcoin Core's compact encodings of the UTXO set (`src/serialize.h`
+ * VARINT, `src/compressor.{h,cpp}` amount and script compression), as its
+ * chainstate and `dumptxoutset` snapshots use them.
+ *
+ * @module
+ */
+
+/** Core's VARINT (MSB-first base-128, each continuation adds one), for values below 2^53. */
+export function writeVarInt(out: number[], n: number): void {
+  const tmp: number[] = [];
+  for (let len = 0;; len++) {
+    tmp.push((n % 128) | (len ? 0x80 : 0));
+    if (n <= 0x7f) break;
+    n = Math.floor(n / 128) - 1;
+  }
+  for (let i = tmp.length - 1; i >= 0; i--) out.push(tmp[i]!);
+}
+
+/**
+ * Reads a VARINT at `b[at]`; returns [value, next offset] or null when `b` ends first.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { readVarInt, writeVarInt } from "./core_compress.ts";
+ * const out: number[] = [];
+ * writeVarInt(out, 16511); // serialize.h's own example: 16511 → [0xFF 0x7F]
+ * assert.deepEqual(out, [0xff, 0x7f]);
+ * assert.deepEqual(readVarInt(Uint8Array.from(out), 0), [16511, 2]);
+ * ```
+ */
+export function readVarInt(b: Uint8Array, at: number): [number, number] | null {
+  let n = 0;
+  for (let i = at; i < b.length; i++) {
+    const ch = b[i]!;
+    n = n * 128 + (ch & 0x7f);
+    if (n > Number.MAX_SAFE_INTEGER) throw new RangeError("VARINT too large");
+    if (ch & 0x80) n++;
+    else return [n, i + 1];
+  }
+  return null;
+}
+
+/** Core's CompressAmount: trailing decimal zeros folded into a small exponent. */
+export function compressAmount(n: number): number {
+  if (n === 0) return 0;
+  let e = 0;
+  while (n % 10 === 0 && e < 9) {
+    n /= 10;
+    e++;
+  }
+  if (e < 9) {
+    const d = n % 10;
+    n = Math.floor(n / 10);
+    return 1 + (n * 9 + d - 1) * 10 + e;
+  }
+  return 1 + (n - 1) * 10 + 9;
+}
+
+/** Core's DecompressAmount. */
+export function decompressAmount(x: number): number {
+  if (x === 0) return 0;
+  x--;
+  let e = x % 10;
+  x = Math.floor(x / 10);
+  let n: number;
+  if (e < 9) {
+    const d = (x % 9) + 1;
+    x = Math.floor(x / 9);
+    n = x * 10 + d;
+  } else n = x + 1;
+  while (e-- > 0) n *= 10;
+  return n;
+}
+
+/** Script types 0..5 are stored compressed (Core's nSpecialScripts). */
+export const SPECIAL_SCRIPTS = 6;
+
+const P = (1n << 256n) - (1n << 32n) - 977n;
+
+function modPow(b: bigint, e: bigint, m: bigint): bigint {
+  let r = 1n;
+  b %= m;
+  while (e > 0n) {
+    if (e & 1n) r = (r * b) % m;
+    b = (b * b) % m;
+    e >>= 1n;
+  }
+  return r;
+}
+
+function toBig(b: Uint8Array): bigint {
+  let n = 0n;
+  for (const x of b) n = (n << 8n) | BigInt(x);
+  return n;
+}
+
+function fromBig(n: bigint, len: number): Uint8Array {
+  const out = new Uint8Array(len);
+  for (let i = len - 1; i >= 0; i--, n >>= 8n) out[i] = Number(n & 0xffn);
+  return out;
+}
+
+/** The secp256k1 point with x `x` and odd/even y, or null when x is not on the curve. */
+function liftX(x: Uint8Array, odd: boolean): Uint8Array | null {
+  const X = toBig(x);
+  if (X >= P) return null;
+  const y2 = (X * X % P * X + 7n) % P;
+  let y = modPow(y2, (P + 1n) / 4n, P);
+  if ((y * y) % P !== y2) return null;
+  if (((y & 1n) === 1n) !== odd) y = P - y;
+  const out = new Uint8Array(65);
+  out[0] = 4;
+  out.set(x, 1);
+  out.set(fromBig(y, 32), 33);
+  return out;
+}
+
+/**
+ * Core's CompressScript: P2PKH → 0‖hash, P2SH → 1‖hash, P2PK with a
+ * compressed key → 2|3‖x, with a valid uncompressed key → 4|5‖x; null for
+ * every other script (stored as VARINT(size + 6) ‖ script).
+ */
+export function compressScript(s: Uint8Array): Uint8Array | null {
+  const n = s.length;
+  const out = (type: number, body: Uint8Array) => {
+    const o = new Uint8Array(1 + body.length);
+    o[0] = type;
+    o.set(body, 1);
+    return o;
+  };
+  if (
+    n === 25 && s[0] === 0x76 && s[1] === 0xa9 && s[2] === 20 && s[23] === 0x88 && s[24] === 0xac
+  ) {
+    return out(0, s.subarray(3, 23));
+  }
+  if (n === 23 && s[0] === 0xa9 && s[1] === 20 && s[22] === 0x87) return out(1, s.subarray(2, 22));
+  if (n === 35 && s[0] === 33 && s[34] === 0xac && (s[1] === 2 || s[1] === 3)) {
+    return out(s[1]!, s.subarray(2, 34));
+  }
+  if (n === 67 && s[0] === 65 && s[66] === 0xac && s[1] === 4) {
+    const x = s.subarray(2, 34), odd = (s[65]! & 1) === 1;
+    const point = liftX(x, odd);
+    if (point && point.every((v, i) => v === s[1 + i])) return out(4 | (s[65]! & 1), x);
+  }
+  return null;
+}
+
+/** Bytes that follow a compressed script's type byte (Core's GetSpecialScriptSize). */
+export function specialScriptSize(type: number): number {
+  return type < 2 ? 20 : 32;
+}
+
+/** Core's DecompressScript for types 0..5 (`body` after the type byte); null for a bad key. */
+export function decompressScript(type: number, body: Uint8Array): Uint8Array | null {
+  const s = (bytes: number[]) => Uint8Array.from(bytes);
+  switch (type) {
+    case 0:
+      return s([0x76, 0xa9, 20, ...body, 0x88, 0xac]);
+    case 1:
+      return s([0xa9, 20, ...body, 0x87]);
+    case 2:
+    case 3:
+      return s([33, type, ...body, 0xac]);
+    case 4:
+    case 5: {
+      const point = liftX(body, type === 5);
+      return point ? s([65, ...point, 0xac]) : null;
+    }
+  }
+  return null;
+}
