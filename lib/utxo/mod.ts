@@ -8,3 +8,18 @@
 export { BIP34_IMPLIES_BIP30_LIMIT, blockSubsidy, COINBASE_MATURITY } from "./block_subsidy.ts";
 export { UtxoCache } from "./utxo_cache.ts";
 export { outpointKey, UtxoRules, type UtxoView, valueId } from "./utxo_rules.ts";
+export {
+  compressAmount,
+  compressScript,
+  decompressAmount,
+  decompressScript,
+  readVarInt,
+  writeVarInt,
+} from "./core_compress.ts";
+export {
+  readSnapshot,
+  type SnapshotCoin,
+  SnapshotError,
+  type SnapshotInfo,
+  SnapshotWriter,
+} from "./core_snapshot.ts";

@@ -1,0 +1,68 @@
+/**
+ * `deno task checkpoint info FILE [--archive DIR]`: reads a UTXO snapshot in
+ * Bitcoin Core's `dumptxoutset` format to its end and reports it.
+ *
+ * @module
+ */
+
+import { ArchiveReader } from "../lib/archive/archive_reader.ts";
+import { hashFromHex } from "../lib/bytes/hex.ts";
+import { readSnapshot, SnapshotError } from "../lib/utxo/core_snapshot.ts";
+import { bytes, count } from "./_format.ts";
+import { consoleIo, type Io, parse, runCommand, UsageError } from "./_common.ts";
+
+const USAGE = `usage: deno task checkpoint info FILE [--archive DIR] [--json]
+
+Reads a UTXO snapshot written by Bitcoin Core's \`dumptxoutset\` (format version 2) from start to
+end and prints its network, base block, coin count, total amount and size. With --archive, also the
+base block's height in that archive. A truncated file, trailing bytes, a wrong magic, version or
+network, or a coin count that does not match are errors (exit 1).
+
+(export and import of snapshots are not built yet)`;
+
+/** Runs the command; returns the exit code. */
+export function main(args: string[], io: Io = consoleIo): Promise<number> {
+  return runCommand(USAGE, async () => {
+    const { values, positionals } = parse(args, {
+      archive: { type: "string" },
+      json: { type: "boolean" },
+    });
+    if (positionals[0] !== "info" || !positionals[1]) throw new UsageError("give: info FILE");
+    const file = positionals[1];
+    let info;
+    try {
+      info = readSnapshot(file);
+    } catch (e) {
+      if (!(e instanceof SnapshotError)) throw e;
+      io.err(`error: ${e.message}`);
+      return 1;
+    }
+    let height: number | null = null;
+    if (values.archive) {
+      const reader = await ArchiveReader.open(values.archive);
+      try {
+        const h = await reader.findHeight(hashFromHex(info.baseHash));
+        height = h < 0 ? null : h;
+      } finally {
+        reader.close();
+      }
+    }
+    if (values.json) io.out(JSON.stringify({ ...info, height }));
+    else {
+      io.out(
+        `${file}: ${info.network} UTXO snapshot (version ${info.version}), base block ` +
+          `${info.baseHash}${
+            values.archive
+              ? ` (${height === null ? "not in the archive" : `height ${height}`})`
+              : ""
+          }, ` +
+          `${count(info.coins)} coins, ${(info.totalAmount / 1e8).toFixed(8)} BTC, ${
+            bytes(info.bytes)
+          }`,
+      );
+    }
+    return 0;
+  }, io);
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));

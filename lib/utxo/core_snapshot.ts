@@ -1,0 +1,228 @@
+/**
+ * Bitcoin Core's UTXO snapshot file (`dumptxoutset`, format version 2,
+ * `src/node/utxo_snapshot.h`):
+ *
+ * ```text
+ * header   "utxo" 0xff (5) ‖ version u16 LE (2) ‖ network magic (4) ‖ base block hash (32,
+ *          internal order) ‖ coin count u64 LE
+ * coins    grouped per txid: txid (32) ‖ CompactSize n ‖ n × (CompactSize vout ‖ coin)
+ * coin     VARINT(height × 2 + coinbase) ‖ VARINT(compressed amount) ‖ compressed script
+ *          (type 0..5 then 20 or 32 bytes, or VARINT(size + 6) ‖ script)
+ * ```
+ *
+ * {@link readSnapshot} streams a file (bounded memory whatever its size) and
+ * checks it parses exactly to its end; {@link SnapshotWriter} writes one.
+ *
+ * @module
+ */
+
+import { closeSync, openSync, readSync } from "node:fs";
+import { NETWORK_NAMES, type NetworkName, NETWORKS } from "../bitcoin/network.ts";
+import { hashToHex } from "../bytes/hex.ts";
+import {
+  compressAmount,
+  compressScript,
+  decompressAmount,
+  readVarInt,
+  SPECIAL_SCRIPTS,
+  specialScriptSize,
+  writeVarInt,
+} from "./core_compress.ts";
+
+/** The five magic bytes. */
+export const SNAPSHOT_MAGIC: Uint8Array = Uint8Array.of(0x75, 0x74, 0x78, 0x6f, 0xff);
+/** The format version written and read. */
+export const SNAPSHOT_VERSION = 2;
+const HEADER = 5 + 2 + 4 + 32 + 8;
+
+/** A snapshot that cannot be read: what is wrong, where. */
+export class SnapshotError extends Error {
+  constructor(file: string, offset: number, what: string) {
+    super(`${file}: ${what} (at byte ${offset}); not a usable UTXO snapshot`);
+    this.name = "SnapshotError";
+  }
+}
+
+/** One unspent output as a snapshot holds it (script compressed as Core stores it). */
+export interface SnapshotCoin {
+  txid: Uint8Array;
+  vout: number;
+  height: number;
+  coinbase: boolean;
+  value: number;
+}
+
+/** What {@link readSnapshot} found. */
+export interface SnapshotInfo {
+  network: NetworkName;
+  version: number;
+  /** Base block hash, display hex. */
+  baseHash: string;
+  coins: number;
+  /** Sum of the coins' values in satoshis. */
+  totalAmount: number;
+  bytes: number;
+}
+
+/** Streams the snapshot at `path`, calling `onCoin` per coin (the object is reused). */
+export function readSnapshot(path: string, onCoin?: (c: SnapshotCoin) => void): SnapshotInfo {
+  const fd = openSync(path, "r");
+  let buf = new Uint8Array(1 << 20), start = 0, end = 0, base = 0, eof = false;
+  const fill = (need: number): boolean => {
+    while (end - start < need && !eof) {
+      if (start > 0) {
+        buf.copyWithin(0, start, end);
+        end -= start;
+        base += start;
+        start = 0;
+      }
+      if (end + need > buf.length) {
+        const grown = new Uint8Array(Math.max(buf.length * 2, end + need));
+        grown.set(buf.subarray(0, end));
+        buf = grown;
+      }
+      const n = readSync(fd, buf, end, buf.length - end, null);
+      if (n === 0) eof = true;
+      end += n;
+    }
+    return end - start >= need;
+  };
+  const at = () => base + start;
+  const fail = (what: string): never => {
+    throw new SnapshotError(path, at(), what);
+  };
+  const take = (n: number, what: string): Uint8Array => {
+    if (!fill(n)) fail(`cut short in ${what}`);
+    const v = buf.subarray(start, start + n);
+    start += n;
+    return v;
+  };
+  const varint = (what: string): number => {
+    fill(10);
+    const r = readVarInt(buf.subarray(start, end), 0);
+    if (!r) fail(`cut short in ${what}`);
+    start += r![1];
+    return r![0];
+  };
+  const compactSize = (what: string): number => {
+    const first = take(1, what)[0]!;
+    if (first < 0xfd) return first;
+    const w = first === 0xfd ? 2 : first === 0xfe ? 4 : 8;
+    const b = take(w, what);
+    let n = 0;
+    for (let i = w - 1; i >= 0; i--) n = n * 256 + b[i]!;
+    return n;
+  };
+  try {
+    const head = take(HEADER, "the header").slice();
+    if (!SNAPSHOT_MAGIC.every((m, i) => head[i] === m)) fail("wrong magic (expected 'utxo' 0xff)");
+    const dv = new DataView(head.buffer);
+    const version = dv.getUint16(5, true);
+    if (version !== SNAPSHOT_VERSION) fail(`format version ${version} (this reads version 2)`);
+    const network = NETWORK_NAMES.find((n) => NETWORKS[n].magic.every((m, i) => head[7 + i] === m));
+    if (!network) fail("unknown network magic");
+    const count = Number(dv.getBigUint64(43, true));
+    const coin: SnapshotCoin = {
+      txid: new Uint8Array(32),
+      vout: 0,
+      height: 0,
+      coinbase: false,
+      value: 0,
+    };
+    let coins = 0, total = 0;
+    while (coins < count) {
+      if (!fill(1)) fail(`cut short: the header says ${count} coins, the file holds ${coins}`);
+      coin.txid.set(take(32, "a txid"));
+      const n = compactSize("a coin count");
+      if (n === 0 || coins + n > count) {
+        fail(`a group of ${n} coins does not fit the header's ${count}`);
+      }
+      for (let k = 0; k < n; k++) {
+        coin.vout = compactSize("a vout");
+        const code = varint("a coin's height");
+        coin.height = Math.floor(code / 2);
+        coin.coinbase = code % 2 === 1;
+        coin.value = decompressAmount(varint("an amount"));
+        const size = varint("a script");
+        take(size < SPECIAL_SCRIPTS ? specialScriptSize(size) : size - SPECIAL_SCRIPTS, "a script");
+        total += coin.value;
+        onCoin?.(coin);
+      }
+      coins += n;
+    }
+    if (fill(1)) fail("trailing bytes after the last coin");
+    return {
+      network: network!,
+      version,
+      baseHash: hashToHex(head.subarray(11, 43)),
+      coins,
+      totalAmount: total,
+      bytes: at(),
+    };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Writes a snapshot: the header, then coins grouped per txid (call {@link add} in Core's order). */
+export class SnapshotWriter {
+  private readonly out: number[] = [];
+  private group: { txid: Uint8Array; coins: number[][] } | null = null;
+
+  constructor(network: NetworkName, baseHash: Uint8Array, readonly count: number) {
+    const head = new Uint8Array(HEADER);
+    head.set(SNAPSHOT_MAGIC);
+    const dv = new DataView(head.buffer);
+    dv.setUint16(5, SNAPSHOT_VERSION, true);
+    head.set(NETWORKS[network].magic, 7);
+    head.set(baseHash, 11);
+    dv.setBigUint64(43, BigInt(count), true);
+    this.out.push(...head);
+  }
+
+  /** Adds one coin with its output script (compressed as Core does). */
+  add(
+    txid: Uint8Array,
+    vout: number,
+    height: number,
+    coinbase: boolean,
+    value: number,
+    script: Uint8Array,
+  ): void {
+    if (!this.group || !this.group.txid.every((b, i) => b === txid[i])) {
+      this.endGroup();
+      this.group = { txid: txid.slice(), coins: [] };
+    }
+    const c: number[] = [];
+    writeCompactSize(c, vout);
+    writeVarInt(c, height * 2 + (coinbase ? 1 : 0));
+    writeVarInt(c, compressAmount(value));
+    const compressed = compressScript(script);
+    if (compressed) c.push(...compressed);
+    else {
+      writeVarInt(c, script.length + SPECIAL_SCRIPTS);
+      c.push(...script);
+    }
+    this.group.coins.push(c);
+  }
+
+  private endGroup(): void {
+    if (!this.group) return;
+    this.out.push(...this.group.txid);
+    writeCompactSize(this.out, this.group.coins.length);
+    for (const c of this.group.coins) for (const b of c) this.out.push(b);
+    this.group = null;
+  }
+
+  /** The file's bytes. */
+  bytes(): Uint8Array {
+    this.endGroup();
+    return Uint8Array.from(this.out);
+  }
+}
+
+function writeCompactSize(out: number[], n: number): void {
+  if (n < 0xfd) out.push(n);
+  else if (n <= 0xffff) out.push(0xfd, n & 255, n >>> 8);
+  else out.push(0xfe, n & 255, (n >>> 8) & 255, (n >>> 16) & 255, n >>> 24);
+}

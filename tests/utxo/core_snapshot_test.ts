@@ -1,0 +1,110 @@
+import { assertEquals, assertTrue } from "../_support/assert.ts";
+import { fromHex, hashToHex } from "../../lib/bytes/hex.ts";
+import { readSnapshot, type SnapshotCoin, SnapshotWriter } from "../../lib/utxo/core_snapshot.ts";
+import { cliCommand } from "../_support/archive_files.ts";
+
+const dir = Deno.makeTempDirSync({ prefix: "blkpipe-snapshot-" });
+const base = fromHex("11".repeat(32));
+const txid = (i: number) => Uint8Array.from({ length: 32 }, (_, k) => (i * 31 + k) & 255);
+const scripts = [
+  fromHex("76a91462e907b15cbf27d5425399ebf6f0fb50ebb88f1888ac"), // P2PKH
+  fromHex("0014751e76e8199196d454941c45d1b3a323f1433bd6"), // P2WPKH (stored as is)
+  fromHex(
+    "4104678afdb0fe5548271967f1a67130b7105cd6a828e03909a67962e0ea1f61deb649f6bc3f4cef38c4f35504e51ec112de5c384df7ba0b8d578a4c702b6bf11d5fac",
+  ), // P2PK, uncompressed key
+];
+
+/** 7 coins in 3 txid groups. */
+function sample(count = 7): Uint8Array {
+  const w = new SnapshotWriter("regtest", base, count);
+  const coins: Array<[number, number, number, boolean, number, number]> = [
+    [1, 0, 5, true, 5_000_000_000, 2],
+    [1, 3, 5, true, 1, 0],
+    [2, 0, 120, false, 123_456_789, 1],
+    [2, 1, 120, false, 2_100_000_000_000_000, 0],
+    [2, 300, 120, false, 0, 1],
+    [3, 7, 4000, false, 999, 2],
+    [3, 70000, 4000, false, 10_000, 0],
+  ];
+  for (const [t, v, h, cb, value, s] of coins) w.add(txid(t), v, h, cb, value, scripts[s]!);
+  return w.bytes();
+}
+
+Deno.test("snapshot: written in Core's layout and read back coin by coin to its end", () => {
+  const path = `${dir}/good.dat`;
+  const bytes = sample();
+  Deno.writeFileSync(path, bytes);
+  const seen: Array<[string, number, number, boolean, number]> = [];
+  const info = readSnapshot(
+    path,
+    (c: SnapshotCoin) => seen.push([hashToHex(c.txid), c.vout, c.height, c.coinbase, c.value]),
+  );
+  assertEquals([info.network, info.version, info.coins, info.bytes], [
+    "regtest",
+    2,
+    7,
+    bytes.length,
+  ]);
+  assertEquals(info.baseHash, "11".repeat(32));
+  assertEquals(
+    info.totalAmount,
+    5_000_000_001 + 123_456_789 + 2_100_000_000_000_000 + 999 + 10_000,
+  );
+  assertEquals(seen.map((s) => s.slice(1)), [
+    [0, 5, true, 5_000_000_000],
+    [3, 5, true, 1],
+    [0, 120, false, 123_456_789],
+    [1, 120, false, 2_100_000_000_000_000],
+    [300, 120, false, 0],
+    [7, 4000, false, 999],
+    [70000, 4000, false, 10_000],
+  ]);
+  // Header: magic, version 2, regtest magic, base hash, count 7.
+  assertEquals([...bytes.subarray(0, 11)], [
+    0x75,
+    0x74,
+    0x78,
+    0x6f,
+    0xff,
+    2,
+    0,
+    0xfa,
+    0xbf,
+    0xb5,
+    0xda,
+  ]);
+});
+
+Deno.test("snapshot info: the report, and bad files are one-line errors with exit 1", async () => {
+  const good = sample();
+  const cases: Record<string, Uint8Array> = {
+    "wrong magic": Uint8Array.from(good).fill(0x41, 0, 1),
+    "format version": (() => {
+      const b = good.slice();
+      b[5] = 3;
+      return b;
+    })(),
+    "unknown network magic": (() => {
+      const b = good.slice();
+      b[7] = 0;
+      return b;
+    })(),
+    "cut short": good.subarray(0, good.length - 5),
+    "trailing bytes": Uint8Array.from([...good, 0]),
+    "the header says 9 coins": sample(9),
+  };
+  const run = (path: string) =>
+    cliCommand("checkpoint.ts", [`--allow-read=${dir}`], ["info", path]).output();
+  Deno.writeFileSync(`${dir}/ok.dat`, good);
+  const ok = await run(`${dir}/ok.dat`);
+  assertEquals(ok.code, 0, new TextDecoder().decode(ok.stderr));
+  assertTrue(new TextDecoder().decode(ok.stdout).includes("regtest UTXO snapshot (version 2)"));
+  for (const [what, bytes] of Object.entries(cases)) {
+    const path = `${dir}/bad-${what.replaceAll(" ", "-")}.dat`;
+    Deno.writeFileSync(path, bytes);
+    const r = await run(path);
+    const err = new TextDecoder().decode(r.stderr).trim();
+    assertEquals(r.code, 1, what);
+    assertTrue(err.includes(what) && err.split("\n").length === 1, `${what}: ${err}`);
+  }
+});
