@@ -8,26 +8,47 @@
 import { ArchiveReader } from "../lib/archive/archive_reader.ts";
 import { hashFromHex } from "../lib/bytes/hex.ts";
 import { readSnapshot, SnapshotError } from "../lib/utxo/core_snapshot.ts";
+import { exportSnapshot } from "../lib/index/export_snapshot.ts";
 import { bytes, count } from "./_format.ts";
 import { consoleIo, type Io, parse, runCommand, UsageError } from "./_common.ts";
 
 const USAGE = `usage: deno task checkpoint info FILE [--archive DIR] [--json]
+       deno task checkpoint export --archive DIR --out FILE [--json]
 
 Reads a UTXO snapshot written by Bitcoin Core's \`dumptxoutset\` (format version 2) from start to
 end and prints its network, base block, coin count, total amount and size. With --archive, also the
 base block's height in that archive. A truncated file, trailing bytes, a wrong magic, version or
 network, or a coin count that does not match are errors (exit 1).
 
-(export and import of snapshots are not built yet)`;
+export writes the archive's UTXO set, as of its chain index's last checkpoint, in the same format
+(coins in Core's order, bounded memory, written atomically); it needs \`deno task index\` first.
+(import of snapshots is not built yet)`;
 
 /** Runs the command; returns the exit code. */
 export function main(args: string[], io: Io = consoleIo): Promise<number> {
   return runCommand(USAGE, async () => {
     const { values, positionals } = parse(args, {
       archive: { type: "string" },
+      out: { type: "string" },
       json: { type: "boolean" },
     });
-    if (positionals[0] !== "info" || !positionals[1]) throw new UsageError("give: info FILE");
+    if (positionals[0] === "export") {
+      if (!values.archive || !values.out) throw new UsageError("export needs --archive and --out");
+      const t0 = performance.now();
+      const r = await exportSnapshot(values.archive, values.out);
+      const seconds = (performance.now() - t0) / 1000;
+      if (values.json) io.out(JSON.stringify({ ...r, seconds }));
+      else {
+        io.out(
+          `${values.out}: ${count(r.coins)} coins at height ${r.height} (${r.baseHash}), ` +
+            `${bytes(r.bytes)} in ${seconds.toFixed(1)} s`,
+        );
+      }
+      return 0;
+    }
+    if (positionals[0] !== "info" || !positionals[1]) {
+      throw new UsageError("give: info FILE, or export");
+    }
     const file = positionals[1];
     let info;
     try {

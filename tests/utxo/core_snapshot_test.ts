@@ -2,6 +2,11 @@ import { assertEquals, assertTrue } from "../_support/assert.ts";
 import { fromHex, hashToHex } from "../../lib/bytes/hex.ts";
 import { readSnapshot, type SnapshotCoin, SnapshotWriter } from "../../lib/utxo/core_snapshot.ts";
 import { cliCommand } from "../_support/archive_files.ts";
+import { outputsOf } from "../_support/chain_outputs.ts";
+import { collect } from "../../lib/collect/collect.ts";
+import { generateChain } from "../../lib/gen/chain_generator.ts";
+import { writeBlocksDir } from "../../lib/gen/blocks_dir_writer.ts";
+import { exportSnapshot } from "../../lib/index/export_snapshot.ts";
 
 const dir = Deno.makeTempDirSync({ prefix: "blkpipe-snapshot-" });
 const base = fromHex("11".repeat(32));
@@ -107,4 +112,46 @@ Deno.test("snapshot info: the report, and bad files are one-line errors with exi
     assertEquals(r.code, 1, what);
     assertTrue(err.includes(what) && err.split("\n").length === 1, `${what}: ${err}`);
   }
+});
+
+Deno.test("checkpoint export: the archive's UTXO set in Core's order, every unspent output once; info finds its base", async () => {
+  const chain = [...generateChain({ seed: 44, blocks: 150, targetBlockSize: 15_000 })];
+  writeBlocksDir(`${dir}/blocks`, chain, { seed: 44 });
+  const archive = `${dir}/archive`;
+  await collect({
+    blocks: `${dir}/blocks`,
+    out: archive,
+    includeTip: true,
+    parity: false,
+    checkLevel: "utxo",
+  });
+  const r = await exportSnapshot(archive, `${dir}/export.dat`, { runEntries: 300 }); // many sorted runs
+  const { created, spentBy } = outputsOf(chain);
+  const unspent = [...created].filter(([k, o]) =>
+    !spentBy.has(k) && !o.script.startsWith("6a") && o.script.length <= 20_000
+  );
+  assertEquals([r.height, r.coins], [150, unspent.length]);
+  const seen: string[] = [];
+  let previous = "";
+  const info = readSnapshot(`${dir}/export.dat`, (c) => {
+    const key = `${hashToHex(c.txid)}:${c.vout}`;
+    const order = `${[...c.txid].map((b) => b.toString(16).padStart(2, "0")).join("")}:${
+      String(c.vout).padStart(10, "0")
+    }`;
+    assertTrue(order > previous, `Core's order: ${order} after ${previous}`);
+    previous = order;
+    const o = created.get(key)!;
+    assertEquals([c.value, c.height, c.coinbase], [o.value, o.height, o.coinbase], key);
+    seen.push(key);
+  });
+  assertEquals(info.coins, unspent.length);
+  assertEquals(new Set(seen), new Set(unspent.map(([k]) => k)));
+  const out = await cliCommand("checkpoint.ts", [`--allow-read=${dir}`], [
+    "info",
+    `${dir}/export.dat`,
+    "--archive",
+    archive,
+    "--json",
+  ]).output();
+  assertEquals(JSON.parse(new TextDecoder().decode(out.stdout)).height, 150);
 });
