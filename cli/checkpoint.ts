@@ -9,11 +9,14 @@ import { ArchiveReader } from "../lib/archive/archive_reader.ts";
 import { hashFromHex } from "../lib/bytes/hex.ts";
 import { readSnapshot, SnapshotError } from "../lib/utxo/core_snapshot.ts";
 import { exportSnapshot } from "../lib/index/export_snapshot.ts";
+import { importSnapshot } from "../lib/index/import_snapshot.ts";
+import { buildChainIndex } from "../lib/index/build_index.ts";
 import { bytes, count } from "./_format.ts";
-import { consoleIo, type Io, parse, runCommand, UsageError } from "./_common.ts";
+import { consoleIo, type Io, parse, runCommand, UsageError, withWriterLock } from "./_common.ts";
 
 const USAGE = `usage: deno task checkpoint info FILE [--archive DIR] [--json]
        deno task checkpoint export --archive DIR --out FILE [--json]
+       deno task checkpoint import --archive DIR --snapshot FILE [--json]
 
 Reads a UTXO snapshot written by Bitcoin Core's \`dumptxoutset\` (format version 2) from start to
 end and prints its network, base block, coin count, total amount and size. With --archive, also the
@@ -22,7 +25,9 @@ network, or a coin count that does not match are errors (exit 1).
 
 export writes the archive's UTXO set, as of its chain index's last checkpoint, in the same format
 (coins in Core's order, bounded memory, written atomically); it needs \`deno task index\` first.
-(import of snapshots is not built yet)`;
+import starts an archive's chain index from a snapshot (from Bitcoin Core or from export), as
+Core's assumeutxo does: its base block must be in the archive; blocks up to it are indexed without
+the chain-wide rules (the snapshot is trusted), blocks after it with them; then it runs the index.`;
 
 /** Runs the command; returns the exit code. */
 export function main(args: string[], io: Io = consoleIo): Promise<number> {
@@ -30,6 +35,7 @@ export function main(args: string[], io: Io = consoleIo): Promise<number> {
     const { values, positionals } = parse(args, {
       archive: { type: "string" },
       out: { type: "string" },
+      snapshot: { type: "string" },
       json: { type: "boolean" },
     });
     if (positionals[0] === "export") {
@@ -46,8 +52,42 @@ export function main(args: string[], io: Io = consoleIo): Promise<number> {
       }
       return 0;
     }
+    if (positionals[0] === "import") {
+      if (!values.archive || !values.snapshot) {
+        throw new UsageError("import needs --archive and --snapshot");
+      }
+      const dir = values.archive, snapshot = values.snapshot;
+      return await withWriterLock(dir, async () => {
+        let imported;
+        try {
+          imported = await importSnapshot(dir, snapshot);
+        } catch (e) {
+          if (!(e instanceof SnapshotError)) throw e;
+          io.err(`error: ${e.message}`);
+          return 1;
+        }
+        const r = await buildChainIndex(dir);
+        if (values.json) io.out(JSON.stringify({ ...imported, ...r }));
+        else {
+          io.out(
+            `${
+              count(imported.coins)
+            } coins imported at height ${imported.height}; index: heights ` +
+              `${r.from}..${r.to}, chain-wide rules from ${imported.height + 1}`,
+          );
+        }
+        if (r.rejected) {
+          io.err(
+            `error: block ${r.rejected.hash} at height ${r.rejected.height} breaks a chain-wide ` +
+              `rule: ${r.rejected.code} (${r.rejected.detail})`,
+          );
+          return 1;
+        }
+        return 0;
+      });
+    }
     if (positionals[0] !== "info" || !positionals[1]) {
-      throw new UsageError("give: info FILE, or export");
+      throw new UsageError("give: info FILE, export or import");
     }
     const file = positionals[1];
     let info;

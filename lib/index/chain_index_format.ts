@@ -66,6 +66,11 @@ export interface IndexSlot {
   checkpointEvery: number;
   /** The first block that broke a chain-wide rule (the index stops before it), or null. */
   rejected: BlockRejection | null;
+  /**
+   * Started from a UTXO snapshot based at this height: blocks up to it are
+   * indexed without the chain-wide rules (assumeutxo's trust), later ones with.
+   */
+  assumedUtxoHeight?: number;
 }
 
 /** `index/checkpoint.json`. */

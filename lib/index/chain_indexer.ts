@@ -22,6 +22,7 @@ import type { AppendFile } from "../store/store.ts";
 import { LocalStore } from "../store/local_store.ts";
 import type { CheckFailure } from "../validate/reject.ts";
 import { UtxoRules } from "../utxo/utxo_rules.ts";
+import { BIP34_HASH } from "../utxo/block_subsidy.ts";
 import { CACHE_BYTES_PER_ENTRY, UtxoCache } from "../utxo/utxo_cache.ts";
 import {
   CHAIN_INDEX_PATHS as P,
@@ -105,7 +106,8 @@ export class ChainIndexer {
       checkpointEvery: every,
       rejected: null,
     };
-    slot.checkpointEvery = found ? slot.checkpointEvery : every;
+    // A recorded spacing keeps files reproducible; a fresh or imported slot takes this run's.
+    if (!found || !(slot.checkpointEvery > 0)) slot.checkpointEvery = every;
     removeUnnamed(dir);
     const utxo = await UtxoStore.open(`${dir}/${P.utxoDir}`, {
       managed: slot.utxo,
@@ -158,16 +160,23 @@ export class ChainIndexer {
     }
     const L = this.layout.parse(bytes);
     const ids = computeTxids(L);
-    const failure = this.rules.connect(L, ids, height, hash, this.cache);
-    if (failure) return failure;
-    const r = this.rules;
-    this.cache.apply(
-      height,
-      r.adds.subarray(0, 36 * r.addCount),
-      r.addValues.subarray(0, r.addCount),
-      r.deletes.subarray(0, 36 * r.deleteCount),
-      r.overwrites,
-    );
+    if (height <= (this.slot.assumedUtxoHeight ?? -1)) {
+      // Below a snapshot's base: the set is the snapshot's; only the rules' state is followed.
+      if (height === this.network.bip34Height) {
+        this.rules.bip34Matched = BIP34_HASH[this.network.name] === hashToHex(hash);
+      }
+    } else {
+      const failure = this.rules.connect(L, ids, height, hash, this.cache);
+      if (failure) return failure;
+      const r = this.rules;
+      this.cache.apply(
+        height,
+        r.adds.subarray(0, 36 * r.addCount),
+        r.addValues.subarray(0, r.addCount),
+        r.deletes.subarray(0, 36 * r.deleteCount),
+        r.overwrites,
+      );
+    }
     let at = this.txids.reserve(L.txCount);
     for (let t = 0; t < L.txCount; t++, at += TXID_ENTRY.entryWidth) {
       encodeTxidEntry(this.txids.slab, at, ids, 32 * t, this.nextTxnum + t);

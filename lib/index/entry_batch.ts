@@ -42,11 +42,11 @@ export class EntryBatch {
   }
 
   /** Writes the entries, sorted, as the segment `path` (durable on return) and empties the batch. */
-  writeSegment(path: string, xxh: Xxh64): void {
+  writeSegment(path: string, xxh: Xxh64, flags = 0): void {
     const { entryWidth, sortWidth } = this.layout;
     // Sorted by index, written in place: no second copy of the slab (the budget counts it once).
     const order = sortOrder(this.slab, this.count, entryWidth, sortWidth);
-    const w = SegmentWriter.createWith(path, { ...this.layout, capacity: this.count }, xxh);
+    const w = SegmentWriter.createWith(path, { ...this.layout, capacity: this.count, flags }, xxh);
     for (let i = 0; i < this.count; i++) w.add(this.slab, order[i]! * entryWidth);
     w.finish();
     this.count = 0;
