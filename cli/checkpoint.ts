@@ -12,10 +12,19 @@ import { exportSnapshot } from "../lib/index/export_snapshot.ts";
 import { importSnapshot } from "../lib/index/import_snapshot.ts";
 import { buildChainIndex } from "../lib/index/build_index.ts";
 import { bytes, count } from "./_format.ts";
-import { consoleIo, type Io, parse, runCommand, UsageError, withWriterLock } from "./_common.ts";
+import {
+  consoleIo,
+  intFlag,
+  type Io,
+  parse,
+  runCommand,
+  UsageError,
+  withWriterLock,
+} from "./_common.ts";
+import { readCurrentSlot } from "../lib/index/index_slots.ts";
 
 const USAGE = `usage: deno task checkpoint info FILE [--archive DIR] [--json]
-       deno task checkpoint export --archive DIR --out FILE [--json]
+       deno task checkpoint export --archive DIR --out FILE [--height H] [--json]
        deno task checkpoint import --archive DIR --snapshot FILE [--json]
 
 Reads a UTXO snapshot written by Bitcoin Core's \`dumptxoutset\` (format version 2) from start to
@@ -36,11 +45,22 @@ export function main(args: string[], io: Io = consoleIo): Promise<number> {
       archive: { type: "string" },
       out: { type: "string" },
       snapshot: { type: "string" },
+      height: { type: "string" },
       json: { type: "boolean" },
     });
     if (positionals[0] === "export") {
       if (!values.archive || !values.out) throw new UsageError("export needs --archive and --out");
       const t0 = performance.now();
+      if (values.height !== undefined) {
+        const at = readCurrentSlot(values.archive).height;
+        if (intFlag(values.height, "height", 0) !== at) {
+          io.err(
+            `error: the index of ${values.archive} is checkpointed at height ${at}; a snapshot can be ` +
+              `exported at that height only (index an archive collected --to-height H for another)`,
+          );
+          return 1;
+        }
+      }
       const r = await exportSnapshot(values.archive, values.out);
       const seconds = (performance.now() - t0) / 1000;
       if (values.json) io.out(JSON.stringify({ ...r, seconds }));

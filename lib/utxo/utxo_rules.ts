@@ -108,6 +108,12 @@ export class UtxoRules {
     hash: Uint8Array,
     view: UtxoView,
   ): CheckFailure | null {
+    if (height === 0) {
+      // Bitcoin Core never connects the genesis block: its coinbase is not in the UTXO set.
+      this.addCount = this.deleteCount = this.fees = 0;
+      this.overwrites = false;
+      return null;
+    }
     const hashHex = hashToHex(hash);
     if (height === this.network.bip34Height) {
       this.bip34Matched = BIP34_HASH[this.network.name] === hashHex;

@@ -9,6 +9,8 @@ import { Prng } from "../../lib/gen/prng.ts";
 import { buildChainIndex } from "../../lib/index/build_index.ts";
 import { TxidIndex } from "../../lib/index/txid_index.ts";
 import { OutpointIndex } from "../../lib/index/outpoint_index.ts";
+import { exportSnapshot } from "../../lib/index/export_snapshot.ts";
+import { readSnapshot } from "../../lib/utxo/core_snapshot.ts";
 import { cliCommand } from "../_support/archive_files.ts";
 import { makeBlocksDir } from "../_support/blocks_dir.ts";
 import { realFile, realTest } from "../_support/real_data.ts";
@@ -207,5 +209,13 @@ realTest(
     } finally {
       index.close();
     }
+    // The UTXO set at 589 holds every subsidy since block 1 (the genesis coinbase is not in it).
+    const snap = await exportSnapshot(dir, `${base}/mainnet-589.dat`);
+    const info = readSnapshot(`${base}/mainnet-589.dat`);
+    assertEquals([snap.height, info.network, info.totalAmount], [
+      589,
+      "mainnet",
+      589 * 5_000_000_000,
+    ]);
   },
 );
