@@ -45,22 +45,31 @@ export class SnapshotError extends Error {
 
 /** One unspent output as a snapshot holds it (script compressed as Core stores it). */
 export interface SnapshotCoin {
+  /** Creating transaction, internal byte order. */
   txid: Uint8Array;
+  /** Output index. */
   vout: number;
+  /** Height of the creating block. */
   height: number;
+  /** Created by a coinbase. */
   coinbase: boolean;
+  /** Satoshis. */
   value: number;
 }
 
 /** What {@link readSnapshot} found. */
 export interface SnapshotInfo {
+  /** The network its magic names. */
   network: NetworkName;
+  /** Format version (2). */
   version: number;
   /** Base block hash, display hex. */
   baseHash: string;
+  /** Coins read (= the header's count). */
   coins: number;
   /** Sum of the coins' values in satoshis. */
   totalAmount: number;
+  /** File size. */
   bytes: number;
 }
 
@@ -169,6 +178,7 @@ export class SnapshotWriter {
   private readonly out: number[] = [];
   private group: { txid: Uint8Array; coins: number[][] } | null = null;
 
+  /** A snapshot of `count` coins on `network`, based at block `baseHash` (internal order). */
   constructor(network: NetworkName, baseHash: Uint8Array, readonly count: number) {
     const head = new Uint8Array(HEADER);
     head.set(SNAPSHOT_MAGIC);
