@@ -6,6 +6,7 @@
  */
 
 export { ByteCursor } from "./cursor.ts";
+export { ByteWriter } from "./byte_writer.ts";
 export { ChecksumMismatchError, CorruptDataError, type DataLocation } from "./errors.ts";
 export { compactSizeLength, encodeCompactSize, writeCompactSize } from "./compact_size.ts";
 export { bytesEqual, fromHex, hashFromHex, hashToHex, toHex } from "./hex.ts";

@@ -19,7 +19,7 @@ import { checkProofOfWork } from "../bitcoin/pow.ts";
 import { pushData, pushNumber } from "../bitcoin/script_push.ts";
 import { computeTxids, computeWtxids } from "../bitcoin/txid.ts";
 import { sha256d } from "../hash/sha256.ts";
-import { ByteWriter } from "./byte_writer.ts";
+import { ByteWriter } from "../bytes/byte_writer.ts";
 import { Prng } from "./prng.ts";
 import {
   inputScriptSig,

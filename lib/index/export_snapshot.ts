@@ -28,13 +28,8 @@ import { UtxoStore } from "../segment/utxo_store.ts";
 import { parentOf, syncDir } from "../store/local_store.ts";
 import { newXxh64 } from "../hash/xxh64.ts";
 import { outpointKey } from "../utxo/utxo_rules.ts";
-import {
-  compressAmount,
-  compressScript,
-  SPECIAL_SCRIPTS,
-  writeVarInt,
-} from "../utxo/core_compress.ts";
-import { SnapshotWriter } from "../utxo/core_snapshot.ts";
+import { ByteWriter } from "../bytes/byte_writer.ts";
+import { encodeCoin, SnapshotWriter } from "../utxo/core_snapshot.ts";
 import { CHAIN_INDEX_PATHS } from "./chain_index_format.ts";
 import { EntryBatch } from "./entry_batch.ts";
 import { readCurrentSlot } from "./index_slots.ts";
@@ -65,11 +60,18 @@ export async function exportSnapshot(
   try {
     const height = Math.min(slot.height, reader.tipHeight);
     const spill = openSync(`${work}/coins`, "w+");
-    let spillAt = 0, coins = 0;
+    // Spill records: u16 LE length ‖ Core's coin; written a MiB at a time.
+    const pending = new ByteWriter(1 << 20);
+    let spilled = 0, coins = 0;
+    const spillOut = () => {
+      writeAll(spill, pending.view());
+      spilled += pending.length;
+      pending.truncate(0);
+    };
     const runs: string[] = [];
     const batch = new EntryBatch(RUN_ENTRY);
     const runMax = options.runEntries ?? 2_000_000;
-    const key = new Uint8Array(36);
+    const key = new Uint8Array(36), len = new Uint8Array(2);
     const layout = new BlockLayout();
     for (let h = 0; h <= height; h++) {
       const block = await reader.readBlock(h);
@@ -77,29 +79,30 @@ export async function exportSnapshot(
       const ids = computeTxids(L);
       for (let t = 0; t < L.txCount; t++) {
         for (let o = L.txFirstOutput[t]!; o < L.txFirstOutput[t + 1]!; o++) {
-          const vout = o - L.txFirstOutput[t]!;
-          outpointKey(key, 0, ids, 32 * t, vout);
+          outpointKey(key, 0, ids, 32 * t, o - L.txFirstOutput[t]!);
           if (store.get(key, 0) < 0 || store.foundHeight !== h) continue;
-          const c: number[] = [];
-          writeVarInt(c, h * 2 + (t === 0 ? 1 : 0));
-          writeVarInt(c, compressAmount(L.outputValue(o)));
-          const script = block.subarray(L.outScript[o]!, L.outScript[o]! + L.outScriptLen[o]!);
-          const compressed = compressScript(script);
-          if (compressed) c.push(...compressed);
-          else {
-            writeVarInt(c, script.length + SPECIAL_SCRIPTS);
-            for (const b of script) c.push(b);
+          const at = spilled + pending.length;
+          pending.bytes(len); // patched below
+          const from = pending.length;
+          encodeCoin(
+            pending,
+            h,
+            t === 0,
+            L.outputValue(o),
+            block.subarray(L.outScript[o]!, L.outScript[o]! + L.outScriptLen[o]!),
+          );
+          const n = pending.length - from;
+          len[0] = n & 255;
+          len[1] = n >>> 8;
+          pending.patch(from - 2, len);
+          const e = batch.reserve(1);
+          batch.slab.set(key, e);
+          for (let k = 0, v = at; k < 8; k++, v = Math.floor(v / 256)) {
+            batch.slab[e + 43 - k] = v % 256;
           }
-          const rec = new Uint8Array(2 + c.length);
-          new DataView(rec.buffer).setUint16(0, c.length, true);
-          rec.set(c, 2);
-          writeSync(spill, rec, 0, rec.length, spillAt);
-          const at = batch.reserve(1);
-          batch.slab.set(key, at);
-          new DataView(batch.slab.buffer).setBigUint64(at + 36, BigInt(spillAt), false);
           batch.count++;
-          spillAt += rec.length;
           coins++;
+          if (pending.length >= 1 << 20) spillOut();
           if (batch.count >= runMax) {
             runs.push(`${work}/run-${runs.length}.seg`);
             batch.writeSegment(runs.at(-1)!, xxh);
@@ -107,6 +110,7 @@ export async function exportSnapshot(
         }
       }
     }
+    spillOut();
     if (batch.count > 0 || runs.length === 0) {
       runs.push(`${work}/run-${runs.length}.seg`);
       batch.writeSegment(runs.at(-1)!, xxh);
@@ -139,43 +143,28 @@ function writeSorted(
   const tmp = `${out}.tmp`;
   const fd = openSync(tmp, "w");
   let size = 0;
-  const pending: number[] = [...new SnapshotWriter(network, baseHash, coins).bytes()];
-  const flush = () => {
-    const b = Uint8Array.from(pending);
-    for (let done = 0; done < b.length;) done += writeSync(fd, b, done, b.length - done, null);
-    size += b.length;
-    pending.length = 0;
-  };
-  let group: Uint8Array | null = null;
-  let members: Array<[number, Uint8Array]> = [];
-  const len = new Uint8Array(2);
-  const endGroup = () => {
-    if (!group) return;
-    pending.push(...group);
-    compactSize(pending, members.length);
-    for (const [vout, coin] of members) {
-      compactSize(pending, vout);
-      for (const b of coin) pending.push(b);
-    }
-    members = [];
-    if (pending.length > 1 << 20) flush();
-  };
   try {
-    mergeSources(runs.map((r) => segmentSource(r)), 44, 36, (b, at) => {
-      const txid = b.subarray(at, at + 32);
-      if (!group || !group.every((x, i) => x === txid[i])) {
-        endGroup();
-        group = txid.slice();
-      }
-      const dv = new DataView(b.buffer, b.byteOffset + at, 44);
-      const offset = Number(dv.getBigUint64(36, false));
-      readSync(spill, len, 0, 2, offset);
-      const coin = new Uint8Array(len[0]! | (len[1]! << 8));
-      readSync(spill, coin, 0, coin.length, offset + 2);
-      members.push([dv.getUint32(32, false), coin]);
+    const w = new SnapshotWriter(network, baseHash, coins, (b) => {
+      writeAll(fd, b);
+      size += b.length;
     });
-    endGroup();
-    flush();
+    const coin = new Uint8Array(1 << 16);
+    mergeSources(
+      runs.map((r) => segmentSource(r)),
+      RUN_ENTRY.entryWidth,
+      RUN_ENTRY.sortWidth,
+      (b, at) => {
+        let offset = 0;
+        for (let k = 36; k < 44; k++) offset = offset * 256 + b[at + k]!;
+        readSync(spill, coin, 0, 2, offset);
+        const n = coin[0]! | (coin[1]! << 8);
+        readSync(spill, coin, 0, n, offset + 2);
+        const vout =
+          ((b[at + 32]! << 24) | (b[at + 33]! << 16) | (b[at + 34]! << 8) | b[at + 35]!) >>> 0;
+        w.addEncoded(b.subarray(at, at + 32), vout, coin.subarray(0, n));
+      },
+    );
+    w.end();
     fsyncSync(fd);
   } finally {
     closeSync(fd);
@@ -185,8 +174,6 @@ function writeSorted(
   return size;
 }
 
-function compactSize(out: number[], n: number): void {
-  if (n < 0xfd) out.push(n);
-  else if (n <= 0xffff) out.push(0xfd, n & 255, n >>> 8);
-  else out.push(0xfe, n & 255, (n >>> 8) & 255, (n >>> 16) & 255, n >>> 24);
+function writeAll(fd: number, b: Uint8Array): void {
+  for (let done = 0; done < b.length;) done += writeSync(fd, b, done, b.length - done, null);
 }

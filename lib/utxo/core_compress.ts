@@ -6,15 +6,19 @@
  * @module
  */
 
-/** Core's VARINT (MSB-first base-128, each continuation adds one), for values below 2^53. */
-export function writeVarInt(out: number[], n: number): void {
-  const tmp: number[] = [];
-  for (let len = 0;; len++) {
-    tmp.push((n % 128) | (len ? 0x80 : 0));
+import type { ByteWriter } from "../bytes/byte_writer.ts";
+
+const varIntTmp = new Uint8Array(10);
+
+/** Appends Core's VARINT (MSB-first base-128, each continuation adds one), for values below 2^53. */
+export function writeVarInt(out: ByteWriter, n: number): void {
+  let len = 0;
+  for (;; len++) {
+    varIntTmp[len] = (n % 128) | (len ? 0x80 : 0);
     if (n <= 0x7f) break;
     n = Math.floor(n / 128) - 1;
   }
-  for (let i = tmp.length - 1; i >= 0; i--) out.push(tmp[i]!);
+  for (let i = len; i >= 0; i--) out.u8(varIntTmp[i]!);
 }
 
 /**
@@ -23,11 +27,12 @@ export function writeVarInt(out: number[], n: number): void {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
+ * import { ByteWriter } from "../bytes/byte_writer.ts";
  * import { readVarInt, writeVarInt } from "./core_compress.ts";
- * const out: number[] = [];
+ * const out = new ByteWriter(16);
  * writeVarInt(out, 16511); // serialize.h's own example: 16511 → [0xFF 0x7F]
- * assert.deepEqual(out, [0xff, 0x7f]);
- * assert.deepEqual(readVarInt(Uint8Array.from(out), 0), [16511, 2]);
+ * assert.deepEqual([...out.view()], [0xff, 0x7f]);
+ * assert.deepEqual(readVarInt(out.view(), 0), [16511, 2]);
  * ```
  */
 export function readVarInt(b: Uint8Array, at: number): [number, number] | null {

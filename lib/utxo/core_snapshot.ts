@@ -19,6 +19,7 @@
 import { closeSync, openSync, readSync } from "node:fs";
 import { NETWORK_NAMES, type NetworkName, NETWORKS } from "../bitcoin/network.ts";
 import { hashToHex } from "../bytes/hex.ts";
+import { ByteWriter } from "../bytes/byte_writer.ts";
 import {
   compressAmount,
   compressScript,
@@ -173,13 +174,43 @@ export function readSnapshot(path: string, onCoin?: (c: SnapshotCoin) => void): 
   }
 }
 
-/** Writes a snapshot: the header, then coins grouped per txid (call {@link add} in Core's order). */
+/** Appends Core's coin encoding: VARINT(height × 2 + coinbase) ‖ VARINT(compressed amount) ‖ compressed script. */
+export function encodeCoin(
+  out: ByteWriter,
+  height: number,
+  coinbase: boolean,
+  value: number,
+  script: Uint8Array,
+): void {
+  writeVarInt(out, height * 2 + (coinbase ? 1 : 0));
+  writeVarInt(out, compressAmount(value));
+  const compressed = compressScript(script);
+  if (compressed) out.bytes(compressed);
+  else {
+    writeVarInt(out, script.length + SPECIAL_SCRIPTS);
+    out.bytes(script);
+  }
+}
+
+/**
+ * Writes a snapshot: the header, then coins grouped per txid (add them in
+ * Core's order). With a `sink`, the bytes go out about a MiB at a time
+ * ({@link end}); without, {@link bytes} returns the whole file.
+ */
 export class SnapshotWriter {
-  private readonly out: number[] = [];
-  private group: { txid: Uint8Array; coins: number[][] } | null = null;
+  private readonly out = new ByteWriter(1 << 16);
+  private readonly group = new ByteWriter(1 << 12);
+  private readonly coin = new ByteWriter(64);
+  private readonly groupTxid = new Uint8Array(32);
+  private groupCoins = 0;
 
   /** A snapshot of `count` coins on `network`, based at block `baseHash` (internal order). */
-  constructor(network: NetworkName, baseHash: Uint8Array, readonly count: number) {
+  constructor(
+    network: NetworkName,
+    baseHash: Uint8Array,
+    readonly count: number,
+    private readonly sink?: (bytes: Uint8Array) => void,
+  ) {
     const head = new Uint8Array(HEADER);
     head.set(SNAPSHOT_MAGIC);
     const dv = new DataView(head.buffer);
@@ -187,7 +218,7 @@ export class SnapshotWriter {
     head.set(NETWORKS[network].magic, 7);
     head.set(baseHash, 11);
     dv.setBigUint64(43, BigInt(count), true);
-    this.out.push(...head);
+    this.out.bytes(head);
   }
 
   /** Adds one coin with its output script (compressed as Core does). */
@@ -199,40 +230,42 @@ export class SnapshotWriter {
     value: number,
     script: Uint8Array,
   ): void {
-    if (!this.group || !this.group.txid.every((b, i) => b === txid[i])) {
+    this.coin.truncate(0);
+    encodeCoin(this.coin, height, coinbase, value, script);
+    this.addEncoded(txid, vout, this.coin.view());
+  }
+
+  /** Adds one coin already in Core's coin encoding ({@link encodeCoin}). */
+  addEncoded(txid: Uint8Array, vout: number, coin: Uint8Array): void {
+    if (this.groupCoins === 0 || !this.groupTxid.every((b, i) => b === txid[i])) {
       this.endGroup();
-      this.group = { txid: txid.slice(), coins: [] };
+      this.groupTxid.set(txid.subarray(0, 32));
     }
-    const c: number[] = [];
-    writeCompactSize(c, vout);
-    writeVarInt(c, height * 2 + (coinbase ? 1 : 0));
-    writeVarInt(c, compressAmount(value));
-    const compressed = compressScript(script);
-    if (compressed) c.push(...compressed);
-    else {
-      writeVarInt(c, script.length + SPECIAL_SCRIPTS);
-      c.push(...script);
-    }
-    this.group.coins.push(c);
+    this.group.varint(vout).bytes(coin);
+    this.groupCoins++;
   }
 
   private endGroup(): void {
-    if (!this.group) return;
-    this.out.push(...this.group.txid);
-    writeCompactSize(this.out, this.group.coins.length);
-    for (const c of this.group.coins) for (const b of c) this.out.push(b);
-    this.group = null;
+    if (this.groupCoins === 0) return;
+    this.out.bytes(this.groupTxid).varint(this.groupCoins).bytes(this.group.view());
+    this.group.truncate(0);
+    this.groupCoins = 0;
+    if (this.sink && this.out.length >= 1 << 20) {
+      this.sink(this.out.view());
+      this.out.truncate(0);
+    }
   }
 
-  /** The file's bytes. */
+  /** Sends what is left to the sink. */
+  end(): void {
+    this.endGroup();
+    this.sink?.(this.out.view());
+    this.out.truncate(0);
+  }
+
+  /** The whole file (without a sink). */
   bytes(): Uint8Array {
     this.endGroup();
-    return Uint8Array.from(this.out);
+    return this.out.toBytes();
   }
-}
-
-function writeCompactSize(out: number[], n: number): void {
-  if (n < 0xfd) out.push(n);
-  else if (n <= 0xffff) out.push(0xfd, n & 255, n >>> 8);
-  else out.push(0xfe, n & 255, (n >>> 8) & 255, (n >>> 16) & 255, n >>> 24);
 }

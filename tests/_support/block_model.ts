@@ -14,7 +14,7 @@ import { checkProofOfWork, hashToBigInt, targetFromBits } from "../../lib/bitcoi
 import { computeTxids, computeWtxids } from "../../lib/bitcoin/txid.ts";
 import { findWitnessCommitment } from "../../lib/bitcoin/witness_commitment.ts";
 import { sha256d } from "../../lib/hash/sha256.ts";
-import { ByteWriter } from "../../lib/gen/byte_writer.ts";
+import { ByteWriter } from "../../lib/bytes/byte_writer.ts";
 import { NETWORKS } from "../../lib/bitcoin/network.ts";
 
 export interface TxIn {

@@ -1,4 +1,5 @@
 import { assertEquals } from "../_support/assert.ts";
+import { ByteWriter } from "../../lib/bytes/byte_writer.ts";
 import { fromHex, toHex } from "../../lib/bytes/hex.ts";
 import {
   compressAmount,
@@ -25,9 +26,9 @@ Deno.test("VARINT: the known answers in Bitcoin Core's serialize.h, both ways", 
     [2 ** 32, "8efefeff00"],
   ];
   for (const [n, hex] of known) {
-    const out: number[] = [];
+    const out = new ByteWriter(16);
     writeVarInt(out, n);
-    assertEquals(toHex(Uint8Array.from(out)), hex, String(n));
+    assertEquals(toHex(out.view()), hex, String(n));
     assertEquals(readVarInt(fromHex(hex), 0), [n, hex.length / 2]);
   }
   assertEquals(readVarInt(fromHex("8e"), 0), null); // cut short

@@ -1,10 +1,10 @@
 /**
- * A growable little-endian byte writer for building serialized blocks.
+ * A growable little-endian byte writer (serialized blocks, snapshot files).
  *
  * @module
  */
 
-import { writeCompactSize } from "../bytes/compact_size.ts";
+import { writeCompactSize } from "./compact_size.ts";
 
 /** Appends bytes to a buffer that doubles as needed. */
 export class ByteWriter {
