@@ -1,9 +1,7 @@
 /**
- * Keeps the txid and spend indexes at few segments, size-tiered: at a
- * checkpoint, a kind with more than {@link COMPACT_ABOVE} segments has its 4
- * newest (small) segments merged into one — or all of them, when those 4
- * hold half its entries — so each entry is rewritten O(log n) times. The old
- * segments stay until no slot names them.
+ * Keeps the txid and spend indexes at few segments with the size-tiered
+ * policy of `tieredMerge` (by file size). The old segments stay until no
+ * slot names them.
  *
  * @module
  */
@@ -12,9 +10,7 @@ import type { Xxh64 } from "../hash/xxh64.ts";
 import { CHAIN_INDEX_PATHS as P, type IndexSlot, SPEND_ENTRY } from "./chain_index_format.ts";
 import { mergeSegments } from "./entry_batch.ts";
 import { TXID_ENTRY } from "./txid_index_format.ts";
-
-/** Segments of one kind before a checkpoint merges them. */
-export const COMPACT_ABOVE = 8;
+import { tieredMerge } from "../segment/tiered_merge.ts";
 
 const KINDS = [
   { name: "txid", path: P.txid, layout: TXID_ENTRY },
@@ -25,11 +21,9 @@ const KINDS = [
 export function compactIfNeeded(dir: string, slot: IndexSlot, xxh: Xxh64): void {
   for (const kind of KINDS) {
     const list = slot[kind.name];
-    if (list.length <= COMPACT_ABOVE) continue;
-    const sizes = list.map((s) => Deno.statSync(`${dir}/${kind.path(s)}`).size);
-    const newest = sizes.slice(-4).reduce((a, b) => a + b, 0);
-    const total = sizes.reduce((a, b) => a + b, 0);
-    const merged = 2 * newest >= total ? list : list.slice(-4);
+    const k = tieredMerge(list.map((s) => Deno.statSync(`${dir}/${kind.path(s)}`).size));
+    if (k === 0) continue;
+    const merged = list.slice(-k);
     const n = slot.nextSegment++;
     mergeSegments(
       merged.map((s) => `${dir}/${kind.path(s)}`),

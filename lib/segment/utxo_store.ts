@@ -46,6 +46,7 @@ import {
   UTXO_SPENT,
 } from "./utxo_entry.ts";
 import { mergeFiltered, mergeGuarded, mergeRuns, segmentSource } from "./utxo_merge.ts";
+import { tieredMerge } from "./tiered_merge.ts";
 import {
   emptyUtxoState,
   type UtxoStoreOptions,
@@ -263,12 +264,9 @@ export class UtxoStore {
    * every compaction.
    */
   compactTiered(gcHeight: number): void {
-    const entries = this.segments.map((x) => x.count);
-    if (entries.length <= 8) return;
-    const newest = entries.slice(-4).reduce((a, b) => a + b, 0);
-    const total = entries.reduce((a, b) => a + b, 0);
-    if (2 * newest >= total) this.compact(gcHeight);
-    else this.compactNewest(4, gcHeight);
+    const k = tieredMerge(this.segments.map((x) => x.count));
+    if (k === this.segments.length) this.compact(gcHeight);
+    else if (k > 0) this.compactNewest(k, gcHeight);
   }
 
   /**
