@@ -39,24 +39,58 @@ export function merkleRoot(
   batch: Sha256Batch = sharedSha256Batch(),
 ): MerkleResult {
   if (count === 0) return { root: new Uint8Array(32), mutated: false };
-  let level = hashes.slice(0, 32 * count);
+  let level: Uint8Array = hashes.slice(0, 32 * count);
   let n = count;
   let mutated = false;
   while (n > 1) {
     for (let i = 0; i + 1 < n; i += 2) if (equal32(level, 32 * i, 32 * i + 32)) mutated = true;
-    if (n % 2 === 1) {
-      const padded = new Uint8Array(32 * (n + 1));
-      padded.set(level.subarray(0, 32 * n));
-      padded.copyWithin(32 * n, 32 * (n - 1), 32 * n);
-      level = padded;
-      n++;
-    }
-    batch.load(level.subarray(0, 32 * n));
-    for (let i = 0; i < n; i += 2) batch.add(32 * i, 64);
-    const next = new Uint8Array(16 * n);
-    batch.run(next);
-    level = next;
-    n /= 2;
+    level = hashLevel(level, n, batch);
+    n = Math.ceil(n / 2);
   }
   return { root: level.subarray(0, 32), mutated };
+}
+
+/** The next tree level of `n` hashes (an odd last one pairs with itself). */
+function hashLevel(level: Uint8Array, n: number, batch: Sha256Batch): Uint8Array {
+  if (n % 2 === 1) {
+    const padded = new Uint8Array(32 * (n + 1));
+    padded.set(level.subarray(0, 32 * n));
+    padded.copyWithin(32 * n, 32 * (n - 1), 32 * n);
+    level = padded;
+    n++;
+  }
+  batch.load(level.subarray(0, 32 * n));
+  for (let i = 0; i < n; i += 2) batch.add(32 * i, 64);
+  const next = new Uint8Array(16 * n);
+  batch.run(next);
+  return next;
+}
+
+/**
+ * The merkle branch of leaf `index` among `count` hashes: the sibling at
+ * each level, leaf level first (Electrum's `get_merkle`, Esplora's merkle
+ * proof).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { merkleBranch } from "./merkle.ts";
+ * const leaves = new Uint8Array(64).fill(7, 32); // two leaves
+ * assert.deepEqual(merkleBranch(leaves, 0), [leaves.slice(32)]);
+ * ```
+ */
+export function merkleBranch(
+  hashes: Uint8Array,
+  index: number,
+  count = hashes.length / 32,
+  batch: Sha256Batch = sharedSha256Batch(),
+): Uint8Array[] {
+  let level: Uint8Array = hashes.slice(0, 32 * count);
+  const branch: Uint8Array[] = [];
+  for (let n = count, pos = index; n > 1; n = Math.ceil(n / 2), pos >>= 1) {
+    const sibling = (pos ^ 1) < n ? pos ^ 1 : pos;
+    branch.push(level.slice(32 * sibling, 32 * sibling + 32));
+    level = hashLevel(level, n, batch);
+  }
+  return branch;
 }

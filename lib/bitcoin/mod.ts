@@ -27,7 +27,7 @@ export { serializeBlock } from "./block_serialize.ts";
 export { computeTxids, computeWtxids, txidOf } from "./txid.ts";
 export { classifyScript, type ScriptInfo } from "./address.ts";
 export { scriptAsm } from "./script_asm.ts";
-export { type MerkleResult, merkleRoot } from "./merkle.ts";
+export { merkleBranch, type MerkleResult, merkleRoot } from "./merkle.ts";
 export { bitsFromTarget, blockWork, checkProofOfWork, targetFromBits } from "./pow.ts";
 export { checkWitnessCommitment, findWitnessCommitment } from "./witness_commitment.ts";
 export { genesisBlock } from "./genesis.ts";

@@ -109,10 +109,8 @@ export class ChainIndexer {
     // A recorded spacing keeps files reproducible; a fresh or imported slot takes this run's.
     if (!found || !(slot.checkpointEvery > 0)) slot.checkpointEvery = every;
     removeUnnamed(dir);
-    const utxo = await UtxoStore.open(`${dir}/${P.utxoDir}`, {
-      managed: slot.utxo,
-      maxMemoryBytes: Math.floor(mem * 0.05), // unused: the cache writes segments directly
-    });
+    // Only segments: the UTXO cache in front of it writes them directly.
+    const utxo = await UtxoStore.open(`${dir}/${P.utxoDir}`, { managed: slot.utxo });
     const txnum = await new LocalStore(dir).openAppend("index/txnum.idx");
     if (txnum.length === 0) txnum.append(encodeTxnumHeader(o.startHeight));
     txnum.truncate(TXNUM_HEADER_SIZE + (slot.height - slot.startHeight + 1) * TXNUM_RECORD_SIZE);

@@ -100,7 +100,7 @@ export class TxidIndex {
   /** The transaction with tx number `txnum`: the block holding it, parsed, and its position. */
   async readTx(txnum: number): Promise<{ at: TxLocation; block: Uint8Array; layout: BlockLayout }> {
     const at = this.locate(txnum);
-    return { at, ...(await this.parsed(at.height)) };
+    return { at, ...(await this.parsedBlock(at.height)) };
   }
 
   private readonly recent = new Map<number, { block: Uint8Array; layout: BlockLayout }>();
@@ -111,11 +111,7 @@ export class TxidIndex {
    * the same blocks) while the frames they hold stay within the reader's
    * frame-cache budget (32 MiB when it has none).
    */
-  parsedBlock(height: number): Promise<{ block: Uint8Array; layout: BlockLayout }> {
-    return this.parsed(height);
-  }
-
-  private async parsed(height: number): Promise<{ block: Uint8Array; layout: BlockLayout }> {
+  async parsedBlock(height: number): Promise<{ block: Uint8Array; layout: BlockLayout }> {
     let p = this.recent.get(height);
     if (p) return p;
     const block = await this.reader.readBlock(height);
@@ -156,7 +152,7 @@ export class TxidIndex {
         if (txnum >= this.slot.nextTxnum) continue;
         const height = this.heightOf(txnum);
         const index = txnum - this.firstTxnum(height);
-        const { block, layout: L } = await this.parsed(height);
+        const { block, layout: L } = await this.parsedBlock(height);
         if (index >= L.txCount) continue;
         const id = txidOf(L, index);
         if (!id.every((b, i) => b === txid[i])) continue;

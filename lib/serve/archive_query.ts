@@ -10,9 +10,9 @@
 import type { ArchiveReader } from "../archive/archive_reader.ts";
 import type { BlockLayout } from "../bitcoin/block_layout.ts";
 import type { NetworkName } from "../bitcoin/network.ts";
+import { merkleBranch } from "../bitcoin/merkle.ts";
 import { computeTxids, txidOf } from "../bitcoin/txid.ts";
 import { hashToHex, toHex } from "../bytes/hex.ts";
-import { sha256d } from "../hash/sha256.ts";
 import { OutpointIndex } from "../index/outpoint_index.ts";
 import { BlockHashTable } from "./block_hash_table.ts";
 import { esploraBlock, esploraOutput, type EsploraStatus, esploraTx } from "./esplora_format.ts";
@@ -78,18 +78,11 @@ export class ArchiveQuery {
     return h;
   }
 
-  private readonly recent = new Map<number, LoadedBlock>();
-
   /** The block at `height`, parsed (through the txid index's cache of recent parses). */
   private async load(height: number): Promise<LoadedBlock> {
-    const hit = this.recent.get(height);
-    if (hit) return hit;
     const { block, layout } = await this.index.txids.parsedBlock(height);
     const rec = await this.reader.record(height);
-    const b = { height, hash: rec.hash.slice(), bytes: block, layout, ids: null };
-    this.recent.set(height, b);
-    if (this.recent.size > 16) this.recent.delete(this.recent.keys().next().value!);
-    return b;
+    return { height, hash: rec.hash.slice(), bytes: block, layout, ids: null };
   }
 
   /** Median time of the 11 blocks up to `height`. */
@@ -227,23 +220,7 @@ export class ArchiveQuery {
   /** Electrum-style merkle proof: `{block_height, merkle, pos}` (sibling hashes, display hex). */
   async merkleProof(txid: Uint8Array): Promise<Record<string, unknown>> {
     const { b, t } = await this.findTx(txid);
-    let level = idsOf(b).slice(0, 32 * b.layout.txCount);
-    let n = b.layout.txCount, pos = t;
-    const merkle: string[] = [];
-    const pair = new Uint8Array(64);
-    while (n > 1) {
-      const sib = (pos ^ 1) < n ? pos ^ 1 : pos; // an odd last node pairs with itself
-      merkle.push(hashToHex(level.subarray(32 * sib, 32 * sib + 32)));
-      const next = new Uint8Array(32 * Math.ceil(n / 2));
-      for (let i = 0; i < n; i += 2) {
-        pair.set(level.subarray(32 * i, 32 * i + 32));
-        pair.set(level.subarray(32 * Math.min(i + 1, n - 1), 32 * Math.min(i + 1, n - 1) + 32), 32);
-        next.set(sha256d(pair), 16 * i);
-      }
-      level = next;
-      n = Math.ceil(n / 2);
-      pos >>= 1;
-    }
+    const merkle = merkleBranch(idsOf(b), t, b.layout.txCount).map(hashToHex);
     return { block_height: b.height, merkle, pos: t };
   }
 
