@@ -16,6 +16,7 @@
  */
 
 import { ByteCursor } from "../bytes/cursor.ts";
+import { grow } from "../bytes/grow.ts";
 import { CorruptDataError } from "../bytes/errors.ts";
 import { HEADER_SIZE } from "./header.ts";
 
@@ -27,13 +28,6 @@ const MIN_TX_SIZE = 10;
 
 /** Bit in {@link BlockLayout.txFlags}: the transaction has witness data. */
 export const TX_SEGWIT = 1;
-
-function grow<T extends Uint32Array | Uint8Array>(a: T, need: number): T {
-  if (need <= a.length) return a;
-  const b = new (a.constructor as new (n: number) => T)(Math.max(need, a.length * 2));
-  b.set(a);
-  return b;
-}
 
 /**
  * Offsets of every transaction, input and output of one block. Reuse one

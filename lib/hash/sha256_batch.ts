@@ -14,6 +14,7 @@
 
 import { createHash } from "node:crypto";
 import { sha256x4ModuleBytes } from "./_sha256_x4_kernel.ts";
+import { grow } from "../bytes/grow.ts";
 
 const PAGE = 65536;
 const ZERO_AREA = 64; // dummy lanes read block 0 here
@@ -30,13 +31,6 @@ let compiled: WebAssembly.Module | undefined;
 function kernel(): WebAssembly.Module {
   compiled ??= new WebAssembly.Module(sha256x4ModuleBytes());
   return compiled;
-}
-
-function growU32(a: Uint32Array, need: number): Uint32Array {
-  if (need <= a.length) return a;
-  const b = new Uint32Array(Math.max(need, a.length * 2));
-  b.set(a);
-  return b;
 }
 
 /**
@@ -99,7 +93,7 @@ export class Sha256Batch {
       throw new RangeError(`Message span outside the loaded source (${this.srcLen} bytes)`);
     }
     const i = this.count++;
-    this.spans = growU32(this.spans, 6 * this.count);
+    this.spans = grow(this.spans, 6 * this.count);
     const s = this.spans;
     s[6 * i] = s0;
     s[6 * i + 1] = l0;

@@ -14,6 +14,7 @@
  */
 
 import type { BlockLayout } from "../bitcoin/block_layout.ts";
+import { grow } from "../bytes/grow.ts";
 import { hashToHex } from "../bytes/hex.ts";
 import type { NetworkParams } from "../bitcoin/network.ts";
 import { MAX_MONEY } from "../validate/check_block.ts";
@@ -58,11 +59,6 @@ export function outpointKey(
 
 function inRange(v: number): boolean {
   return v >= 0 && v <= MAX_MONEY;
-}
-
-function grow<T extends Uint8Array | Float64Array>(a: T, need: number): T {
-  if (need <= a.length) return a;
-  return new (a.constructor as new (n: number) => T)(Math.max(need, a.length * 2));
 }
 
 /** Checks blocks in height order against the UTXO set. */
