@@ -167,6 +167,7 @@ function isDataError(e: unknown): boolean {
       "ArchiveError",
       "ArchiveLockedError",
       "DamagedInputError",
+      "SnapshotError",
     ].includes(
       e.name,
     );

@@ -128,6 +128,11 @@ export interface CollectSummary extends CollectProgress {
   checkedFrames: number;
   /** Parity sets computed at the end of the run (null: parity off). */
   paritySets: number | null;
+  /**
+   * With `index.utxoSnapshot`: the snapshot's base block while it is not
+   * archived yet (no block has been checked against the chain-wide rules), else null.
+   */
+  snapshotBasePending: string | null;
 }
 
 /** Chooses the network: the archive's, the caller's and the files' must agree. */
@@ -296,5 +301,6 @@ async function runCore(
     sealedChunks: stats.sealed,
     checkedFrames: stats.checkedFrames,
     paritySets,
+    snapshotBasePending: index?.indexer.pendingSnapshotBase ?? null,
   };
 }

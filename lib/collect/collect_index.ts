@@ -4,6 +4,8 @@
  * `index` job, up to the archive's durable tip); during the run its
  * `connect` is the validator's chain-wide rule, so a block that breaks one
  * is rejected like any invalid block and the archive stops before it.
+ * With a UTXO snapshot, the index starts from it (assumeutxo): blocks up to
+ * its base — which may still be to come — are indexed without the rules.
  *
  * @module
  */
@@ -14,6 +16,10 @@ import { ArchiveError } from "../archive/manifest.ts";
 import { ArchiveReader, type ReaderAsOf } from "../archive/archive_reader.ts";
 import { connectArchive, NotFromGenesisError } from "../index/build_index.ts";
 import { ChainIndexer } from "../index/chain_indexer.ts";
+import { CHAIN_INDEX_PATHS } from "../index/chain_index_format.ts";
+import { readCurrentSlot } from "../index/index_slots.ts";
+import { importSnapshot } from "../index/import_snapshot.ts";
+import { snapshotBaseHash } from "../utxo/utxo_snapshot.ts";
 import { LocalStore } from "../store/local_store.ts";
 import type { Store } from "../store/store.ts";
 import type { CheckFailure } from "../validate/reject.ts";
@@ -24,6 +30,8 @@ export interface CollectIndexOptions {
   memBytes?: number | undefined;
   /** Transactions + inputs between index checkpoints (default from the budget). */
   checkpointEvery?: number | undefined;
+  /** Start the index from this UTXO snapshot (Core's or blkpipe's format). */
+  utxoSnapshot?: string | undefined;
 }
 
 /** The open index and the rule hook for the validator. */
@@ -46,6 +54,7 @@ export async function openCollectIndex(
   const dir = store.root;
   if (startHeight !== 0) throw new NotFromGenesisError(dir, startHeight);
   const tip = asOf.manifest.tip?.height ?? -1;
+  if (o.utxoSnapshot) await startFromSnapshot(dir, o.utxoSnapshot, asOf);
   const indexer = await ChainIndexer.open(dir, {
     network,
     startHeight: 0,
@@ -77,4 +86,27 @@ export async function openCollectIndex(
     // Blocks at or below the index's height were connected before (re-read for context).
     rules: (b) => b.height <= indexer.height ? null : indexer.connect(b.bytes, b.height, b.hash),
   };
+}
+
+/** Imports the snapshot unless the index already started from it (a resumed run). */
+async function startFromSnapshot(dir: string, file: string, asOf: ReaderAsOf): Promise<void> {
+  let exists = true;
+  try {
+    Deno.statSync(`${dir}/${CHAIN_INDEX_PATHS.pointer}`);
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+    exists = false;
+  }
+  if (!exists) {
+    await importSnapshot(dir, file, { asOf, pendingBase: true });
+    return;
+  }
+  const from = readCurrentSlot(dir).assumedUtxoHash;
+  if (from !== snapshotBaseHash(file)) {
+    throw new ArchiveError(
+      `${dir} already has a chain index (${
+        from ? `started from a snapshot based at ${from}` : "built from the genesis block"
+      }); --utxo-snapshot ${file} cannot replace it: remove ${dir}/index/checkpoint*.json to start again from the snapshot`,
+    );
+  }
 }

@@ -71,6 +71,12 @@ export interface IndexSlot {
    * indexed without the chain-wide rules (assumeutxo's trust), later ones with.
    */
   assumedUtxoHeight?: number;
+  /**
+   * The snapshot's base block (display hex). Without {@link assumedUtxoHeight}
+   * the block is not archived yet (`collect --utxo-snapshot` on blk files):
+   * every block is indexed without the rules until it comes.
+   */
+  assumedUtxoHash?: string;
 }
 
 /** `index/checkpoint.json`. */

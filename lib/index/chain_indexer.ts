@@ -158,7 +158,7 @@ export class ChainIndexer {
     }
     const L = this.layout.parse(bytes);
     const ids = computeTxids(L);
-    if (height <= (this.slot.assumedUtxoHeight ?? -1)) {
+    if (this.beforeSnapshotBase(height, hash)) {
       // Below a snapshot's base: the set is the snapshot's; only the rules' state is followed.
       if (height === this.network.bip34Height) {
         this.rules.bip34Matched = BIP34_HASH[this.network.name] === hashToHex(hash);
@@ -205,6 +205,24 @@ export class ChainIndexer {
     this.since += L.txCount + spending;
     if (this.since >= this.slot.checkpointEvery) this.checkpoint();
     return null;
+  }
+
+  /** The snapshot's base block, while the index waits for it to be archived (else null). */
+  get pendingSnapshotBase(): string | null {
+    const s = this.slot;
+    return s.assumedUtxoHash !== undefined && s.assumedUtxoHeight === undefined
+      ? s.assumedUtxoHash
+      : null;
+  }
+
+  /** True for a block at or below the base of the snapshot the index started from. */
+  private beforeSnapshotBase(height: number, hash: Uint8Array): boolean {
+    const s = this.slot;
+    if (s.assumedUtxoHash !== undefined && s.assumedUtxoHeight === undefined) {
+      if (hashToHex(hash) === s.assumedUtxoHash) s.assumedUtxoHeight = height;
+      return true;
+    }
+    return height <= (s.assumedUtxoHeight ?? -1);
   }
 
   /** Makes everything connected so far durable in the next slot (a no-op when nothing is new). */

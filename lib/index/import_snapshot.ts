@@ -1,15 +1,17 @@
 /**
  * Starting an archive's chain index from a UTXO snapshot (Bitcoin Core's
- * `dumptxoutset` format, from Core or from `checkpoint export`), the way
- * Core's assumeutxo does: the snapshot's base block must be the archive's
- * block at that height; the snapshot's coins become the UTXO set (streamed
- * into sorted segments, bounded memory); blocks up to the base are indexed
- * (txids, spends) without the chain-wide rules, blocks after it with them.
+ * `dumptxoutset` format, from Core or from `checkpoint export`, or
+ * blkpipe's), the way Core's assumeutxo does: the snapshot's base block must
+ * be the archive's block at that height (or, for `collect --utxo-snapshot`,
+ * a block still to come); the snapshot's coins become the UTXO set
+ * (streamed into sorted segments, bounded memory); blocks up to the base
+ * are indexed (txids, spends) without the chain-wide rules, blocks after it
+ * with them.
  *
  * @module
  */
 
-import { ArchiveReader } from "../archive/archive_reader.ts";
+import { ArchiveReader, type ReaderAsOf } from "../archive/archive_reader.ts";
 import { ArchiveError } from "../archive/manifest.ts";
 import { hashFromHex } from "../bytes/hex.ts";
 import { newXxh64 } from "../hash/xxh64.ts";
@@ -21,7 +23,7 @@ import {
   UTXO_SORT_WIDTH,
 } from "../segment/utxo_entry.ts";
 import { FLAG_UTXO } from "../segment/segment_format.ts";
-import { readSnapshot } from "../utxo/core_snapshot.ts";
+import { readSnapshot } from "../utxo/utxo_snapshot.ts";
 import { outpointKey, valueId } from "../utxo/utxo_rules.ts";
 import { CHAIN_INDEX_PATHS as P, type IndexSlot } from "./chain_index_format.ts";
 import { EntryBatch } from "./entry_batch.ts";
@@ -29,16 +31,28 @@ import { writeSlot } from "./index_slots.ts";
 
 /** What an import set up (the `index` job then runs from the genesis block). */
 export interface SnapshotImport {
-  /** The base block's height in the archive. */
-  height: number;
+  /** The base block's height in the archive (null: not archived yet, with `pendingBase`). */
+  height: number | null;
+  /** Its hash (display hex). */
+  baseHash: string;
   coins: number;
+}
+
+/** Options of {@link importSnapshot}. */
+export interface ImportOptions {
+  /** Entries per sorted segment (default 4 M: ≈ 200 MB of memory). */
+  runEntries?: number;
+  /** Read the archive as of this resume record (collect's, under its writer). */
+  asOf?: ReaderAsOf;
+  /** Accept a base block the archive does not hold yet (collect archives it later). */
+  pendingBase?: boolean;
 }
 
 /** Loads the snapshot `file` as the UTXO set of the archive in `dir` (the caller holds its lock). */
 export async function importSnapshot(
   dir: string,
   file: string,
-  options: { runEntries?: number } = {},
+  options: ImportOptions = {},
 ): Promise<SnapshotImport> {
   try {
     Deno.statSync(`${dir}/${P.pointer}`);
@@ -49,23 +63,31 @@ export async function importSnapshot(
     if (!(e instanceof Deno.errors.NotFound)) throw e;
   }
   const header = readSnapshot(file); // checks the whole file before anything is written
-  const reader = await ArchiveReader.open(dir);
-  let height: number;
+  const asOf = options.asOf;
+  const empty = asOf !== undefined && asOf.manifest.tip === null;
+  const reader = empty ? null : await ArchiveReader.open(dir, asOf);
+  let height: number | null = null;
   try {
-    if (header.network !== reader.manifest.network) {
-      throw new ArchiveError(
-        `${file} is a ${header.network} snapshot; ${dir} is ${reader.manifest.network}`,
-      );
+    const network = asOf?.manifest.network ?? reader!.manifest.network;
+    if (header.network !== network) {
+      throw new ArchiveError(`${file} is a ${header.network} snapshot; ${dir} is ${network}`);
     }
-    height = await reader.findHeight(hashFromHex(header.baseHash));
-    if (height < 0) {
+    const found = reader ? await reader.findHeight(hashFromHex(header.baseHash)) : -1;
+    if (found >= 0) height = found;
+    else if (!options.pendingBase) {
       throw new ArchiveError(
         `${file} is based on block ${header.baseHash}, which is not in ${dir} ` +
-          `(its tip is height ${reader.tipHeight}): collect up to that block first`,
+          `(its tip is height ${reader!.tipHeight}): collect up to that block first`,
+      );
+    }
+    if (height !== null && header.baseHeight !== null && header.baseHeight !== height) {
+      throw new ArchiveError(
+        `${file} says its base block ${header.baseHash} is at height ${header.baseHeight}; ` +
+          `${dir} has it at height ${height}`,
       );
     }
   } finally {
-    reader.close();
+    reader?.close();
   }
   Deno.mkdirSync(`${dir}/${P.utxoDir}`, { recursive: true });
   const xxh = await newXxh64();
@@ -104,8 +126,9 @@ export async function importSnapshot(
     bip34Matched: false,
     checkpointEvery: 0, // set by the first index run
     rejected: null,
-    assumedUtxoHeight: height,
+    assumedUtxoHash: header.baseHash,
   };
+  if (height !== null) slot.assumedUtxoHeight = height;
   writeSlot(dir, "a", slot);
-  return { height, coins: header.coins };
+  return { height, baseHash: header.baseHash, coins: header.coins };
 }

@@ -22,4 +22,4 @@ export {
   SnapshotError,
   type SnapshotInfo,
   SnapshotWriter,
-} from "./core_snapshot.ts";
+} from "./utxo_snapshot.ts";

@@ -1,12 +1,13 @@
 import { assertEquals, assertTrue } from "../_support/assert.ts";
 import { fromHex, hashToHex } from "../../lib/bytes/hex.ts";
-import { readSnapshot, type SnapshotCoin, SnapshotWriter } from "../../lib/utxo/core_snapshot.ts";
+import { readSnapshot, type SnapshotCoin, SnapshotWriter } from "../../lib/utxo/utxo_snapshot.ts";
 import { cliCommand } from "../_support/archive_files.ts";
 import { outputsOf } from "../_support/chain_outputs.ts";
 import { collect } from "../../lib/collect/collect.ts";
 import { generateChain } from "../../lib/gen/chain_generator.ts";
 import { writeBlocksDir } from "../../lib/gen/blocks_dir_writer.ts";
 import { exportSnapshot } from "../../lib/index/export_snapshot.ts";
+import { exportUtxoCheckpoint } from "../../lib/index/export_checkpoint.ts";
 
 const dir = Deno.makeTempDirSync({ prefix: "blkpipe-snapshot-" });
 const base = fromHex("11".repeat(32));
@@ -103,7 +104,11 @@ Deno.test("snapshot info: the report, and bad files are one-line errors with exi
   Deno.writeFileSync(`${dir}/ok.dat`, good);
   const ok = await run(`${dir}/ok.dat`);
   assertEquals(ok.code, 0, new TextDecoder().decode(ok.stderr));
-  assertTrue(new TextDecoder().decode(ok.stdout).includes("regtest UTXO snapshot (version 2)"));
+  assertTrue(
+    new TextDecoder().decode(ok.stdout).includes(
+      "regtest UTXO snapshot in Bitcoin Core's format (version 2)",
+    ),
+  );
   for (const [what, bytes] of Object.entries(cases)) {
     const path = `${dir}/bad-${what.replaceAll(" ", "-")}.dat`;
     Deno.writeFileSync(path, bytes);
@@ -154,4 +159,68 @@ Deno.test("checkpoint export: the archive's UTXO set in Core's order, every unsp
     "--json",
   ]).output();
   assertEquals(JSON.parse(new TextDecoder().decode(out.stdout)).height, 150);
+});
+
+Deno.test("blkpipe's snapshot format: no scripts, base height and count in the header, a checksum; damage is a one-line error", async () => {
+  const w = new SnapshotWriter("regtest", base, 0, undefined, { baseHeight: 4321 });
+  w.add(txid(1), 0, 5, true, 5_000_000_000);
+  w.add(txid(1), 3, 5, true, 1);
+  w.add(txid(2), 300, 120, false, 2_100_000_000_000_000);
+  const good = w.bytes();
+  // magic "blkp" 0xff, version 1, regtest magic, base, count 3 (patched in at the end), height.
+  assertEquals([...good.subarray(0, 7)], [0x62, 0x6c, 0x6b, 0x70, 0xff, 1, 0]);
+  assertEquals(good[43], 3);
+  assertEquals(new DataView(good.buffer).getUint32(51, true), 4321);
+  Deno.writeFileSync(`${dir}/bp.dat`, good);
+  const seen: number[][] = [];
+  const info = readSnapshot(`${dir}/bp.dat`, (c) => seen.push([c.vout, c.height, c.value]));
+  assertEquals([info.format, info.version, info.baseHeight, info.coins, info.bytes], [
+    "blkpipe",
+    1,
+    4321,
+    3,
+    good.length,
+  ]);
+  assertEquals(seen, [[0, 5, 5_000_000_000], [3, 5, 1], [300, 120, 2_100_000_000_000_000]]);
+  const flip = (at: number) => {
+    const b = good.slice();
+    b[at]! ^= 1;
+    return b;
+  };
+  const cases: Record<string, Uint8Array> = {
+    "checksum mismatch": flip(60), // a coin byte
+    "checksum mismatch ": flip(52), // the height in the header
+    "format version": flip(5),
+    "cut short": good.subarray(0, good.length - 1),
+    "trailing bytes after the last checksum": Uint8Array.from([...good, 0]),
+  };
+  for (const [what, bytes] of Object.entries(cases)) {
+    const path = `${dir}/bp-bad.dat`;
+    Deno.writeFileSync(path, bytes);
+    const r = await cliCommand("checkpoint.ts", [`--allow-read=${dir}`], ["info", path]).output();
+    const err = new TextDecoder().decode(r.stderr).trim();
+    assertEquals(r.code, 1, what);
+    assertTrue(err.includes(what.trim()) && err.split("\n").length === 1, `${what}: ${err}`);
+  }
+});
+
+Deno.test("checkpoint export --format blkpipe: the same coins as Core's format, from the index alone", async () => {
+  const archive = `${dir}/archive`; // from the test above
+  const core: string[] = [], own: string[] = [];
+  const line = (c: SnapshotCoin) =>
+    `${hashToHex(c.txid)}:${c.vout}:${c.height}:${c.coinbase}:${c.value}`;
+  readSnapshot(`${dir}/export.dat`, (c) => core.push(line(c)));
+  const r = await exportUtxoCheckpoint(archive, `${dir}/export.blkpipe`);
+  const info = readSnapshot(`${dir}/export.blkpipe`, (c) => own.push(line(c)));
+  assertEquals([r.coins, r.height, info.baseHeight, info.format], [
+    core.length,
+    150,
+    150,
+    "blkpipe",
+  ]);
+  assertTrue(core.length > 100, `${core.length} coins`);
+  assertEquals(own, core);
+  assertEquals(info.bytes, r.bytes);
+  assertEquals(info.baseHash, readSnapshot(`${dir}/export.dat`).baseHash);
+  assertTrue(r.bytes < readSnapshot(`${dir}/export.dat`).bytes / 2, `${r.bytes} bytes`);
 });

@@ -5,6 +5,7 @@ import { collect } from "../../lib/collect/collect.ts";
 import type { GenBlock } from "../../lib/gen/chain_generator.ts";
 import { writeBlocksDir } from "../../lib/gen/blocks_dir_writer.ts";
 import { exportSnapshot } from "../../lib/index/export_snapshot.ts";
+import { exportUtxoCheckpoint } from "../../lib/index/export_checkpoint.ts";
 import { OutpointIndex } from "../../lib/index/outpoint_index.ts";
 import { cliCommand } from "../_support/archive_files.ts";
 import { outputsOf } from "../_support/chain_outputs.ts";
@@ -32,22 +33,74 @@ const early = await archiveOf("early", CHAIN, { checkLevel: "utxo", toHeight: BA
 const snapshot = `${dir}/utxo-200.dat`;
 assertEquals((await exportSnapshot(early, snapshot)).height, BASE);
 const reference = await archiveOf("reference", CHAIN, { checkLevel: "utxo" });
-const importCli = (archive: string) =>
+const blkpipeSnapshot = `${dir}/utxo-200.blkpipe`;
+assertEquals((await exportUtxoCheckpoint(early, blkpipeSnapshot)).height, BASE);
+const importCli = (archive: string, file = snapshot) =>
   cliCommand("checkpoint.ts", ["--allow-read", "--allow-write"], [
     "import",
     "--archive",
     archive,
     "--snapshot",
-    snapshot,
+    file,
     "--json",
   ]).output();
+const collectCli = (name: string, args: string[]) =>
+  cliCommand("collect.ts", ["--allow-read", "--allow-write"], [
+    "--blocks",
+    `${dir}/${name}-blocks`,
+    "--out",
+    `${dir}/${name}`,
+    "--include-tip",
+    "--no-parity",
+    "--check",
+    "utxo",
+    "--json",
+    ...args,
+  ]).output();
+const text = (b: Uint8Array) => new TextDecoder().decode(b);
 
-Deno.test("checkpoint import: rules from the base on, lookups equal an index built from genesis", async () => {
-  const archive = await archiveOf("imported", CHAIN); // collected at full: no index yet
-  const r = await importCli(archive);
-  assertEquals(r.code, 0, new TextDecoder().decode(r.stderr));
-  const j = JSON.parse(new TextDecoder().decode(r.stdout));
-  assertEquals([j.height, j.to, j.rejected], [BASE, CHAIN.length - 1, null]);
+for (const [format, file] of [["Core's", snapshot], ["blkpipe's", blkpipeSnapshot]] as const) {
+  Deno.test(`checkpoint import (${format} format): rules from the base on, lookups equal an index built from genesis`, async () => {
+    const archive = await archiveOf(`imported-${format[0]}`, CHAIN); // collected at full: no index
+    const r = await importCli(archive, file);
+    assertEquals(r.code, 0, text(r.stderr));
+    const j = JSON.parse(text(r.stdout));
+    assertEquals([j.height, j.to, j.rejected], [BASE, CHAIN.length - 1, null]);
+    await sameLookups(archive);
+  });
+}
+
+Deno.test("collect --utxo-snapshot: from blk files, the base still to come; resumed across the base", async () => {
+  writeBlocksDir(`${dir}/assumed-blocks`, CHAIN, { seed: 1 });
+  const first = await collectCli("assumed", ["--to-height", "150", "--utxo-snapshot", snapshot]);
+  assertEquals(first.code, 0, text(first.stderr));
+  assertEquals(JSON.parse(text(first.stdout)).snapshotBasePending, hashToHex(CHAIN[BASE]!.hash));
+  assertTrue(text(first.stderr).includes("not archived yet"), text(first.stderr));
+  const second = await collectCli("assumed", ["--utxo-snapshot", snapshot]);
+  assertEquals(second.code, 0, text(second.stderr));
+  const j = JSON.parse(text(second.stdout));
+  assertEquals([j.tip.height, j.snapshotBasePending, j.rejected], [CHAIN.length - 1, null, 0]);
+  await sameLookups(`${dir}/assumed`);
+  // A snapshot with the same base block is the same start; an index built from genesis refuses one.
+  const other = await collectCli("assumed", ["--utxo-snapshot", `${dir}/utxo-200.blkpipe`]);
+  assertEquals(other.code, 0, text(other.stderr)); // same base block: the same start
+  const genesis = await collectCli("reference", ["--utxo-snapshot", snapshot]);
+  assertEquals(genesis.code, 1);
+  assertTrue(text(genesis.stderr).includes("already has a chain index"), text(genesis.stderr));
+});
+
+Deno.test("collect --utxo-snapshot: a double spend after the base is rejected, the archive stops before it", async () => {
+  const blocks = brokenChain(MUTATIONS["a cross-block double spend"]!.mutate);
+  writeBlocksDir(`${dir}/assumed-broken-blocks`, asGen(blocks), { seed: 1 });
+  const r = await collectCli("assumed-broken", ["--utxo-snapshot", snapshot]);
+  assertEquals(r.code, 1, text(r.stderr));
+  assertEquals(JSON.parse(text(r.stdout)).tip.height, BROKEN - 1);
+  const rejects = Deno.readTextFileSync(`${dir}/assumed-broken/rejects.jsonl`);
+  assertTrue(rejects.includes("bad-txns-inputs-missingorspent"), rejects);
+});
+
+/** Every fifth output of CHAIN looks the same in `archive` as in the reference built from genesis. */
+async function sameLookups(archive: string): Promise<void> {
   const { created } = outputsOf(CHAIN);
   const a = await OutpointIndex.open(archive), b = await OutpointIndex.open(reference);
   try {
@@ -63,7 +116,7 @@ Deno.test("checkpoint import: rules from the base on, lookups equal an index bui
     a.close();
     b.close();
   }
-});
+}
 
 Deno.test("checkpoint import: a double spend after the base is still caught", async () => {
   const blocks = brokenChain(MUTATIONS["a cross-block double spend"]!.mutate);

@@ -1,5 +1,5 @@
 /**
- * Bitcoin Core's UTXO snapshot file (`dumptxoutset`, format version 2,
+ * UTXO snapshot files. Bitcoin Core's (`dumptxoutset`, format version 2,
  * `src/node/utxo_snapshot.h`):
  *
  * ```text
@@ -10,12 +10,27 @@
  *          (type 0..5 then 20 or 32 bytes, or VARINT(size + 6) ‖ script)
  * ```
  *
- * {@link readSnapshot} streams a file (bounded memory whatever its size) and
- * checks it parses exactly to its end; {@link SnapshotWriter} writes one.
+ * and blkpipe's own (`checkpoint export --format blkpipe`): the same layout
+ * without scripts (blkpipe's chain-wide rules do not run them, and its UTXO
+ * set does not keep them, so it is written from the index alone, without a
+ * pass over the archive), with the base height in the header and a SHA-256
+ * of everything before it at the end:
+ *
+ * ```text
+ * header   "blkp" 0xff ‖ version u16 LE (1) ‖ network magic ‖ base block hash ‖ coin count u64 LE
+ *          ‖ base height u32 LE
+ * coins    as Core's, each coin VARINT(height × 2 + coinbase) ‖ VARINT(compressed amount)
+ * trailer  SHA-256(coins ‖ header) (32): the count is known only at the end, so the header is
+ *          hashed last and a writer can patch it in place
+ * ```
+ *
+ * {@link readSnapshot} streams either (bounded memory whatever its size) and
+ * checks it parses exactly to its end; {@link SnapshotWriter} writes either.
  *
  * @module
  */
 
+import { createHash, type Hash } from "node:crypto";
 import { closeSync, openSync, readSync } from "node:fs";
 import { NETWORK_NAMES, type NetworkName, NETWORKS } from "../bitcoin/network.ts";
 import { hashToHex } from "../bytes/hex.ts";
@@ -30,11 +45,19 @@ import {
   writeVarInt,
 } from "./core_compress.ts";
 
-/** The five magic bytes. */
+/** The five magic bytes of Core's format. */
 export const SNAPSHOT_MAGIC: Uint8Array = Uint8Array.of(0x75, 0x74, 0x78, 0x6f, 0xff);
-/** The format version written and read. */
+/** The version of Core's format written and read. */
 export const SNAPSHOT_VERSION = 2;
+/** The five magic bytes of blkpipe's format. */
+export const BLKPIPE_SNAPSHOT_MAGIC: Uint8Array = Uint8Array.of(0x62, 0x6c, 0x6b, 0x70, 0xff);
+/** The version of blkpipe's format. */
+export const BLKPIPE_SNAPSHOT_VERSION = 1;
+/** The two snapshot formats: Bitcoin Core's, blkpipe's (no scripts, base height, checksum). */
+export type SnapshotFormat = "core" | "blkpipe";
 const HEADER = 5 + 2 + 4 + 32 + 8;
+const HEADER_SIZE: Record<SnapshotFormat, number> = { core: HEADER, blkpipe: HEADER + 4 };
+const TRAILER = 32;
 
 /** A snapshot that cannot be read: what is wrong, where. */
 export class SnapshotError extends Error {
@@ -60,9 +83,13 @@ export interface SnapshotCoin {
 
 /** What {@link readSnapshot} found. */
 export interface SnapshotInfo {
+  /** Bitcoin Core's or blkpipe's. */
+  format: SnapshotFormat;
+  /** Base block height (blkpipe's format records it; Core's does not: null). */
+  baseHeight: number | null;
   /** The network its magic names. */
   network: NetworkName;
-  /** Format version (2). */
+  /** Format version (2 for Core's, 1 for blkpipe's). */
   version: number;
   /** Base block hash, display hex. */
   baseHash: string;
@@ -78,9 +105,16 @@ export interface SnapshotInfo {
 export function readSnapshot(path: string, onCoin?: (c: SnapshotCoin) => void): SnapshotInfo {
   const fd = openSync(path, "r");
   let buf = new Uint8Array(1 << 20), start = 0, end = 0, base = 0, eof = false;
+  let sha: Hash | null = null, hashed = 0; // blkpipe's: bytes before buf[hashed] are hashed
+  const hashTo = (to: number) => {
+    sha?.update(buf.subarray(hashed, to));
+    hashed = to;
+  };
   const fill = (need: number): boolean => {
     while (end - start < need && !eof) {
       if (start > 0) {
+        hashTo(start);
+        hashed = 0;
         buf.copyWithin(0, start, end);
         end -= start;
         base += start;
@@ -125,10 +159,25 @@ export function readSnapshot(path: string, onCoin?: (c: SnapshotCoin) => void): 
   };
   try {
     const head = take(HEADER, "the header").slice();
-    if (!SNAPSHOT_MAGIC.every((m, i) => head[i] === m)) fail("wrong magic (expected 'utxo' 0xff)");
+    const format: SnapshotFormat | null = SNAPSHOT_MAGIC.every((m, i) => head[i] === m)
+      ? "core"
+      : BLKPIPE_SNAPSHOT_MAGIC.every((m, i) => head[i] === m)
+      ? "blkpipe"
+      : null;
+    if (!format) fail("wrong magic (expected 'utxo' 0xff or 'blkp' 0xff)");
     const dv = new DataView(head.buffer);
     const version = dv.getUint16(5, true);
-    if (version !== SNAPSHOT_VERSION) fail(`format version ${version} (this reads version 2)`);
+    const expected = format === "core" ? SNAPSHOT_VERSION : BLKPIPE_SNAPSHOT_VERSION;
+    if (version !== expected) fail(`format version ${version} (this reads version ${expected})`);
+    const scripts = format === "core";
+    let baseHeight: number | null = null;
+    let headHeight: Uint8Array | null = null;
+    if (!scripts) {
+      headHeight = take(4, "the header").slice();
+      baseHeight = new DataView(headHeight.buffer).getUint32(0, true);
+      sha = createHash("sha256");
+      hashed = start;
+    }
     const network = NETWORK_NAMES.find((n) => NETWORKS[n].magic.every((m, i) => head[7 + i] === m));
     if (!network) fail("unknown network magic");
     const count = Number(dv.getBigUint64(43, true));
@@ -153,15 +202,29 @@ export function readSnapshot(path: string, onCoin?: (c: SnapshotCoin) => void): 
         coin.height = Math.floor(code / 2);
         coin.coinbase = code % 2 === 1;
         coin.value = decompressAmount(varint("an amount"));
-        const size = varint("a script");
-        take(size < SPECIAL_SCRIPTS ? specialScriptSize(size) : size - SPECIAL_SCRIPTS, "a script");
+        if (scripts) {
+          const size = varint("a script");
+          take(
+            size < SPECIAL_SCRIPTS ? specialScriptSize(size) : size - SPECIAL_SCRIPTS,
+            "a script",
+          );
+        }
         total += coin.value;
         onCoin?.(coin);
       }
       coins += n;
     }
-    if (fill(1)) fail("trailing bytes after the last coin");
+    if (sha) {
+      hashTo(start);
+      const digest = sha.update(head).update(headHeight!).digest();
+      sha = null;
+      const trailer = take(TRAILER, "the checksum");
+      if (!digest.equals(trailer)) fail("checksum mismatch: the file is damaged");
+    }
+    if (fill(1)) fail(`trailing bytes after the last ${scripts ? "coin" : "checksum"}`);
     return {
+      format: format!,
+      baseHeight,
       network: network!,
       version,
       baseHash: hashToHex(head.subarray(11, 43)),
@@ -169,6 +232,20 @@ export function readSnapshot(path: string, onCoin?: (c: SnapshotCoin) => void): 
       totalAmount: total,
       bytes: at(),
     };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The base block hash (display hex) of a snapshot, from its header alone (not a check of the file). */
+export function snapshotBaseHash(path: string): string {
+  const fd = openSync(path, "r");
+  try {
+    const head = new Uint8Array(HEADER);
+    if (readSync(fd, head, 0, HEADER, 0) < HEADER) {
+      throw new SnapshotError(path, 0, "cut short in the header");
+    }
+    return hashToHex(head.subarray(11, 43));
   } finally {
     closeSync(fd);
   }
@@ -194,48 +271,72 @@ export function encodeCoin(
 
 /**
  * Writes a snapshot: the header, then coins grouped per txid (add them in
- * Core's order). With a `sink`, the bytes go out about a MiB at a time
- * ({@link end}); without, {@link bytes} returns the whole file.
+ * Core's order: txid bytes, then vout). Core's format by default; with
+ * `blkpipe`, blkpipe's (no scripts, the base height, a checksum), whose
+ * coin count need not be known in advance: {@link header} gives the final
+ * header to patch in after {@link end}. With a `sink`, the bytes go out
+ * about a MiB at a time; without, {@link bytes} returns the whole file.
  */
 export class SnapshotWriter {
   private readonly out = new ByteWriter(1 << 16);
   private readonly group = new ByteWriter(1 << 12);
   private readonly coin = new ByteWriter(64);
   private readonly groupTxid = new Uint8Array(32);
+  private readonly head: Uint8Array;
+  private readonly sha: Hash | null;
   private groupCoins = 0;
+  private headerInOut: boolean;
+  /** Coins added so far. */
+  coins = 0;
 
-  /** A snapshot of `count` coins on `network`, based at block `baseHash` (internal order). */
+  /** A snapshot of `count` coins (Core's; blkpipe's counts itself) on `network`, based at `baseHash` (internal order). */
   constructor(
     network: NetworkName,
     baseHash: Uint8Array,
     readonly count: number,
     private readonly sink?: (bytes: Uint8Array) => void,
+    blkpipe?: { baseHeight: number },
   ) {
-    const head = new Uint8Array(HEADER);
-    head.set(SNAPSHOT_MAGIC);
+    const head = new Uint8Array(HEADER_SIZE[blkpipe ? "blkpipe" : "core"]);
     const dv = new DataView(head.buffer);
-    dv.setUint16(5, SNAPSHOT_VERSION, true);
+    if (blkpipe) {
+      head.set(BLKPIPE_SNAPSHOT_MAGIC);
+      dv.setUint16(5, BLKPIPE_SNAPSHOT_VERSION, true);
+      dv.setUint32(HEADER, blkpipe.baseHeight, true);
+    } else {
+      head.set(SNAPSHOT_MAGIC);
+      dv.setUint16(5, SNAPSHOT_VERSION, true);
+    }
     head.set(NETWORKS[network].magic, 7);
     head.set(baseHash, 11);
     dv.setBigUint64(43, BigInt(count), true);
+    this.head = head;
+    this.sha = blkpipe ? createHash("sha256") : null;
     this.out.bytes(head);
+    this.headerInOut = true;
   }
 
-  /** Adds one coin with its output script (compressed as Core does). */
+  /** Adds one coin; its output script (compressed as Core does) unless the format is blkpipe's. */
   add(
     txid: Uint8Array,
     vout: number,
     height: number,
     coinbase: boolean,
     value: number,
-    script: Uint8Array,
+    script?: Uint8Array,
   ): void {
     this.coin.truncate(0);
-    encodeCoin(this.coin, height, coinbase, value, script);
+    if (this.sha) {
+      writeVarInt(this.coin, height * 2 + (coinbase ? 1 : 0));
+      writeVarInt(this.coin, compressAmount(value));
+    } else {
+      if (!script) throw new TypeError("a Core snapshot needs each coin's script");
+      encodeCoin(this.coin, height, coinbase, value, script);
+    }
     this.addEncoded(txid, vout, this.coin.view());
   }
 
-  /** Adds one coin already in Core's coin encoding ({@link encodeCoin}). */
+  /** Adds one coin already encoded for the format ({@link encodeCoin} for Core's). */
   addEncoded(txid: Uint8Array, vout: number, coin: Uint8Array): void {
     if (this.groupCoins === 0 || !this.groupTxid.every((b, i) => b === txid[i])) {
       this.endGroup();
@@ -243,6 +344,7 @@ export class SnapshotWriter {
     }
     this.group.varint(vout).bytes(coin);
     this.groupCoins++;
+    this.coins++;
   }
 
   private endGroup(): void {
@@ -250,22 +352,41 @@ export class SnapshotWriter {
     this.out.bytes(this.groupTxid).varint(this.groupCoins).bytes(this.group.view());
     this.group.truncate(0);
     this.groupCoins = 0;
-    if (this.sink && this.out.length >= 1 << 20) {
-      this.sink(this.out.view());
-      this.out.truncate(0);
-    }
+    if (this.sink && this.out.length >= 1 << 20) this.emit();
   }
 
-  /** Sends what is left to the sink. */
-  end(): void {
+  private emit(): void {
+    this.sha?.update(this.out.view().subarray(this.headerInOut ? this.head.length : 0));
+    this.headerInOut = false;
+    this.sink!(this.out.view());
+    this.out.truncate(0);
+  }
+
+  private finish(): void {
     this.endGroup();
+    if (!this.sha) return;
+    const body = this.out.view().subarray(this.headerInOut ? this.head.length : 0);
+    new DataView(this.head.buffer).setBigUint64(43, BigInt(this.coins), true);
+    if (this.headerInOut) this.out.patch(0, this.head);
+    const digest = this.sha.update(body).update(this.head).digest();
+    this.out.bytes(new Uint8Array(digest.buffer, digest.byteOffset, digest.length));
+  }
+
+  /** Sends what is left (and blkpipe's checksum) to the sink. */
+  end(): void {
+    this.finish();
     this.sink?.(this.out.view());
     this.out.truncate(0);
   }
 
   /** The whole file (without a sink). */
   bytes(): Uint8Array {
-    this.endGroup();
+    this.finish();
     return this.out.toBytes();
+  }
+
+  /** The file's header as it must finally read (after {@link end}; blkpipe's records the count then). */
+  header(): Uint8Array {
+    return this.head;
   }
 }

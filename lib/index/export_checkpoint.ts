@@ -1,0 +1,97 @@
+/**
+ * Export of an archive's UTXO set in blkpipe's snapshot format
+ * (`deno task checkpoint export --format blkpipe`): straight from the chain
+ * index's UTXO segments as of its last checkpoint — a k-way merge in key
+ * order, which is Core's coin order — with no pass over the archive (the
+ * format keeps no scripts). Memory is a few entry chunks per segment
+ * whatever the UTXO count; the file is written as `.tmp`, fsynced, its
+ * header patched with the final count, renamed.
+ *
+ * @module
+ */
+
+import { closeSync, fsyncSync, openSync, writeSync } from "node:fs";
+import { ARCHIVE_PATHS, parseManifest } from "../archive/manifest.ts";
+import { hashFromHex } from "../bytes/hex.ts";
+import { compareBytes, copyBytes } from "../segment/compare.ts";
+import { mergeSources } from "../segment/memory_run.ts";
+import { Segment } from "../segment/segment.ts";
+import {
+  lastResolvedHeight,
+  resolveUtxo,
+  UTXO_ENTRY_WIDTH,
+  UTXO_KEY_WIDTH,
+  UTXO_SORT_WIDTH,
+} from "../segment/utxo_entry.ts";
+import { segmentSource } from "../segment/utxo_merge.ts";
+import { parentOf, syncDir } from "../store/local_store.ts";
+import { newXxh64 } from "../hash/xxh64.ts";
+import { SnapshotWriter } from "../utxo/utxo_snapshot.ts";
+import { CHAIN_INDEX_PATHS as P } from "./chain_index_format.ts";
+import type { SnapshotExport } from "./export_snapshot.ts";
+import { readCurrentSlot } from "./index_slots.ts";
+
+const W = UTXO_ENTRY_WIDTH;
+
+/** Writes the UTXO set of the archive in `dir` (its index checkpoint) to `out` in blkpipe's format. */
+export async function exportUtxoCheckpoint(dir: string, out: string): Promise<SnapshotExport> {
+  const slot = readCurrentSlot(dir);
+  const manifest = parseManifest(
+    Deno.readTextFileSync(`${dir}/${ARCHIVE_PATHS.manifest}`),
+    `${dir}/${ARCHIVE_PATHS.manifest}`,
+  );
+  const xxh = await newXxh64();
+  const segs = slot.utxo.segments.map((n) => Segment.openWith(`${dir}/${P.utxoDir}/${n}`, xxh));
+  const tmp = `${out}.tmp`;
+  const fd = openSync(tmp, "w");
+  let size = 0;
+  try {
+    const w = new SnapshotWriter(manifest.network, hashFromHex(slot.hash), 0, (b) => {
+      writeAll(fd, b);
+      size += b.length;
+    }, { baseHeight: slot.height });
+    // One key's events (newest first), resolved when the next key starts.
+    let events = new Uint8Array(W * 8);
+    let n = 0;
+    const vout = (b: Uint8Array) =>
+      ((b[32]! << 24) | (b[33]! << 16) | (b[34]! << 8) | b[35]!) >>> 0;
+    const flushKey = () => {
+      const id = resolveUtxo(events, 0, n, 0, slot.height + 1);
+      if (id >= 0) {
+        w.add(events, vout(events), lastResolvedHeight(), id % 2 === 1, Math.floor(id / 2));
+      }
+      n = 0;
+    };
+    mergeSources(segs.map((s) => segmentSource(s)), W, UTXO_SORT_WIDTH, (b, at) => {
+      if (n > 0 && compareBytes(events, 0, b, at, UTXO_KEY_WIDTH) !== 0) flushKey();
+      if ((n + 1) * W > events.length) {
+        const grown = new Uint8Array(events.length * 2);
+        grown.set(events);
+        events = grown;
+      }
+      copyBytes(events, n++ * W, b, at, W);
+    });
+    if (n > 0) flushKey();
+    w.end();
+    writeAll(fd, w.header(), 0); // the final count
+    fsyncSync(fd);
+    closeSync(fd);
+    Deno.renameSync(tmp, out);
+    syncDir(parentOf(out));
+    return { height: slot.height, baseHash: slot.hash, coins: w.coins, bytes: size };
+  } catch (e) {
+    try {
+      closeSync(fd);
+    } catch { /* already closed */ }
+    Deno.removeSync(tmp);
+    throw e;
+  } finally {
+    for (const s of segs) s.close();
+  }
+}
+
+function writeAll(fd: number, b: Uint8Array, position: number | null = null): void {
+  for (let done = 0; done < b.length;) {
+    done += writeSync(fd, b, done, b.length - done, position === null ? null : position + done);
+  }
+}
