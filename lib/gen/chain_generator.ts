@@ -44,6 +44,11 @@ export interface ChainGenOptions {
   orphanRate?: number;
   /** Seconds between blocks on average (default 600). */
   spacing?: number;
+  /**
+   * A UTXO-heavy chain (for benchmarks): every transaction spends one output
+   * (the largest of 8 drawn) into this many (default 0: mostly 1–3 outputs).
+   */
+  outputsPerTx?: number;
 }
 
 /** One generated block. */
@@ -107,7 +112,8 @@ export function* generateChain(options: ChainGenOptions): Generator<GenBlock> {
     while (body.length < target && pool.size > 0) {
       const before = body.length, kindsBefore = outKinds.length;
       const witnessStart = { at: -1 };
-      const fee = buildTx(body, pool, rng, outKinds, pool.size < target / 100, witnessStart);
+      const fanOut = options.outputsPerTx ?? (pool.size < target / 100 ? -1 : 0);
+      const fee = buildTx(body, pool, rng, outKinds, fanOut, witnessStart);
       if (fee < 0) break;
       // BIP141 weight: 4 × bytes without witness + witness bytes (marker and flag included).
       const size = body.length - before;
@@ -233,17 +239,26 @@ function buildTx(
   pool: UtxoPool,
   rng: Prng,
   outKinds: number[],
-  fanOut: boolean,
+  fanOut: number,
   witnessStart: { at: number },
 ): number {
-  // Input count: mostly 1–3; sometimes a consolidation of up to 600 inputs (≈90 kB).
-  let want = rng.chance(0.02) ? rng.int(50, 600) : rng.int(1, 3);
-  want = Math.min(want, pool.size);
   const picked: number[] = [];
-  for (let tries = 0; picked.length < want && tries < want * 4; tries++) {
-    const i = rng.int(0, pool.size - 1);
-    if (picked.includes(i)) continue;
-    picked.push(i);
+  if (fanOut > 0) {
+    // UTXO-heavy: the largest of 8 drawn, so values stay above dust for long.
+    let best = rng.int(0, pool.size - 1);
+    for (let k = 1; k < 8; k++) {
+      const i = rng.int(0, pool.size - 1);
+      if (pool.values[i]! > pool.values[best]!) best = i;
+    }
+    picked.push(best);
+  } else {
+    // Input count: mostly 1–3; sometimes a consolidation of up to 600 inputs (≈90 kB).
+    const want = Math.min(rng.chance(0.02) ? rng.int(50, 600) : rng.int(1, 3), pool.size);
+    for (let tries = 0; picked.length < want && tries < want * 4; tries++) {
+      const i = rng.int(0, pool.size - 1);
+      if (picked.includes(i)) continue;
+      picked.push(i);
+    }
   }
   if (picked.length === 0) return -1;
   // Gather inputs (copy out before removal reorders the pool).
@@ -261,8 +276,14 @@ function buildTx(
     pool.remove(i);
   }
   // Outputs: mostly 1–3; sometimes a batch payout of up to 1,500 (≈50 kB); more while the
-  // pool is too small to fill blocks.
-  let nOut = rng.chance(0.01) ? rng.int(100, 1500) : fanOut ? rng.int(4, 24) : rng.int(1, 3);
+  // pool is too small to fill blocks (fanOut -1).
+  let nOut = fanOut > 0
+    ? fanOut
+    : rng.chance(0.01)
+    ? rng.int(100, 1500)
+    : fanOut < 0
+    ? rng.int(4, 24)
+    : rng.int(1, 3);
   const estSize = 60 + n * 110 + nOut * 34;
   const fee = Math.min(total, estSize * rng.int(1, 50));
   const spend = total - fee;
