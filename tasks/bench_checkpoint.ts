@@ -105,7 +105,7 @@ if (!values["no-chain"]) {
   const heavy = `${root}/heavy-${millions}m`;
   if (!exists(`${heavy}/.complete`)) {
     if (exists(heavy)) Deno.removeSync(heavy, { recursive: true });
-    const blocks = Math.ceil((millions * 1e6) / 42_000) + 110;
+    const blocks = Math.ceil((millions * 1e6) / 22_000) + 110; // ≈ 22.8 k unspent per block
     console.log(`generating a UTXO-heavy chain of ${blocks} blocks (100 outputs per tx) …`);
     writeBlocksDir(
       `${heavy}-blocks`,

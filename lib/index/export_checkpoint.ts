@@ -30,8 +30,7 @@ import { SnapshotWriter } from "../utxo/utxo_snapshot.ts";
 import { CHAIN_INDEX_PATHS as P } from "./chain_index_format.ts";
 import type { SnapshotExport } from "./export_snapshot.ts";
 import { readCurrentSlot } from "./index_slots.ts";
-
-const W = UTXO_ENTRY_WIDTH;
+import { forEachLiveCoin } from "./utxo_live.ts";
 
 /** Writes the UTXO set of the archive in `dir` (its index checkpoint) to `out` in blkpipe's format. */
 export async function exportUtxoCheckpoint(dir: string, out: string): Promise<SnapshotExport> {
@@ -50,28 +49,11 @@ export async function exportUtxoCheckpoint(dir: string, out: string): Promise<Sn
       writeAll(fd, b);
       size += b.length;
     }, { baseHeight: slot.height });
-    // One key's events (newest first), resolved when the next key starts.
-    let events = new Uint8Array(W * 8);
-    let n = 0;
     const vout = (b: Uint8Array) =>
       ((b[32]! << 24) | (b[33]! << 16) | (b[34]! << 8) | b[35]!) >>> 0;
-    const flushKey = () => {
-      const id = resolveUtxo(events, 0, n, 0, slot.height + 1);
-      if (id >= 0) {
-        w.add(events, vout(events), lastResolvedHeight(), id % 2 === 1, Math.floor(id / 2));
-      }
-      n = 0;
-    };
-    mergeSources(segs.map((s) => segmentSource(s)), W, UTXO_SORT_WIDTH, (b, at) => {
-      if (n > 0 && compareBytes(events, 0, b, at, UTXO_KEY_WIDTH) !== 0) flushKey();
-      if ((n + 1) * W > events.length) {
-        const grown = new Uint8Array(events.length * 2);
-        grown.set(events);
-        events = grown;
-      }
-      copyBytes(events, n++ * W, b, at, W);
+    forEachLiveCoin(segs, slot.height, (key, created, id) => {
+      w.add(key, vout(key), created, id % 2 === 1, Math.floor(id / 2));
     });
-    if (n > 0) flushKey();
     w.end();
     writeAll(fd, w.header(), 0); // the final count
     fsyncSync(fd);

@@ -2,14 +2,17 @@
  * Export of an archive's UTXO set as a Bitcoin Core `dumptxoutset` snapshot
  * (`deno task checkpoint export`), at the chain index's last checkpoint.
  *
- * The UTXO set keeps values and heights, not scripts, so the archive is
- * scanned in height order: each output still unspent (and created at that
- * height: an output BIP30 overwrote is exported once) is encoded as Core's
- * coin into a spill file, and its (outpoint, offset) into sorted runs of
- * bounded size; the runs are merged into Core's order (txid, then vout) and
- * the coins copied out grouped per txid. Memory stays bounded by the run
- * size whatever the UTXO count; the file is written as `.tmp`, fsynced,
- * renamed.
+ * The UTXO set keeps values and heights, not scripts, so the scripts come
+ * from the archive, joined in height order without a lookup per output:
+ * (1) the index's live coins are written as (height, outpoint) sorted runs;
+ * (2) the archive is read in height order beside their merge — only blocks
+ * that still hold a live coin are read — and each output whose outpoint is
+ * among its block's live coins (binary search; an output BIP30 overwrote
+ * is not: its coin has the later height) is encoded as Core's coin into a
+ * spill file, its (outpoint, offset) into sorted runs; (3) those runs are
+ * merged into Core's order (txid, then vout) and the coins copied out
+ * grouped per txid. Memory stays bounded by the run size whatever the UTXO
+ * count; the file is written as `.tmp`, fsynced, renamed.
  *
  * @module
  */
@@ -21,10 +24,11 @@ import { BlockLayout } from "../bitcoin/block_layout.ts";
 import { computeTxids } from "../bitcoin/txid.ts";
 import type { NetworkName } from "../bitcoin/network.ts";
 import { hashToHex } from "../bytes/hex.ts";
-import { mergeSources } from "../segment/memory_run.ts";
+import { compareBytes, lowerBound } from "../segment/compare.ts";
+import { MergeCursor, mergeSources } from "../segment/memory_run.ts";
 import { Segment } from "../segment/segment.ts";
 import { segmentSource } from "../segment/utxo_merge.ts";
-import { UtxoStore } from "../segment/utxo_store.ts";
+import { grow } from "../bytes/grow.ts";
 import { parentOf, syncDir } from "../store/local_store.ts";
 import { newXxh64 } from "../hash/xxh64.ts";
 import { outpointKey } from "../utxo/utxo_rules.ts";
@@ -33,9 +37,26 @@ import { encodeCoin, SnapshotWriter } from "../utxo/utxo_snapshot.ts";
 import { CHAIN_INDEX_PATHS } from "./chain_index_format.ts";
 import { EntryBatch } from "./entry_batch.ts";
 import { readCurrentSlot } from "./index_slots.ts";
+import { forEachLiveCoin } from "./utxo_live.ts";
 
-/** A sorted-run entry: outpoint key (txid ‖ vout BE) ‖ offset of the coin in the spill file (u64 BE). */
-const RUN_ENTRY = { entryWidth: 44, keyWidth: 36, sortWidth: 36 } as const;
+/**
+ * A sorted-run entry: outpoint key (txid ‖ vout BE) ‖ n ‖ 48 bytes: Core's
+ * coin inline when n ≤ 48 (nearly all: a P2TR coin is ≈ 44), else (n = 255)
+ * the coin's offset in the spill file (u64 BE) — so the final merge reads
+ * runs sequentially instead of the spill file at random.
+ */
+const RUN_ENTRY = { entryWidth: 85, keyWidth: 36, sortWidth: 36 } as const;
+const INLINE = 48, SPILLED = 255;
+
+/** Options of {@link exportSnapshot}. */
+export interface ExportOptions {
+  /** Entries per sorted run (default 2 M). */
+  runEntries?: number;
+  /** Coins up to this many bytes ride in the runs (default and maximum 48; less in tests). */
+  inlineBytes?: number;
+}
+/** A live coin by creation: height u32 BE ‖ outpoint key. */
+const LIVE_ENTRY = { entryWidth: 40, keyWidth: 40, sortWidth: 40 } as const;
 
 /** What an export wrote. */
 export interface SnapshotExport {
@@ -50,82 +71,120 @@ export interface SnapshotExport {
 export async function exportSnapshot(
   dir: string,
   out: string,
-  options: { runEntries?: number } = {},
+  options: ExportOptions = {},
 ): Promise<SnapshotExport> {
+  const inline = Math.min(INLINE, options.inlineBytes ?? INLINE);
   const slot = readCurrentSlot(dir);
   const reader = await ArchiveReader.open(dir);
-  const store = await UtxoStore.open(`${dir}/${CHAIN_INDEX_PATHS.utxoDir}`, { managed: slot.utxo });
-  const work = Deno.makeTempDirSync({ dir: parentOf(out), prefix: ".snapshot-" });
   const xxh = await newXxh64();
+  const utxo = slot.utxo.segments.map((n) =>
+    Segment.openWith(`${dir}/${CHAIN_INDEX_PATHS.utxoDir}/${n}`, xxh)
+  );
+  const work = Deno.makeTempDirSync({ dir: parentOf(out), prefix: ".snapshot-" });
+  const opened: Segment[] = [];
+  const runMax = options.runEntries ?? 2_000_000;
+  const writeRun = (batch: EntryBatch, runs: Segment[]) => {
+    const path = `${work}/run-${opened.length}.seg`;
+    batch.writeSegment(path, xxh);
+    const seg = Segment.openWith(path, xxh);
+    opened.push(seg);
+    runs.push(seg);
+  };
   try {
     const height = Math.min(slot.height, reader.tipHeight);
+    // (1) Live coins as (height BE ‖ outpoint), sorted runs.
+    const byHeight: Segment[] = [];
+    const live = new EntryBatch(LIVE_ENTRY);
+    let coins = 0;
+    forEachLiveCoin(utxo, height, (key, created) => {
+      const e = live.reserve(1);
+      new DataView(live.slab.buffer).setUint32(e, created);
+      live.slab.set(key.subarray(0, 36), e + 4);
+      live.count++;
+      coins++;
+      if (live.count >= runMax) writeRun(live, byHeight);
+    });
+    if (live.count > 0) writeRun(live, byHeight);
+    // (2) The archive beside them, block by block.
     const spill = openSync(`${work}/coins`, "w+");
-    // Spill records: u16 LE length ‖ Core's coin; written a MiB at a time.
+    // Coins too long to inline: u16 LE length ‖ Core's coin; written a MiB at a time.
     const pending = new ByteWriter(1 << 20);
-    let spilled = 0, coins = 0;
+    let spilled = 0, found = 0;
     const spillOut = () => {
       writeAll(spill, pending.view());
       spilled += pending.length;
       pending.truncate(0);
     };
-    const runs: string[] = [];
+    const byKey: Segment[] = [];
     const batch = new EntryBatch(RUN_ENTRY);
-    const runMax = options.runEntries ?? 2_000_000;
-    const key = new Uint8Array(36), len = new Uint8Array(2);
+    const cursor = new MergeCursor(byHeight.map((r) => segmentSource(r)), 40, 40);
+    let more = cursor.next();
+    let keys = new Uint8Array(36 * 1024);
+    const key = new Uint8Array(36), len = new Uint8Array(2), coin = new ByteWriter(256);
     const layout = new BlockLayout();
-    for (let h = 0; h <= height; h++) {
+    while (more) {
+      const h = u32be(cursor.bytes, cursor.at);
+      let n = 0;
+      while (more && u32be(cursor.bytes, cursor.at) === h) {
+        if ((n + 1) * 36 > keys.length) keys = grow(keys, (n + 1) * 36);
+        keys.set(cursor.bytes.subarray(cursor.at + 4, cursor.at + 40), n++ * 36);
+        more = cursor.next();
+      }
       const block = await reader.readBlock(h);
       const L = layout.parse(block);
       const ids = computeTxids(L);
       for (let t = 0; t < L.txCount; t++) {
         for (let o = L.txFirstOutput[t]!; o < L.txFirstOutput[t + 1]!; o++) {
           outpointKey(key, 0, ids, 32 * t, o - L.txFirstOutput[t]!);
-          if (store.get(key, 0) < 0 || store.foundHeight !== h) continue;
-          const at = spilled + pending.length;
-          pending.bytes(len); // patched below
-          const from = pending.length;
+          const i = lowerBound(keys, n, 36, key, 0, 36);
+          if (i >= n || compareBytes(keys, i * 36, key, 0, 36) !== 0) continue;
+          coin.truncate(0);
           encodeCoin(
-            pending,
+            coin,
             h,
             t === 0,
             L.outputValue(o),
             block.subarray(L.outScript[o]!, L.outScript[o]! + L.outScriptLen[o]!),
           );
-          const n = pending.length - from;
-          len[0] = n & 255;
-          len[1] = n >>> 8;
-          pending.patch(from - 2, len);
           const e = batch.reserve(1);
           batch.slab.set(key, e);
-          for (let k = 0, v = at; k < 8; k++, v = Math.floor(v / 256)) {
-            batch.slab[e + 43 - k] = v % 256;
+          if (coin.length <= inline) {
+            batch.slab[e + 36] = coin.length;
+            batch.slab.set(coin.view(), e + 37);
+          } else {
+            batch.slab[e + 36] = SPILLED;
+            for (let k = 0, v = spilled + pending.length; k < 8; k++, v = Math.floor(v / 256)) {
+              batch.slab[e + 44 - k] = v % 256;
+            }
+            len[0] = coin.length & 255;
+            len[1] = coin.length >>> 8;
+            pending.bytes(len).bytes(coin.view());
+            if (pending.length >= 1 << 20) spillOut();
           }
           batch.count++;
-          coins++;
-          if (pending.length >= 1 << 20) spillOut();
-          if (batch.count >= runMax) {
-            runs.push(`${work}/run-${runs.length}.seg`);
-            batch.writeSegment(runs.at(-1)!, xxh);
-          }
+          found++;
+          if (batch.count >= runMax) writeRun(batch, byKey);
         }
       }
     }
     spillOut();
-    if (batch.count > 0 || runs.length === 0) {
-      runs.push(`${work}/run-${runs.length}.seg`);
-      batch.writeSegment(runs.at(-1)!, xxh);
+    if (found !== coins) {
+      throw new Error(
+        `${dir}: the chain index lists ${coins} unspent outputs up to height ${height}, the ` +
+          `archive's blocks hold ${found} of them: rebuild the index (deno task index)`,
+      );
     }
+    if (batch.count > 0 || byKey.length === 0) writeRun(batch, byKey);
+    // (3) Core's order.
     const baseHash = blockHash(await reader.readBlock(height));
-    const segs = runs.map((r) => Segment.openWith(r, xxh));
     try {
-      const bytes = writeSorted(out, segs, spill, reader.manifest.network, baseHash, coins);
+      const bytes = writeSorted(out, byKey, spill, reader.manifest.network, baseHash, coins);
       return { height, baseHash: hashToHex(baseHash), coins, bytes };
     } finally {
-      for (const x of segs) x.close();
       closeSync(spill);
     }
   } finally {
-    store.close();
+    for (const x of [...opened, ...utxo]) x.close();
     reader.close();
     Deno.removeSync(work, { recursive: true });
   }
@@ -154,14 +213,18 @@ function writeSorted(
       RUN_ENTRY.entryWidth,
       RUN_ENTRY.sortWidth,
       (b, at) => {
+        const vout = u32be(b, at + 32);
+        const n = b[at + 36]!;
+        if (n <= INLINE) {
+          w.addEncoded(b.subarray(at, at + 32), vout, b.subarray(at + 37, at + 37 + n));
+          return;
+        }
         let offset = 0;
-        for (let k = 36; k < 44; k++) offset = offset * 256 + b[at + k]!;
+        for (let k = 37; k < 45; k++) offset = offset * 256 + b[at + k]!;
         readSync(spill, coin, 0, 2, offset);
-        const n = coin[0]! | (coin[1]! << 8);
-        readSync(spill, coin, 0, n, offset + 2);
-        const vout =
-          ((b[at + 32]! << 24) | (b[at + 33]! << 16) | (b[at + 34]! << 8) | b[at + 35]!) >>> 0;
-        w.addEncoded(b.subarray(at, at + 32), vout, coin.subarray(0, n));
+        const size = coin[0]! | (coin[1]! << 8);
+        readSync(spill, coin, 0, size, offset + 2);
+        w.addEncoded(b.subarray(at, at + 32), vout, coin.subarray(0, size));
       },
     );
     w.end();
@@ -172,6 +235,10 @@ function writeSorted(
   Deno.renameSync(tmp, out);
   syncDir(parentOf(out));
   return size;
+}
+
+function u32be(b: Uint8Array, at: number): number {
+  return ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0;
 }
 
 function writeAll(fd: number, b: Uint8Array): void {

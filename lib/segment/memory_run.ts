@@ -110,8 +110,8 @@ export function runSource(run: MemoryRun, width: number, chunk = 8192): SortedSo
 
 /**
  * K-way merge of sorted sources (sort prefixes unique across sources),
- * calling `emit(bytes, at)` for each entry in order. `sources[i]` with a
- * smaller index wins nothing: equal sort keys across sources are an error.
+ * calling `emit(bytes, at)` for each entry in order. Equal sort keys across
+ * sources are an error.
  */
 export function mergeSources(
   sources: SortedSource[],
@@ -119,68 +119,103 @@ export function mergeSources(
   sortWidth: number,
   emit: (bytes: Uint8Array, at: number) => void,
 ): void {
-  const bufs: Array<{ bytes: Uint8Array; count: number } | null> = sources.map((s) => s.next());
-  const pos = new Uint32Array(sources.length);
-  // Binary heap of source indices ordered by current entry.
-  const heap: number[] = [];
-  const less = (a: number, b: number) => {
+  const c = new MergeCursor(sources, width, sortWidth);
+  while (c.next()) emit(c.bytes, c.at);
+}
+
+/**
+ * The pull form of {@link mergeSources}: each {@link next} moves to the
+ * following entry, then at `bytes[at..at + width)`.
+ */
+export class MergeCursor {
+  private readonly bufs: Array<{ bytes: Uint8Array; count: number } | null>;
+  private readonly pos: Uint32Array;
+  /** Binary heap of source indices ordered by current entry. */
+  private readonly heap: number[] = [];
+  private advance = -1;
+  /** The current entry's bytes (valid until the next call). */
+  bytes: Uint8Array = new Uint8Array(0);
+  /** Its offset in {@link bytes}. */
+  at = 0;
+
+  constructor(
+    private readonly sources: SortedSource[],
+    private readonly width: number,
+    private readonly sortWidth: number,
+  ) {
+    this.bufs = sources.map((s) => s.next());
+    this.pos = new Uint32Array(sources.length);
+    for (let s = 0; s < sources.length; s++) {
+      if (this.bufs[s] && this.bufs[s]!.count > 0) {
+        this.heap.push(s);
+        this.up(this.heap.length - 1);
+      }
+    }
+  }
+
+  /** Moves to the next entry; false when all sources are done. */
+  next(): boolean {
+    const heap = this.heap;
+    if (this.advance >= 0) {
+      const s = this.advance;
+      this.pos[s]!++;
+      if (this.pos[s]! >= this.bufs[s]!.count) {
+        this.bufs[s] = this.sources[s]!.next();
+        this.pos[s] = 0;
+        if (!this.bufs[s] || this.bufs[s]!.count === 0) {
+          const last = heap.pop()!;
+          if (heap.length > 0) {
+            heap[0] = last;
+            this.down(0);
+          }
+        } else this.down(0);
+      } else this.down(0);
+    }
+    if (heap.length === 0) return false;
+    const s = heap[0]!;
+    this.advance = s;
+    this.bytes = this.bufs[s]!.bytes;
+    this.at = this.pos[s]! * this.width;
+    return true;
+  }
+
+  private less(a: number, b: number): boolean {
     const c = compareBytes(
-      bufs[a]!.bytes,
-      pos[a]! * width,
-      bufs[b]!.bytes,
-      pos[b]! * width,
-      sortWidth,
+      this.bufs[a]!.bytes,
+      this.pos[a]! * this.width,
+      this.bufs[b]!.bytes,
+      this.pos[b]! * this.width,
+      this.sortWidth,
     );
     if (c === 0) throw new RangeError("Two merged entries have the same sort key");
     return c < 0;
-  };
-  const up = (i: number) => {
+  }
+
+  private up(i: number): void {
+    const heap = this.heap;
     while (i > 0) {
       const p = (i - 1) >> 1;
-      if (!less(heap[i]!, heap[p]!)) break;
+      if (!this.less(heap[i]!, heap[p]!)) break;
       const t = heap[i]!;
       heap[i] = heap[p]!;
       heap[p] = t;
       i = p;
     }
-  };
-  const down = (i: number) => {
+  }
+
+  private down(i: number): void {
+    const heap = this.heap;
     for (;;) {
       const l = 2 * i + 1, r = l + 1;
       let m = i;
-      if (l < heap.length && less(heap[l]!, heap[m]!)) m = l;
-      if (r < heap.length && less(heap[r]!, heap[m]!)) m = r;
+      if (l < heap.length && this.less(heap[l]!, heap[m]!)) m = l;
+      if (r < heap.length && this.less(heap[r]!, heap[m]!)) m = r;
       if (m === i) return;
       const t = heap[i]!;
       heap[i] = heap[m]!;
       heap[m] = t;
       i = m;
     }
-  };
-  for (let s = 0; s < sources.length; s++) {
-    if (bufs[s] && bufs[s]!.count > 0) {
-      heap.push(s);
-      up(heap.length - 1);
-    }
-  }
-  while (heap.length > 0) {
-    const s = heap[0]!;
-    const b = bufs[s]!;
-    emit(b.bytes, pos[s]! * width);
-    pos[s]!++;
-    if (pos[s]! >= b.count) {
-      bufs[s] = sources[s]!.next();
-      pos[s] = 0;
-      if (!bufs[s] || bufs[s]!.count === 0) {
-        const last = heap.pop()!;
-        if (heap.length > 0) {
-          heap[0] = last;
-          down(0);
-        }
-        continue;
-      }
-    }
-    down(0);
   }
 }
 

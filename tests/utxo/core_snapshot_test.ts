@@ -130,7 +130,16 @@ Deno.test("checkpoint export: the archive's UTXO set in Core's order, every unsp
     parity: false,
     checkLevel: "utxo",
   });
-  const r = await exportSnapshot(archive, `${dir}/export.dat`, { runEntries: 300 }); // many sorted runs
+  // Many sorted runs; coins over 20 bytes (most) go through the spill file.
+  const r = await exportSnapshot(archive, `${dir}/export.dat`, {
+    runEntries: 300,
+    inlineBytes: 20,
+  });
+  await exportSnapshot(archive, `${dir}/export-inline.dat`);
+  assertEquals(
+    Deno.readFileSync(`${dir}/export-inline.dat`),
+    Deno.readFileSync(`${dir}/export.dat`),
+  );
   const { created, spentBy } = outputsOf(chain);
   const unspent = [...created].filter(([k, o]) =>
     o.height > 0 && !spentBy.has(k) && !o.script.startsWith("6a") && o.script.length <= 20_000
