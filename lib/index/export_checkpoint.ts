@@ -13,17 +13,7 @@
 import { closeSync, fsyncSync, openSync, writeSync } from "node:fs";
 import { ARCHIVE_PATHS, parseManifest } from "../archive/manifest.ts";
 import { hashFromHex } from "../bytes/hex.ts";
-import { compareBytes, copyBytes } from "../segment/compare.ts";
-import { mergeSources } from "../segment/memory_run.ts";
 import { Segment } from "../segment/segment.ts";
-import {
-  lastResolvedHeight,
-  resolveUtxo,
-  UTXO_ENTRY_WIDTH,
-  UTXO_KEY_WIDTH,
-  UTXO_SORT_WIDTH,
-} from "../segment/utxo_entry.ts";
-import { segmentSource } from "../segment/utxo_merge.ts";
 import { parentOf, syncDir } from "../store/local_store.ts";
 import { newXxh64 } from "../hash/xxh64.ts";
 import { SnapshotWriter } from "../utxo/utxo_snapshot.ts";
