@@ -80,14 +80,19 @@ export class S3Client {
   private async send(
     what: string,
     url: string,
-    init: RequestInit & { body?: Uint8Array | string },
+    init: { method?: string; headers?: Record<string, string>; body?: Uint8Array | string },
   ): Promise<Response> {
+    const request: RequestInit = {
+      ...(init.method ? { method: init.method } : {}),
+      ...(init.headers ? { headers: init.headers } : {}),
+      ...(init.body !== undefined ? { body: init.body as Uint8Array<ArrayBuffer> | string } : {}),
+    };
     let delay = this.retry.firstDelayMs;
     for (let attempt = 1;; attempt++) {
       let failure: string;
       try {
         this.requests++;
-        const res = await this.aws.fetch(url, init as RequestInit);
+        const res = await this.aws.fetch(url, request);
         if (res.status < 500 && res.status !== 429) return res;
         failure = `HTTP ${res.status}`;
         await res.body?.cancel();
