@@ -110,7 +110,7 @@ export async function withWriterLock<T>(dir: string, body: () => Promise<T> | T)
   try {
     return await body();
   } finally {
-    lock.release();
+    await lock.release();
     store.close();
   }
 }
@@ -168,6 +168,9 @@ function isDataError(e: unknown): boolean {
       "ArchiveLockedError",
       "DamagedInputError",
       "SnapshotError",
+      "S3ConfigError",
+      "S3RequestError",
+      "S3UnavailableError",
     ].includes(
       e.name,
     );

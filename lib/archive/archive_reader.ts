@@ -12,7 +12,7 @@
 import { CorruptDataError } from "../bytes/errors.ts";
 import { bytesEqual } from "../bytes/hex.ts";
 import { RECORD_HEADER_SIZE, recordSize } from "../bitcoin/blk_record.ts";
-import { LocalStore } from "../store/local_store.ts";
+import { openStore } from "../store/open_store.ts";
 import type { Store } from "../store/store.ts";
 import { decompressFrame } from "./frame_codec.ts";
 import {
@@ -83,7 +83,7 @@ export class ArchiveReader {
    * ```
    */
   static async open(store: Store | string, asOf?: ReaderAsOf): Promise<ArchiveReader> {
-    const s = typeof store === "string" ? new LocalStore(store) : store;
+    const s = typeof store === "string" ? openStore(store) : store;
     const mpath = s.describe(ARCHIVE_PATHS.manifest);
     let manifest = asOf?.manifest;
     if (!manifest) {

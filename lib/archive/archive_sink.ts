@@ -37,8 +37,8 @@ export function archiveSink(
   options: ArchiveSinkOptions = {},
 ): WritableStream<FrameJob> {
   let writer: ArchiveWriter | undefined;
-  const release = () => {
-    if (!options.keepLock) target.lock.release();
+  const release = async () => {
+    if (!options.keepLock) await target.lock.release();
   };
   return new WritableStream<FrameJob>({
     async start() {
@@ -48,7 +48,7 @@ export function archiveSink(
           integrityEvery: options.integrityEvery,
         });
       } catch (e) {
-        release();
+        await release();
         throw e;
       }
       options.onOpen?.(writer.stats, writer);
@@ -59,7 +59,7 @@ export function archiveSink(
       } catch (e) {
         // A failed sink is not aborted by the stream: release everything here.
         writer!.close();
-        release();
+        await release();
         throw e;
       }
     },
@@ -67,14 +67,14 @@ export function archiveSink(
       try {
         await writer!.finish();
       } finally {
-        release();
+        await release();
       }
     },
-    abort() {
+    async abort() {
       try {
         writer?.close();
       } finally {
-        release();
+        await release();
       }
     },
   });

@@ -156,7 +156,7 @@ export async function openArchiveTarget(
       lock,
     };
   } catch (e) {
-    lock.release();
+    await lock.release();
     throw e;
   }
 }

@@ -107,7 +107,7 @@ export class ArchiveWriter {
     const index = await store.openAppend(ARCHIVE_PATHS.index);
     if (index.length === 0 && state.indexRecords === 0) {
       index.append(encodeIndexHeader(state.manifest.startHeight, state.manifest.network));
-      index.sync();
+      await index.sync();
     }
     index.truncate(INDEX_HEADER_SIZE + state.indexRecords * INDEX_RECORD_SIZE);
     const rejects = await store.openAppend(ARCHIVE_PATHS.rejects, state.rejectsBytes);
@@ -154,7 +154,7 @@ export class ArchiveWriter {
     // name it (a kill would resume from it and archive its blocks twice).
     if (checkpoint === null && (job.blocks > 0 || job.rejects.length > 0)) this.pipeline = null;
     if (checkpoint !== null || job.endsChunk) {
-      this.syncAll();
+      await this.syncAll();
       if (this.chunk.state && this.sinceCheck >= this.integrityEvery) {
         this.stats.checkedFrames += await this.chunk.checkRecent();
         this.sinceCheck = 0;
@@ -176,10 +176,10 @@ export class ArchiveWriter {
     } else await this.chunk.start(job.chunk, job.firstHeight);
   }
 
-  private syncAll(): void {
-    this.chunk.sync();
-    this.index.sync();
-    this.rejects.sync();
+  private async syncAll(): Promise<void> {
+    await this.chunk.sync();
+    await this.index.sync();
+    await this.rejects.sync();
   }
 
   private async seal(openTail: boolean): Promise<void> {
@@ -209,7 +209,7 @@ export class ArchiveWriter {
    */
   async finish(): Promise<void> {
     try {
-      this.syncAll();
+      await this.syncAll();
       if (this.chunk.state && this.chunk.state.frames.length > 0) await this.seal(true);
       this.pipeline = this.lastCheckpoint;
       await this.saveState();

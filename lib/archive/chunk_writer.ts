@@ -32,7 +32,7 @@ export async function copyFile(
     for (let at = 0; at < size; at += COPY_PIECE) {
       tmp.append(await from.readAt(path, at, Math.min(COPY_PIECE, size - at)));
     }
-    tmp.sync();
+    await tmp.sync();
   } finally {
     tmp.close();
   }
@@ -143,8 +143,8 @@ export class ChunkWriter {
   }
 
   /** fsyncs the open chunk. */
-  sync(): void {
-    this.file?.sync();
+  async sync(): Promise<void> {
+    await this.file?.sync();
   }
 
   /** Re-reads and checks the frames written since the last check; returns how many. */
@@ -172,7 +172,7 @@ export class ChunkWriter {
     const hasher = this.ensureHasher();
     const table = encodeSeekTable(c.frames);
     this.file!.append(table);
-    this.file!.sync();
+    await this.file!.sync();
     hasher.update(table);
     const sha256 = hasher.digest("hex");
     this.hasher = undefined;

@@ -63,7 +63,7 @@ export async function recompressChunk(
     const seek = encodeSeekTable(frames);
     out.append(seek);
     sha.update(seek);
-    out.sync();
+    await out.sync();
     storedBytes = out.length;
   } catch (e) {
     out.close();

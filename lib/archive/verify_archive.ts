@@ -14,7 +14,7 @@ import { bytesEqual, hashToHex } from "../bytes/hex.ts";
 import { readRecordLength, RECORD_HEADER_SIZE, recordSize } from "../bitcoin/blk_record.ts";
 import { blockHash, headerOf, headerPrevHash } from "../bitcoin/header.ts";
 import { NETWORKS } from "../bitcoin/network.ts";
-import { LocalStore } from "../store/local_store.ts";
+import { openStore } from "../store/open_store.ts";
 import type { Store } from "../store/store.ts";
 import { newXxh64, verifyFrame, type Xxh64 } from "./frame_codec.ts";
 import { decodeIndexRecord, indexOffset } from "./height_index.ts";
@@ -89,7 +89,7 @@ export async function verifyArchive(
   store: Store | string,
   options: VerifyOptions = {},
 ): Promise<VerifyReport> {
-  const s = typeof store === "string" ? new LocalStore(store) : store;
+  const s = typeof store === "string" ? openStore(store) : store;
   const problems = new Problems();
   const report: VerifyReport = {
     problems: problems.list,

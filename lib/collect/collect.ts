@@ -28,6 +28,8 @@ import { detectNetwork, readBlockEvents } from "../source/block_records.ts";
 import type { ParityOptions } from "../parity/archive_parity.ts";
 import { protectArchive } from "../parity/protect_archive.ts";
 import { LocalStore } from "../store/local_store.ts";
+import { openStore } from "../store/open_store.ts";
+import { isS3Url } from "../store/s3_location.ts";
 import type { Store } from "../store/store.ts";
 import type { CheckLevel } from "../validate/check_block.ts";
 import { CollectCore, emptySnapshot } from "./collect_frames.ts";
@@ -165,7 +167,15 @@ async function resolveNetwork(o: CollectOptions, store: Store): Promise<NetworkP
  */
 export async function collect(options: CollectOptions): Promise<CollectSummary> {
   const t0 = performance.now();
-  const store = typeof options.out === "string" ? new LocalStore(options.out) : options.out;
+  if (typeof options.out === "string" && isS3Url(options.out) && !options.stage) {
+    throw new ArchiveError(
+      `collect into ${options.out} needs --stage DIR (a local directory: the open chunk is ` +
+        `built there, each sealed chunk is uploaded once)`,
+    );
+  }
+  const store = typeof options.out === "string"
+    ? openStore(options.out, { stage: options.stage })
+    : options.out;
   const network = await resolveNetwork(options, store);
   const startHeight = options.fromHeight ?? 0;
   const target = await openArchiveTarget(store, {
@@ -180,7 +190,7 @@ export async function collect(options: CollectOptions): Promise<CollectSummary> 
   try {
     return await run(options, target, network, t0);
   } finally {
-    target.lock.release();
+    await target.lock.release();
   }
 }
 

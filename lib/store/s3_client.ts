@@ -93,7 +93,7 @@ export class S3Client {
       try {
         this.requests++;
         const res = await this.aws.fetch(url, request);
-        if (res.status < 500 && res.status !== 429) return res;
+        if ((res.status < 500 || res.status === 501) && res.status !== 429) return res;
         failure = `HTTP ${res.status}`;
         await res.body?.cancel();
       } catch (e) {
@@ -274,8 +274,8 @@ export class S3Client {
     }
   }
 
-  /** Aborts an upload (its parts are deleted). */
-  async abortMultipart(key: string, id: string): Promise<void> {
+  /** Aborts an upload (its parts are deleted); false where the server cannot (s3rver: 405). */
+  async abortMultipart(key: string, id: string): Promise<boolean> {
     const res = await this.send(
       `ABORT ${key}`,
       this.url(key, `?uploadId=${encodeURIComponent(id)}`),
@@ -283,11 +283,16 @@ export class S3Client {
         method: "DELETE",
       },
     );
+    if (res.status === 405 || res.status === 501) {
+      await res.body?.cancel();
+      return false;
+    }
     if (!res.ok && res.status !== 404) return await this.fail(res, `ABORT ${key}`);
     await res.body?.cancel();
+    return true;
   }
 
-  /** Unfinished multipart uploads under `prefix`: key and upload id. */
+  /** Unfinished multipart uploads under `prefix`: key and upload id ([] where the server cannot list them). */
   async listMultipart(prefix: string): Promise<Array<{ key: string; id: string }>> {
     const q = `?uploads&prefix=${encodeURIComponent(prefix)}`;
     const res = await this.send(
@@ -295,6 +300,10 @@ export class S3Client {
       `${this.config.endpoint}/${this.config.bucket}${q}`,
       {},
     );
+    if (res.status === 501) {
+      await res.body?.cancel();
+      return [];
+    }
     if (!res.ok) return await this.fail(res, `LIST UPLOADS ${prefix}`);
     const xml = await res.text();
     return [...xml.matchAll(/<Upload>.*?<Key>([^<]*)<\/Key>.*?<UploadId>([^<]*)<\/UploadId>/gs)]

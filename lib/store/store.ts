@@ -23,16 +23,20 @@ export interface AppendFile {
   readAt(buf: Uint8Array, offset: number): void;
   /** Cuts the file to `length` bytes. */
   truncate(length: number): void;
-  /** Makes everything appended durable (fsync). */
-  sync(): void;
+  /**
+   * Makes everything appended durable (fsync; in object storage also the
+   * upload, which the returned promise waits for — await it before
+   * recording anything that relies on the file).
+   */
+  sync(): void | Promise<void>;
   /** Closes the file. */
   close(): void;
 }
 
 /** The exclusive writer lock of a store; released by {@link StoreLock.release} or process exit. */
 export interface StoreLock {
-  /** Releases the lock. */
-  release(): void;
+  /** Releases the lock (object storage: the returned promise waits for the lock object's removal). */
+  release(): void | Promise<void>;
 }
 
 /** A place where an archive's files live. */

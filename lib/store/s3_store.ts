@@ -1,0 +1,336 @@
+/**
+ * An `s3://bucket/prefix` location as a {@link Store}. Objects are
+ * immutable, so everything opened for appending lives in a local spool
+ * directory (the writer's stage): `sync` makes the spool file durable and
+ * uploads the whole object — except `.tmp` files, which are published by
+ * `rename` in one upload (multipart above 64 MiB, every part checked by
+ * Content-MD5, the size checked after) — so the bucket never holds a
+ * partial object. `replace` is one PUT (atomic in S3); `rename` of an
+ * object already in the bucket is a server-side copy and a delete.
+ *
+ * Reads are range GETs (one range per request) through a small LRU cache
+ * of ranges. The writer lock is an object (`writer.lock`) naming the spool
+ * it was taken from, plus the spool directory's own lock: a writer killed
+ * on this machine is taken over by the next run with the same spool;
+ * another spool is refused. Taking the lock aborts multipart uploads a
+ * killed writer left behind.
+ *
+ * @module
+ */
+
+import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync } from "node:fs";
+import { type AppendFile, ArchiveLockedError, type Store, type StoreLock } from "./store.ts";
+import { LocalStore, writeFileAtomic } from "./local_store.ts";
+import { preadExact, pwriteAll, shortRead } from "./pread.ts";
+import { type RetryPolicy, S3Client } from "./s3_client.ts";
+import type { S3Config } from "./s3_location.ts";
+
+/** Options of {@link S3Store}. */
+export interface S3StoreOptions {
+  /** Local directory for files being appended (required to write). */
+  spool?: string | undefined;
+  /** Bytes of ranges kept by the read cache (default 32 MiB). */
+  cacheBytes?: number;
+  /** Multipart above this size, in parts of this size (default 64 MiB; S3's minimum is 5 MiB). */
+  partBytes?: number;
+  /** Retries of failed requests. */
+  retry?: RetryPolicy;
+}
+
+const LOCK = "writer.lock";
+
+/** The archive in object storage; see the module doc. */
+export class S3Store implements Store {
+  /** The requests. */
+  readonly client: S3Client;
+  private readonly cache = new Map<string, Uint8Array>();
+  private cacheUsed = 0;
+  private readonly cacheBytes: number;
+  private readonly partBytes: number;
+
+  constructor(readonly config: S3Config, private readonly options: S3StoreOptions = {}) {
+    this.client = new S3Client(config, options.retry);
+    this.cacheBytes = options.cacheBytes ?? 32 << 20;
+    this.partBytes = options.partBytes ?? 64 << 20;
+  }
+
+  get location(): string {
+    return `s3://${this.config.bucket}${this.config.prefix ? `/${this.config.prefix}` : ""}`;
+  }
+
+  describe(path: string): string {
+    return `${this.location}/${path}`;
+  }
+
+  private key(path: string): string {
+    return this.config.prefix ? `${this.config.prefix}/${path}` : path;
+  }
+
+  private spoolPath(path: string): string {
+    if (!this.options.spool) {
+      throw new Deno.errors.NotSupported(
+        `writing to ${this.location} needs a local stage directory (--stage DIR)`,
+      );
+    }
+    return `${this.options.spool}/${path}`;
+  }
+
+  size(path: string): Promise<number | null> {
+    return this.client.head(this.key(path));
+  }
+
+  read(path: string): Promise<Uint8Array | null> {
+    return this.client.get(this.key(path));
+  }
+
+  async readAt(path: string, offset: number, length: number): Promise<Uint8Array> {
+    const id = `${path}\0${offset}\0${length}`;
+    const hit = this.cache.get(id);
+    if (hit) {
+      this.cache.delete(id); // most recent last
+      this.cache.set(id, hit);
+      return hit.slice();
+    }
+    const bytes = await this.client.getRange(this.key(path), offset, length);
+    if (bytes === null) throw new Deno.errors.NotFound(`${this.describe(path)}: no such object`);
+    if (bytes.length < length) {
+      throw shortRead(this.describe(path), offset + bytes.length, length - bytes.length);
+    }
+    if (length <= this.cacheBytes / 8) {
+      this.cache.set(id, bytes);
+      this.cacheUsed += length;
+      for (const [k, v] of this.cache) {
+        if (this.cacheUsed <= this.cacheBytes) break;
+        this.cache.delete(k);
+        this.cacheUsed -= v.length;
+      }
+    }
+    return bytes.slice();
+  }
+
+  async list(dir: string): Promise<string[]> {
+    const base = this.key(dir ? `${dir}/` : "");
+    const from = this.config.prefix && !dir ? `${this.config.prefix}/` : base;
+    const r = await this.client.list(from);
+    const names = [
+      ...r.keys.map((k) => k.slice(from.length)),
+      ...r.prefixes.map((p) => p.slice(from.length).replace(/\/$/, "")),
+    ];
+    return names.filter((n) => n.length > 0).sort();
+  }
+
+  async replace(path: string, data: Uint8Array | string): Promise<void> {
+    this.forget(path);
+    await this.client.put(this.key(path), data);
+  }
+
+  async remove(path: string): Promise<void> {
+    this.forget(path);
+    await this.client.delete(this.key(path));
+    if (this.options.spool) await new LocalStore(this.options.spool).remove(path);
+  }
+
+  async rename(from: string, to: string): Promise<void> {
+    this.forget(from);
+    this.forget(to);
+    const local = this.options.spool ? this.spoolPath(from) : null;
+    if (local && exists(local)) {
+      await this.upload(local, this.key(to));
+      await this.client.delete(this.key(from)); // an earlier upload of it
+      Deno.removeSync(local);
+      return;
+    }
+    await this.client.copy(this.key(from), this.key(to));
+    await this.client.delete(this.key(from));
+  }
+
+  async openAppend(path: string, truncate?: number): Promise<AppendFile> {
+    this.forget(path);
+    const local = this.spoolPath(path);
+    Deno.mkdirSync(local.slice(0, local.lastIndexOf("/")), { recursive: true });
+    if (!exists(local) && truncate !== 0) {
+      const remote = await this.client.get(this.key(path));
+      if (remote) Deno.writeFileSync(local, remote);
+    }
+    const fd = openSync(local, "a+");
+    const file = new SpoolFile(
+      fd,
+      local,
+      path.endsWith(".tmp") ? null : async () => {
+        await this.upload(local, this.key(path));
+      },
+    );
+    if (truncate !== undefined) file.truncate(truncate);
+    return file;
+  }
+
+  /** Uploads the local file `local` as `key`: one PUT, or multipart in parts of `partBytes`. */
+  private async upload(local: string, key: string): Promise<void> {
+    const size = Deno.statSync(local).size;
+    if (size <= this.partBytes) {
+      await this.client.put(key, Deno.readFileSync(local));
+    } else {
+      const id = await this.client.createMultipart(key);
+      // Recorded (durably) so that the next writer aborts it if this one is killed mid-upload.
+      const record = this.options.spool
+        ? `${this.options.spool}/multipart/${encodeURIComponent(key)}.json`
+        : null;
+      if (record) {
+        Deno.mkdirSync(record.slice(0, record.lastIndexOf("/")), { recursive: true });
+        writeFileAtomic(record, JSON.stringify({ key, id }));
+      }
+      const fd = openSync(local, "r");
+      try {
+        const etags: string[] = [];
+        for (let at = 0, n = 1; at < size; at += this.partBytes, n++) {
+          const part = new Uint8Array(Math.min(this.partBytes, size - at));
+          preadExact(fd, part, at, local);
+          etags.push(await this.client.uploadPart(key, id, n, part));
+        }
+        await this.client.completeMultipart(key, id, etags);
+      } catch (e) {
+        await this.client.abortMultipart(key, id).catch(() => {});
+        throw e;
+      } finally {
+        closeSync(fd);
+        if (record) Deno.removeSync(record);
+      }
+    }
+    const stored = await this.client.head(key);
+    if (stored !== size) {
+      throw new Error(`${key}: uploaded ${size} bytes, the bucket holds ${stored}`);
+    }
+  }
+
+  async lock(options: { create?: boolean } = {}): Promise<StoreLock> {
+    const spool = this.options.spool;
+    if (!spool) this.spoolPath(LOCK); // throws the "needs --stage" error
+    if (!options.create && (await this.list("")).length === 0) {
+      throw new Deno.errors.NotFound(`${this.location}: no archive there`);
+    }
+    const local = await new LocalStore(spool!).lock({ create: true });
+    try {
+      const idPath = `${spool}/writer.id`;
+      if (!exists(idPath)) Deno.writeTextFileSync(idPath, crypto.randomUUID());
+      const me = Deno.readTextFileSync(idPath).trim();
+      const held = await this.client.get(this.key(LOCK));
+      if (held) {
+        const h = JSON.parse(new TextDecoder().decode(held)) as {
+          writer?: string;
+          pid?: number;
+          since?: string;
+        };
+        if (h.writer !== me) {
+          const holder: { pid?: number; since?: string } = {};
+          if (h.pid !== undefined) holder.pid = h.pid;
+          if (h.since !== undefined) holder.since = h.since;
+          throw new ArchiveLockedError(
+            `${this.location} (another stage directory; if that writer is gone, delete ` +
+              `${this.describe(LOCK)})`,
+            holder,
+          );
+        }
+      }
+      await this.abortLeftUploads();
+      await this.client.put(
+        this.key(LOCK),
+        JSON.stringify({ writer: me, pid: Deno.pid, since: new Date().toISOString() }) + "\n",
+      );
+    } catch (e) {
+      local.release();
+      throw e;
+    }
+    let held = true;
+    return {
+      release: async () => {
+        if (!held) return;
+        held = false;
+        try {
+          // A lock object left behind (a failed delete) is taken over by the next run from this stage.
+          await this.client.delete(this.key(LOCK)).catch(() => {});
+        } finally {
+          local.release();
+        }
+      },
+    };
+  }
+
+  /** Aborts the multipart uploads a killed writer left: those the bucket lists and those the spool recorded. */
+  private async abortLeftUploads(): Promise<void> {
+    const left = await this.client.listMultipart(this.key(""));
+    const dir = `${this.options.spool}/multipart`;
+    const records: string[] = [];
+    try {
+      for (const e of Deno.readDirSync(dir)) {
+        records.push(`${dir}/${e.name}`);
+        left.push(JSON.parse(Deno.readTextFileSync(`${dir}/${e.name}`)));
+      }
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+    }
+    for (const u of left) await this.client.abortMultipart(u.key, u.id);
+    for (const r of records) Deno.removeSync(r);
+    this.abortedUploads += left.length;
+  }
+
+  /** Multipart uploads left by killed writers that {@link lock} sent aborts for. */
+  abortedUploads = 0;
+
+  close(): void {
+    this.cache.clear();
+    this.cacheUsed = 0;
+  }
+
+  private forget(path: string): void {
+    for (const k of this.cache.keys()) {
+      if (k.startsWith(`${path}\0`)) {
+        this.cacheUsed -= this.cache.get(k)!.length;
+        this.cache.delete(k);
+      }
+    }
+  }
+}
+
+/** A spool file: local appends; `sync` fsyncs, then publishes (unless a `.tmp`). */
+class SpoolFile implements AppendFile {
+  private len: number;
+  constructor(
+    private fd: number,
+    readonly path: string,
+    private readonly publish: (() => Promise<void>) | null,
+  ) {
+    this.len = fstatSync(fd).size;
+  }
+  get length(): number {
+    return this.len;
+  }
+  append(bytes: Uint8Array): void {
+    pwriteAll(this.fd, bytes, null);
+    this.len += bytes.length;
+  }
+  readAt(buf: Uint8Array, offset: number): void {
+    preadExact(this.fd, buf, offset, this.path);
+  }
+  truncate(length: number): void {
+    if (length > this.len) throw shortRead(this.path, this.len, length - this.len);
+    ftruncateSync(this.fd, length);
+    this.len = length;
+  }
+  sync(): void | Promise<void> {
+    fsyncSync(this.fd);
+    return this.publish?.();
+  }
+  close(): void {
+    if (this.fd >= 0) closeSync(this.fd);
+    this.fd = -1;
+  }
+}
+
+function exists(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,230 @@
+import { assertEquals, assertTrue } from "../_support/assert.ts";
+import { collect } from "../../lib/collect/collect.ts";
+import { generateChain } from "../../lib/gen/chain_generator.ts";
+import { writeBlocksDir } from "../../lib/gen/blocks_dir_writer.ts";
+import { s3Config } from "../../lib/store/s3_location.ts";
+import { S3Store } from "../../lib/store/s3_store.ts";
+import { type LocalS3, startS3 } from "../_support/s3.ts";
+
+const dir = Deno.makeTempDirSync({ prefix: "blkpipe-s3-" });
+const chain = [...generateChain({ seed: 21, blocks: 300, targetBlockSize: 30_000 })];
+writeBlocksDir(`${dir}/blocks`, chain, { seed: 21 });
+const local = `${dir}/local`;
+await collect({
+  blocks: `${dir}/blocks`,
+  out: local,
+  includeTip: true,
+  parity: false,
+  chunkPolicy: { blocks: 100 },
+});
+// The same blocks collected in two runs (to height 150, then the rest): the tail chunk's frames
+// differ from one run's, so the two-run S3 archive is compared with this one.
+const twoRuns = `${dir}/local-two-runs`;
+for (const toHeight of [150, Infinity]) {
+  await collect({
+    blocks: `${dir}/blocks`,
+    out: twoRuns,
+    includeTip: true,
+    parity: false,
+    chunkPolicy: { blocks: 100 },
+    toHeight,
+  });
+}
+const ARCHIVE_FILES = [
+  ...[...Deno.readDirSync(`${local}/chunks`)].map((e) => `chunks/${e.name}`),
+  "index/heights.idx",
+  "manifest.json",
+  "rejects.jsonl",
+];
+const text = (b: Uint8Array) => new TextDecoder().decode(b);
+const cli = (s3: LocalS3, script: string, args: string[], env = s3.env, perms = s3.perms) =>
+  new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--quiet",
+      "--allow-read",
+      "--allow-write",
+      ...perms,
+      new URL(`../../cli/${script}`, import.meta.url).pathname,
+      ...args,
+    ],
+    env: { NO_COLOR: "1", ...env },
+    stdout: "piped",
+    stderr: "piped",
+  });
+const collectArgs = (url: string, stage: string, more: string[] = []) => [
+  "--blocks",
+  `${dir}/blocks`,
+  "--out",
+  url,
+  "--stage",
+  stage,
+  "--include-tip",
+  "--chunk-blocks",
+  "100",
+  "--no-parity",
+  "--quiet",
+  ...more,
+];
+const storeOf = (s3: LocalS3, url: string, spool?: string) =>
+  new S3Store(s3Config(url, s3.env), { spool, retry: { attempts: 2, firstDelayMs: 50 } });
+
+/** Every archive file of the local run is the same object in the bucket; no lock is left. */
+async function sameAsLocal(s3: LocalS3, url: string, reference = local): Promise<void> {
+  const store = storeOf(s3, url);
+  for (const f of ARCHIVE_FILES) {
+    const o = (await store.read(f)) ?? new Uint8Array(0);
+    const want = Deno.readFileSync(`${reference}/${f}`);
+    const at = o.findIndex((b, i) => b !== want[i]);
+    assertTrue(
+      o.length === want.length && at < 0,
+      `${url}/${f}: ${o.length} bytes in the bucket, ${want.length} local, first difference at ${at}`,
+    );
+  }
+  assertEquals(await store.read("writer.lock"), null, "lock object left behind");
+  assertEquals((await store.list("chunks")).length, ARCHIVE_FILES.length - 3);
+}
+
+Deno.test("S3: collect uploads the same files as a local collect; get, export and verify read them", async () => {
+  const s3 = await startS3(["bkt"]);
+  try {
+    const r = await cli(s3, "collect.ts", collectArgs("s3://bkt/a/b", `${dir}/stage-1`)).output();
+    assertEquals(r.code, 0, text(r.stderr));
+    await sameAsLocal(s3, "s3://bkt/a/b");
+    const get = await cli(s3, "get.ts", [
+      "--archive",
+      "s3://bkt/a/b",
+      "--height",
+      "123",
+      "--format",
+      "raw",
+    ])
+      .output();
+    assertEquals(get.code, 0, text(get.stderr));
+    assertEquals(get.stdout, chain[123]!.bytes);
+    const ex = await cli(s3, "export.ts", [
+      "--archive",
+      "s3://bkt/a/b",
+      "--from",
+      "95",
+      "--to",
+      "105",
+    ])
+      .output();
+    const exLocal = await cli(s3, "export.ts", ["--archive", local, "--from", "95", "--to", "105"])
+      .output();
+    assertEquals(ex.code, 0, text(ex.stderr));
+    assertEquals(ex.stdout, exLocal.stdout);
+    const v = await cli(s3, "verify.ts", ["--archive", "s3://bkt/a/b"]).output();
+    assertEquals(v.code, 0, text(v.stderr) + text(v.stdout));
+    // A second run with nothing new changes nothing.
+    const again = await cli(s3, "collect.ts", collectArgs("s3://bkt/a/b", `${dir}/stage-1`))
+      .output();
+    assertEquals(again.code, 0, text(again.stderr));
+    await sameAsLocal(s3, "s3://bkt/a/b");
+  } finally {
+    await s3.stop();
+  }
+});
+
+Deno.test("S3: killed at random instants, collect resumes and the bucket ends byte-identical", async () => {
+  const s3 = await startS3(["bkt"]);
+  try {
+    const url = "s3://bkt/killed", stage = `${dir}/stage-kill`;
+    let kills = 0;
+    for (let round = 0; round < 6; round++) {
+      const child = cli(s3, "collect.ts", collectArgs(url, stage, ["--checkpoint", "256KiB"]))
+        .spawn();
+      await new Promise((r) => setTimeout(r, 300 + ((round * 397) % 1200)));
+      try {
+        child.kill("SIGKILL");
+        kills++;
+      } catch { /* already done */ }
+      await child.output();
+    }
+    const r = await cli(s3, "collect.ts", collectArgs(url, stage)).output();
+    assertEquals(r.code, 0, text(r.stderr));
+    assertTrue(kills > 0);
+    await sameAsLocal(s3, url);
+    assertEquals(
+      [...Deno.readDirSync(`${stage}/spool`)].some((e) => e.name === "multipart"),
+      false,
+    );
+  } finally {
+    await s3.stop();
+  }
+});
+
+Deno.test("S3: large objects go up in parts; a killed writer's multipart upload is aborted by the next", async () => {
+  const s3 = await startS3(["bkt"]);
+  try {
+    const spool = `${dir}/spool-mp`;
+    const store = new S3Store(s3Config("s3://bkt/mp", s3.env), { spool, partBytes: 1 << 20 });
+    const data = new Uint8Array(2_600_000).map((_, i) => (i * 7919) & 255);
+    const f = await store.openAppend("big.bin.tmp", 0);
+    f.append(data);
+    await f.sync();
+    f.close();
+    await store.rename("big.bin.tmp", "big.bin");
+    assertEquals(await store.read("big.bin"), data);
+    assertEquals(await store.read("big.bin.tmp"), null);
+    assertEquals(await store.readAt("big.bin", 1_500_000, 10), data.subarray(1_500_000, 1_500_010));
+    // A writer killed mid-upload leaves its record; taking the lock aborts the upload.
+    const id = await store.client.createMultipart("mp/orphan");
+    Deno.mkdirSync(`${spool}/multipart`, { recursive: true });
+    Deno.writeTextFileSync(`${spool}/multipart/x.json`, JSON.stringify({ key: "mp/orphan", id }));
+    const lock = await store.lock({ create: true });
+    assertEquals(store.abortedUploads, 1);
+    assertEquals([...Deno.readDirSync(`${spool}/multipart`)].length, 0);
+    await lock.release();
+  } finally {
+    await s3.stop();
+  }
+});
+
+Deno.test("S3: wrong or missing credentials, a missing permission, a server gone: one line, exit 1, no secret", async () => {
+  const s3 = await startS3(["bkt"]);
+  const args = collectArgs("s3://bkt/c", `${dir}/stage-c`, ["--to-height", "150"]);
+  try {
+    const ok = await cli(s3, "collect.ts", args).output();
+    assertEquals(ok.code, 0, text(ok.stderr));
+    const cases: Array<[string, Record<string, string>, string[], string]> = [
+      [
+        "wrong key",
+        { ...s3.env, AWS_ACCESS_KEY_ID: "NOPE", AWS_SECRET_ACCESS_KEY: "TOPSECRET123" },
+        s3.perms,
+        "InvalidAccessKeyId",
+      ],
+      [
+        "no credentials",
+        { AWS_ENDPOINT_URL: s3.env.AWS_ENDPOINT_URL! },
+        s3.perms,
+        "set AWS_ACCESS_KEY_ID",
+      ],
+      ["no env permission", s3.env, [s3.perms[0]!], "--allow-env="],
+      ["no net permission", s3.env, [s3.perms[1]!], "--allow-net="],
+    ];
+    for (const [what, env, perms, expected] of cases) {
+      const r = await cli(s3, "collect.ts", args, env, perms).output();
+      const err = text(r.stderr).trim();
+      assertEquals(r.code, 1, `${what}: ${err}`);
+      assertTrue(err.includes(expected) && err.split("\n").length === 1, `${what}: ${err}`);
+      assertTrue(!err.includes("TOPSECRET123") && !text(r.stdout).includes("TOPSECRET123"), what);
+    }
+  } finally {
+    await s3.stop({ keep: true });
+  }
+  // The server goes away: a clear error; back (same objects, another port), the run completes.
+  const gone = await cli(s3, "collect.ts", collectArgs("s3://bkt/c", `${dir}/stage-c`)).output();
+  assertEquals(gone.code, 1);
+  assertTrue(text(gone.stderr).includes("cannot reach the S3 endpoint"), text(gone.stderr));
+  assertEquals(text(gone.stderr).trim().split("\n").length, 1, text(gone.stderr));
+  const back = await startS3(["bkt"], { dir: s3.dir });
+  try {
+    const r = await cli(back, "collect.ts", collectArgs("s3://bkt/c", `${dir}/stage-c`)).output();
+    assertEquals(r.code, 0, text(r.stderr));
+    await sameAsLocal(back, "s3://bkt/c", twoRuns);
+  } finally {
+    await back.stop();
+  }
+});
