@@ -9,6 +9,8 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { CorruptDataError } from "../lib/bytes/errors.ts";
 import { LocalStore } from "../lib/store/local_store.ts";
+import { isS3Url } from "../lib/store/s3_location.ts";
+import { ArchiveError } from "../lib/archive/manifest.ts";
 
 /** A mistake in how the command was called (exit 2). */
 export class UsageError extends Error {
@@ -101,6 +103,19 @@ export function sizeFlag(value: string | undefined, name: string, fallback: numb
     ? 1 << 30
     : 1;
   return Math.round(Number(m[1]) * mult);
+}
+
+/**
+ * Throws a one-line error when `archive` is an `s3://` location: `what`
+ * works on a local archive directory only.
+ */
+export function requireLocalArchive(archive: string, what: string): void {
+  if (isS3Url(archive)) {
+    throw new ArchiveError(
+      `${what} works on a local archive directory, not on ${archive} (S3 archives support ` +
+        `collect, get, export and verify)`,
+    );
+  }
 }
 
 /** Runs `body` holding the writer lock of the archive at `dir` (one writer per archive). */

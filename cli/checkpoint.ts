@@ -19,6 +19,7 @@ import {
   intFlag,
   type Io,
   parse,
+  requireLocalArchive,
   runCommand,
   UsageError,
   withWriterLock,
@@ -54,6 +55,9 @@ export function main(args: string[], io: Io = consoleIo): Promise<number> {
       format: { type: "string", default: "core" },
       json: { type: "boolean" },
     });
+    if (values.archive && positionals[0] !== "info") {
+      requireLocalArchive(values.archive, "checkpoint export/import (they use the chain index)");
+    }
     if (positionals[0] === "export") {
       if (!values.archive || !values.out) throw new UsageError("export needs --archive and --out");
       if (values.format !== "core" && values.format !== "blkpipe") {

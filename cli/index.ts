@@ -14,6 +14,7 @@ import {
   intFlag,
   type Io,
   parse,
+  requireLocalArchive,
   runCommand,
   sizeFlag,
   UsageError,
@@ -47,6 +48,7 @@ export function main(args: string[], io: Io = consoleIo): Promise<number> {
     });
     const dir = values.archive;
     if (!dir) throw new UsageError("--archive is required");
+    requireLocalArchive(dir, "the chain index");
     const memBytes = sizeFlag(values.mem, "mem", 1 << 30);
     const every = values["checkpoint-every"] === undefined
       ? undefined

@@ -20,6 +20,7 @@ import {
   type Io,
   parse,
   percentFlag,
+  requireLocalArchive,
   runCommand,
   UsageError,
   withWriterLock,
@@ -82,6 +83,7 @@ export function main(args: string[], io: Io = consoleIo): Promise<number> {
     }
     const dir = values.archive;
     if (!dir) throw new UsageError("--archive is required");
+    requireLocalArchive(dir, "parity");
     // Absent: the archive's recorded layout (else the default) — a rerun
     // without the flag never recomputes every set at another redundancy.
     const redundancy = values.redundancy === undefined

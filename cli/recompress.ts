@@ -16,6 +16,7 @@ import {
   intFlag,
   type Io,
   parse,
+  requireLocalArchive,
   runCommand,
   UsageError,
   withWriterLock,
@@ -43,6 +44,7 @@ export function main(args: string[], io: Io = consoleIo): Promise<number> {
     });
     const dir = values.archive;
     if (!dir) throw new UsageError("--archive is required");
+    requireLocalArchive(dir, "recompress");
     if (values.level === undefined) throw new UsageError("--level is required");
     const level = intFlag(values.level, "level", 0);
     if (level < 1 || level > 22) throw new UsageError("--level must be 1..22");

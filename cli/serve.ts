@@ -7,7 +7,15 @@
 
 import { ArchiveQuery } from "../lib/serve/archive_query.ts";
 import { esploraHandler } from "../lib/serve/esplora_routes.ts";
-import { consoleIo, intFlag, type Io, parse, runCommand, UsageError } from "./_common.ts";
+import {
+  consoleIo,
+  intFlag,
+  type Io,
+  parse,
+  requireLocalArchive,
+  runCommand,
+  UsageError,
+} from "./_common.ts";
 
 const USAGE = `usage: deno task serve --archive DIR [--host 127.0.0.1] [--port 3000] [--cache MiB]
 
@@ -30,6 +38,7 @@ export function main(args: string[], io: Io = consoleIo, signal?: AbortSignal): 
       cache: { type: "string" },
     });
     if (!values.archive) throw new UsageError("--archive is required");
+    requireLocalArchive(values.archive, "serve (it needs the chain index)");
     const port = intFlag(values.port, "port", 3000);
     if (port > 65535) throw new UsageError("--port must be 0..65535");
     const q = await ArchiveQuery.open(values.archive, {

@@ -117,6 +117,13 @@ Deno.test("S3: collect uploads the same files as a local collect; get, export an
     assertEquals(ex.stdout, exLocal.stdout);
     const v = await cli(s3, "verify.ts", ["--archive", "s3://bkt/a/b"]).output();
     assertEquals(v.code, 0, text(v.stderr) + text(v.stdout));
+    // What needs local files says so in one line.
+    for (const [script, args] of [["parity.ts", ["verify"]], ["serve.ts", []]] as const) {
+      const r = await cli(s3, script, [...args, "--archive", "s3://bkt/a/b"]).output();
+      const err = text(r.stderr).trim();
+      assertEquals(r.code, 1, err);
+      assertTrue(err.includes("works on a local archive directory") && !err.includes("\n"), err);
+    }
     // A second run with nothing new changes nothing.
     const again = await cli(s3, "collect.ts", collectArgs("s3://bkt/a/b", `${dir}/stage-1`))
       .output();
