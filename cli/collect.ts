@@ -37,6 +37,7 @@ compressed, indexed archive. Run it again to resume after an interruption or to 
   --frame-size SIZE   uncompressed bytes per zstd frame (default 2MiB)
   --level N           zstd level (default 3)
   --stage DIR         build the open chunk here (a faster disk); sealed chunks move to --out
+                      (required for --out s3://bucket/prefix: each sealed chunk is uploaded)
   --from-height N     first height to archive (new archives only)
   --to-height N       stop after this height
   --check LEVEL       framing, headers, full (default) or utxo: full plus the chain-wide rules
@@ -50,7 +51,7 @@ compressed, indexed archive. Run it again to resume after an interruption or to 
                       blocks are archived by a later run, once buried
   --include-tip       archive them now too (a block set that will not change, e.g. a copy)
   --workers N         compression threads (default 2)
-  --checkpoint SIZE   record a resume point after this much data (default 8MiB)
+  --checkpoint SIZE   record a resume point after this much data (default 8MiB; 64MiB on s3://)
   --redundancy PCT    PAR2 recovery data for sealed chunks and metadata (default:
                       as the archive records, else 10)
   --no-parity         do not compute parity at the end of the run
@@ -190,7 +191,12 @@ export function main(args: string[], io: Io = consoleIo): Promise<number> {
         depth: intFlag(values.depth, "depth", 6),
         includeTip: values["include-tip"] ?? false,
         workers: Math.max(1, intFlag(values.workers, "workers", 2)),
-        checkpointBytes: sizeFlag(values.checkpoint, "checkpoint", 8 << 20),
+        // On S3 every resume point uploads the height index whole: fewer of them by default.
+        checkpointBytes: sizeFlag(
+          values.checkpoint,
+          "checkpoint",
+          values.out.startsWith("s3://") ? 64 << 20 : 8 << 20,
+        ),
         parity: values["no-parity"]
           ? false
           : values.redundancy === undefined

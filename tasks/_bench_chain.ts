@@ -70,14 +70,19 @@ export interface Run {
   stdout: string;
 }
 
-/** Runs `cmd args` and measures wall time and (with /usr/bin/time) peak RSS. */
-export async function timed(cmd: string, args: string[]): Promise<Run> {
+/** Runs `cmd args` (with `env` added) and measures wall time and (with /usr/bin/time) peak RSS. */
+export async function timed(
+  cmd: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<Run> {
   const argv = exists("/usr/bin/time") ? ["/usr/bin/time", "-v", cmd, ...args] : [cmd, ...args];
   const t = performance.now();
   const out = await new Deno.Command(argv[0]!, {
     args: argv.slice(1),
     stdout: "piped",
     stderr: "piped",
+    env,
   }).output();
   const seconds = (performance.now() - t) / 1000;
   const err = new TextDecoder().decode(out.stderr);

@@ -10,6 +10,7 @@
 
 import { createHash, type Hash } from "node:crypto";
 import type { AppendFile, Store } from "../store/store.ts";
+import { LocalStore } from "../store/local_store.ts";
 import { newXxh64, verifyFrame } from "./frame_codec.ts";
 import { type ChunkEntry, chunkFileName } from "./manifest.ts";
 import { readChunkTable } from "./read_seek_table.ts";
@@ -26,6 +27,9 @@ export async function copyFile(
   to: Store,
   toPath: string,
 ): Promise<void> {
+  if (to.importFile && from instanceof LocalStore) {
+    return await to.importFile(from.describe(path), toPath);
+  }
   const size = (await from.size(path)) ?? 0;
   const tmp = await to.openAppend(`${toPath}.tmp`, 0);
   try {

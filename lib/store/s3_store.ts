@@ -164,6 +164,12 @@ export class S3Store implements Store {
     return file;
   }
 
+  /** Uploads the local file (a sealed chunk in the stage) as `path`, checked like every upload. */
+  async importFile(localPath: string, path: string): Promise<void> {
+    this.forget(path);
+    await this.upload(localPath, this.key(path));
+  }
+
   /** Uploads the local file `local` as `key`: one PUT, or multipart in parts of `partBytes`. */
   private async upload(local: string, key: string): Promise<void> {
     const size = Deno.statSync(local).size;

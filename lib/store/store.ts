@@ -68,6 +68,12 @@ export interface Store {
    * (a writer that may create the archive).
    */
   lock(options?: { create?: boolean }): Promise<StoreLock>;
+  /**
+   * Optional: publishes the local file `localPath` as `path` in one step
+   * (object storage uploads it directly instead of copying it through a
+   * spool file first).
+   */
+  importFile?(localPath: string, path: string): Promise<void>;
   /** Releases cached handles; the store stays usable. */
   close(): void;
 }

@@ -1,0 +1,108 @@
+/**
+ * `deno task bench:s3 [GiB]`: an archive on S3-compatible storage against
+ * the same archive in a local directory, on the bench chain (≥ 1 GiB),
+ * with a local S3 server (npm `s3rver`, objects on this machine's disk, so
+ * the network is loopback and the figures show blkpipe's overhead, not a
+ * WAN's):
+ *
+ * 1. `collect` into a directory vs into `s3://` (own processes: wall time,
+ *    peak RSS, requests are not counted by the CLI);
+ * 2. random block reads (`get`'s path: the height index record, the seek
+ *    table, one frame) from each, in process: p50/p99 over 300 heights,
+ *    with a fresh reader (cold) and with a warm one.
+ *
+ * @module
+ */
+
+import { ArchiveReader } from "../lib/archive/archive_reader.ts";
+import { Prng } from "../lib/gen/prng.ts";
+import { LocalStore } from "../lib/store/local_store.ts";
+import { s3Config } from "../lib/store/s3_location.ts";
+import { S3Store } from "../lib/store/s3_store.ts";
+import type { Store } from "../lib/store/store.ts";
+import { startS3 } from "../tests/_support/s3.ts";
+import { benchChain, rss, timed } from "./_bench_chain.ts";
+
+const gib = Number(Deno.args[0] ?? 1);
+const { blocksDir, total } = benchChain(gib);
+const root = new URL(`../.tmp/bench-s3`, import.meta.url).pathname;
+try {
+  Deno.removeSync(root, { recursive: true });
+} catch { /* first run */ }
+Deno.mkdirSync(root, { recursive: true });
+const s3 = await startS3(["bench"]);
+const deno = Deno.execPath();
+const cli = new URL("../cli/collect.ts", import.meta.url).pathname;
+const common = ["--blocks", blocksDir, "--include-tip", "--no-parity", "--json"];
+try {
+  const local = await timed(deno, [
+    "run",
+    "--allow-read",
+    "--allow-write",
+    cli,
+    ...common,
+    "--out",
+    `${root}/local`,
+  ]);
+  const remote = await timed(deno, [
+    "run",
+    "--allow-read",
+    "--allow-write",
+    ...s3.perms,
+    cli,
+    ...common,
+    "--out",
+    "s3://bench/archive",
+    "--stage",
+    `${root}/stage`,
+  ], s3.env);
+  const mbs = (s: number) => (total / 1e6 / s).toFixed(0);
+  console.log(`\n${(total / 2 ** 30).toFixed(2)} GiB of blk files\n`);
+  console.log("| collect into | seconds | MB/s | peak RSS |");
+  console.log("| --- | ---: | ---: | ---: |");
+  console.log(
+    `| local directory | ${local.seconds.toFixed(1)} | ${mbs(local.seconds)} | ${rss(local)} |`,
+  );
+  console.log(
+    `| s3:// (local s3rver) | ${remote.seconds.toFixed(1)} | ${mbs(remote.seconds)} | ${
+      rss(remote)
+    } |`,
+  );
+  console.log(`s3 vs local: ${(remote.seconds / local.seconds).toFixed(2)}× the time`);
+
+  const tip = JSON.parse(local.stdout).tip.height as number;
+  const stores: Array<[string, () => Store]> = [
+    ["local directory", () => new LocalStore(`${root}/local`)],
+    ["s3:// (local s3rver)", () => new S3Store(s3Config("s3://bench/archive", s3.env))],
+  ];
+  console.log("\n| random block read from | cold p50 | cold p99 | warm p50 | warm p99 |");
+  console.log("| --- | ---: | ---: | ---: | ---: |");
+  for (const [name, make] of stores) {
+    const rng = new Prng(11);
+    const cold: number[] = [], warm: number[] = [];
+    const heights = Array.from({ length: 300 }, () => rng.int(0, tip));
+    for (const h of heights.slice(0, 60)) {
+      const t = performance.now();
+      const reader = await ArchiveReader.open(make());
+      await reader.readBlock(h);
+      cold.push(performance.now() - t);
+      reader.close();
+    }
+    const reader = await ArchiveReader.open(make());
+    for (const h of heights) {
+      const t = performance.now();
+      await reader.readBlock(h);
+      warm.push(performance.now() - t);
+    }
+    reader.close();
+    const pct = (a: number[], p: number) =>
+      a.sort((x, y) => x - y)[Math.floor((a.length - 1) * p)]!.toFixed(1);
+    console.log(
+      `| ${name} | ${pct(cold, 0.5)} ms | ${pct(cold, 0.99)} ms | ${pct(warm, 0.5)} ms | ${
+        pct(warm, 0.99)
+      } ms |`,
+    );
+  }
+} finally {
+  await s3.stop();
+}
