@@ -70,6 +70,20 @@ try {
   );
   console.log(`s3 vs local: ${(remote.seconds / local.seconds).toFixed(2)}× the time`);
 
+  // Reference: the server's own intake, 256 MiB of PUTs (64 MiB each) from this process.
+  const client = new S3Store(s3Config("s3://bench/raw", s3.env)).client;
+  const part = new Uint8Array(64 << 20).map((_, i) => (i * 31) & 255);
+  const t0 = performance.now();
+  for (let i = 0; i < 4; i++) await client.put(`raw/${i}`, part);
+  const putMBs = (4 * part.length) / 1e6 / ((performance.now() - t0) / 1000);
+  const stored = JSON.parse(remote.stdout).storedBytes as number;
+  console.log(
+    `reference: the server takes ${putMBs.toFixed(0)} MB/s of plain PUTs; uploading the ` +
+      `archive's ${(stored / 1e6).toFixed(0)} MB alone at that rate: ${
+        (stored / 1e6 / putMBs).toFixed(1)
+      } s (local collect + that: ${(local.seconds + stored / 1e6 / putMBs).toFixed(1)} s)`,
+  );
+
   const tip = JSON.parse(local.stdout).tip.height as number;
   const stores: Array<[string, () => Store]> = [
     ["local directory", () => new LocalStore(`${root}/local`)],
