@@ -83,9 +83,12 @@ function notFound(e: unknown): boolean {
     (e as { code?: string } | null)?.code === "ENOENT";
 }
 
-class LocalAppendFile implements AppendFile {
-  private len: number;
-  constructor(private fd: number, readonly path: string) {
+/** A local file open for appending (also the S3 store's spool files). */
+export class LocalAppendFile implements AppendFile {
+  /** Current length. */
+  protected len: number;
+  /** `fd`: open for reading and appending. */
+  constructor(protected fd: number, readonly path: string) {
     this.len = fstatSync(fd).size;
   }
   get length(): number {

@@ -18,10 +18,10 @@
  * @module
  */
 
-import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync } from "node:fs";
+import { closeSync, openSync } from "node:fs";
 import { type AppendFile, ArchiveLockedError, type Store, type StoreLock } from "./store.ts";
-import { LocalStore, writeFileAtomic } from "./local_store.ts";
-import { preadExact, pwriteAll, shortRead } from "./pread.ts";
+import { LocalAppendFile, LocalStore, writeFileAtomic } from "./local_store.ts";
+import { preadExact, shortRead } from "./pread.ts";
 import { type RetryPolicy, S3Client } from "./s3_client.ts";
 import type { S3Config } from "./s3_location.ts";
 
@@ -298,37 +298,17 @@ export class S3Store implements Store {
 }
 
 /** A spool file: local appends; `sync` fsyncs, then publishes (unless a `.tmp`). */
-class SpoolFile implements AppendFile {
-  private len: number;
-  constructor(
-    private fd: number,
-    readonly path: string,
-    private readonly publish: (() => Promise<void>) | null,
-  ) {
-    this.len = fstatSync(fd).size;
+class SpoolFile extends LocalAppendFile {
+  constructor(fd: number, path: string, private readonly publish: (() => Promise<void>) | null) {
+    super(fd, path);
   }
-  get length(): number {
-    return this.len;
-  }
-  append(bytes: Uint8Array): void {
-    pwriteAll(this.fd, bytes, null);
-    this.len += bytes.length;
-  }
-  readAt(buf: Uint8Array, offset: number): void {
-    preadExact(this.fd, buf, offset, this.path);
-  }
-  truncate(length: number): void {
+  override truncate(length: number): void {
     if (length > this.len) throw shortRead(this.path, this.len, length - this.len);
-    ftruncateSync(this.fd, length);
-    this.len = length;
+    super.truncate(length);
   }
-  sync(): void | Promise<void> {
-    fsyncSync(this.fd);
+  override sync(): void | Promise<void> {
+    super.sync();
     return this.publish?.();
-  }
-  close(): void {
-    if (this.fd >= 0) closeSync(this.fd);
-    this.fd = -1;
   }
 }
 

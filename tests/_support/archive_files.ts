@@ -33,8 +33,13 @@ export function assertSameArchive(actual: string, expected: string, what: string
   }
 }
 
-/** Runs a blkpipe CLI script in a subprocess with the given permission flags. */
-export function cliCommand(script: string, perms: string[], args: string[]): Deno.Command {
+/** Runs a blkpipe CLI script in a subprocess with the given permission flags (and `env` added). */
+export function cliCommand(
+  script: string,
+  perms: string[],
+  args: string[],
+  env: Record<string, string> = {},
+): Deno.Command {
   return new Deno.Command(Deno.execPath(), {
     args: [
       "run",
@@ -45,6 +50,6 @@ export function cliCommand(script: string, perms: string[], args: string[]): Den
     ],
     stdout: "piped",
     stderr: "piped",
-    env: { NO_COLOR: "1" },
+    env: { NO_COLOR: "1", ...env },
   });
 }

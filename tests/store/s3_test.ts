@@ -5,6 +5,7 @@ import { writeBlocksDir } from "../../lib/gen/blocks_dir_writer.ts";
 import { s3Config } from "../../lib/store/s3_location.ts";
 import { S3Store } from "../../lib/store/s3_store.ts";
 import { type LocalS3, startS3 } from "../_support/s3.ts";
+import { cliCommand } from "../_support/archive_files.ts";
 
 const dir = Deno.makeTempDirSync({ prefix: "blkpipe-s3-" });
 const chain = [...generateChain({ seed: 21, blocks: 300, targetBlockSize: 30_000 })];
@@ -38,20 +39,7 @@ const ARCHIVE_FILES = [
 ];
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
 const cli = (s3: LocalS3, script: string, args: string[], env = s3.env, perms = s3.perms) =>
-  new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--quiet",
-      "--allow-read",
-      "--allow-write",
-      ...perms,
-      new URL(`../../cli/${script}`, import.meta.url).pathname,
-      ...args,
-    ],
-    env: { NO_COLOR: "1", ...env },
-    stdout: "piped",
-    stderr: "piped",
-  });
+  cliCommand(script, ["--allow-read", "--allow-write", ...perms], args, env);
 const collectArgs = (url: string, stage: string, more: string[] = []) => [
   "--blocks",
   `${dir}/blocks`,
