@@ -148,7 +148,9 @@ export class S3Store implements Store {
     this.forget(path);
     const local = this.spoolPath(path);
     Deno.mkdirSync(local.slice(0, local.lastIndexOf("/")), { recursive: true });
-    if (!exists(local) && truncate !== 0) {
+    if (truncate !== 0) {
+      // The bucket's copy is the durable one (a resume point is recorded only after its upload);
+      // a spool file left by an earlier run may be stale.
       const remote = await this.client.get(this.key(path));
       if (remote) Deno.writeFileSync(local, remote);
     }
