@@ -7,6 +7,7 @@
 
 import { ArchiveQuery } from "../lib/serve/archive_query.ts";
 import { esploraHandler } from "../lib/serve/esplora_routes.ts";
+import { ResponseCache } from "../lib/serve/response_cache.ts";
 import {
   consoleIo,
   intFlag,
@@ -26,7 +27,8 @@ Restart it to see blocks collected after it started.
   --archive DIR   the archive
   --host H        address to listen on (default 127.0.0.1)
   --port N        port (default 3000; 0 picks a free one)
-  --cache MiB     decompressed frames kept in memory (default 256)`;
+  --cache MiB     decompressed frames and block parses kept in memory (default 256), plus up to a
+                  quarter of it (at most 256 MiB) of finished answers for immutable paths`;
 
 /** Runs the server until SIGINT/SIGTERM (or `signal`); returns the exit code. */
 export function main(args: string[], io: Io = consoleIo, signal?: AbortSignal): Promise<number> {
@@ -41,9 +43,9 @@ export function main(args: string[], io: Io = consoleIo, signal?: AbortSignal): 
     requireLocalArchive(values.archive, "serve (it needs the chain index)");
     const port = intFlag(values.port, "port", 3000);
     if (port > 65535) throw new UsageError("--port must be 0..65535");
-    const q = await ArchiveQuery.open(values.archive, {
-      cacheBytes: intFlag(values.cache, "cache", 256) * 2 ** 20,
-    });
+    const cacheBytes = intFlag(values.cache, "cache", 256) * 2 ** 20;
+    const q = await ArchiveQuery.open(values.archive, { cacheBytes });
+    const responses = new ResponseCache(Math.min(cacheBytes / 4, 256 * 2 ** 20));
     const abort = new AbortController();
     signal?.addEventListener("abort", () => abort.abort());
     const stop = () => abort.abort();
@@ -59,7 +61,7 @@ export function main(args: string[], io: Io = consoleIo, signal?: AbortSignal): 
             `serving ${values.archive} (heights ${q.reader.startHeight}..${q.tipHeight}) on ` +
               `http://${hostname}:${port}/api/`,
           ),
-      }, esploraHandler(q, io.err));
+      }, esploraHandler(q, io.err, responses));
       await server.finished;
       return 0;
     } finally {

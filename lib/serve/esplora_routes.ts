@@ -11,6 +11,7 @@ import { hashFromHex, toHex } from "../bytes/hex.ts";
 import { CorruptDataError } from "../bytes/errors.ts";
 import { VoutOutOfRangeError } from "../index/outpoint_index.ts";
 import { type ArchiveQuery, NotFoundError } from "./archive_query.ts";
+import type { ResponseCache } from "./response_cache.ts";
 
 /** A malformed parameter (HTTP 400). */
 class BadRequest extends Error {}
@@ -104,17 +105,25 @@ async function route(q: ArchiveQuery, method: string, path: string): Promise<Res
   return text("Not found", 404);
 }
 
-/** The request handler for `Deno.serve`: Esplora's paths under `/api/`. */
+/**
+ * The request handler for `Deno.serve`: Esplora's paths under `/api/`;
+ * answers of immutable paths are kept in `cache` when given.
+ */
 export function esploraHandler(
   q: ArchiveQuery,
   log: (line: string) => void = () => {},
+  cache?: ResponseCache,
 ): (req: Request) => Promise<Response> {
   return async (req: Request): Promise<Response> => {
     const url = new URL(req.url);
     if (url.pathname.length > 512) return text("URI too long", 414);
     if (!url.pathname.startsWith("/api/")) return text("Not found", 404);
     try {
-      const res = await route(q, req.method, url.pathname.slice(5).replace(/\/$/, ""));
+      const path = url.pathname.slice(5).replace(/\/$/, "");
+      const get = req.method === "GET" || req.method === "HEAD";
+      const hit = get ? cache?.get(path) : null;
+      let res = hit ?? await route(q, req.method, path);
+      if (get && !hit && cache) res = await cache.put(path, res);
       return req.method === "HEAD"
         ? new Response(null, { status: res.status, headers: res.headers })
         : res;

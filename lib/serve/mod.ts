@@ -9,3 +9,4 @@
 export { ArchiveQuery, NotFoundError } from "./archive_query.ts";
 export { difficulty, type EsploraOutput, type EsploraStatus } from "./esplora_format.ts";
 export { esploraHandler } from "./esplora_routes.ts";
+export { ResponseCache } from "./response_cache.ts";

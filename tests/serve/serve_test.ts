@@ -8,6 +8,7 @@ import { writeBlocksDir } from "../../lib/gen/blocks_dir_writer.ts";
 import { sha256d } from "../../lib/hash/sha256.ts";
 import { ArchiveQuery } from "../../lib/serve/archive_query.ts";
 import { esploraHandler } from "../../lib/serve/esplora_routes.ts";
+import { ResponseCache } from "../../lib/serve/response_cache.ts";
 import { readTree } from "../_support/archive_files.ts";
 import { outputsOf } from "../_support/chain_outputs.ts";
 
@@ -37,9 +38,10 @@ const { created: outputs, spentBy: spenders } = outputsOf(chain);
 
 const q = await ArchiveQuery.open(archive);
 const errors: string[] = [];
+const responses = new ResponseCache(8 << 20); // every endpoint test also runs through it
 const server = Deno.serve(
   { hostname: "127.0.0.1", port: 0, onListen: () => {} },
-  esploraHandler(q, (l) => errors.push(l)),
+  esploraHandler(q, (l) => errors.push(l), responses),
 );
 const api = `http://127.0.0.1:${server.addr.port}/api`;
 const get = async (path: string) => {
@@ -256,6 +258,50 @@ Deno.test({
     assertEquals([r.tx.txid, r.tx.status.block_height], [r.txids.at(-1), 100]);
     assertEquals(r.outspends.length, L.txFirstOutput[1]! - L.txFirstOutput[0]!);
     assertEquals(r.hex, toHex(b.bytes.subarray(L.txStart[0]!, L.txEnd[0]!)));
+  },
+});
+
+Deno.test({
+  name:
+    "serve: immutable answers come back identical from the response cache; tip, outspends and errors are not kept",
+  sanitizeResources: false,
+  fn: async () => {
+    const b = main[main.length - 10]!;
+    const hash = hashToHex(b.hash);
+    const ids = await getJson(`/block/${hash}/txids`);
+    const paths = [
+      `/block/${hash}`,
+      `/block/${hash}/txs`,
+      `/block/${hash}/raw`,
+      `/block-height/${b.height}`,
+      `/tx/${ids[0]}`,
+      `/tx/${ids[0]}/hex`,
+      `/tx/${ids[0]}/merkle-proof`,
+    ];
+    for (const path of paths) {
+      const first = await fetch(api + path);
+      const a = new Uint8Array(await first.arrayBuffer());
+      const hits = responses.hits;
+      const second = await fetch(api + path);
+      const c = new Uint8Array(await second.arrayBuffer());
+      assertEquals(responses.hits, hits + 1, `${path} served from the cache`);
+      assertEquals([second.status, second.headers.get("content-type")], [
+        first.status,
+        first.headers.get("content-type"),
+      ]);
+      assertEquals(c, a, path);
+    }
+    assertTrue(!ResponseCache.cacheable("blocks/tip/height"));
+    assertTrue(!ResponseCache.cacheable(`tx/${ids[0]}/outspends`));
+    // The unknown transaction's path is cacheable, its 404 is not kept.
+    for (
+      const path of ["/blocks/tip/height", `/tx/${ids[0]}/outspends`, `/tx/${"00".repeat(32)}`]
+    ) {
+      const hits = responses.hits;
+      await (await fetch(api + path)).arrayBuffer();
+      await (await fetch(api + path)).arrayBuffer();
+      assertEquals(responses.hits, hits, `${path} not cached`);
+    }
   },
 });
 
