@@ -89,6 +89,12 @@ export function main(args: string[], io: Io = consoleIo): Promise<number> {
               `; ${count(r.totalTxs)} transactions indexed, ${bytes(r.indexBytes)}`,
           );
         }
+        if (r.snapshotBasePending) {
+          io.err(
+            `warning: the snapshot's base block ${r.snapshotBasePending} is not in the archive ` +
+              `yet: no block was checked against the chain-wide rules; collect more blocks`,
+          );
+        }
         if (r.rejected) {
           const x = r.rejected;
           io.err(

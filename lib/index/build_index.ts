@@ -32,6 +32,8 @@ export interface IndexBuild {
   indexBytes: number;
   /** The first block that broke a rule (the index ends before it), or null. */
   rejected: BlockRejection | null;
+  /** Started from a snapshot whose base block the archive does not hold yet: its hash, else null. */
+  snapshotBasePending: string | null;
 }
 
 /** Options of {@link buildChainIndex}. */
@@ -131,6 +133,7 @@ export async function buildChainIndex(
       totalTxs: indexer.txCount,
       indexBytes: indexBytes(dir),
       rejected,
+      snapshotBasePending: indexer.pendingSnapshotBase,
     };
   } finally {
     indexer?.close();

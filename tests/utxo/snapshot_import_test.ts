@@ -76,6 +76,13 @@ Deno.test("collect --utxo-snapshot: from blk files, the base still to come; resu
   assertEquals(first.code, 0, text(first.stderr));
   assertEquals(JSON.parse(text(first.stdout)).snapshotBasePending, hashToHex(CHAIN[BASE]!.hash));
   assertTrue(text(first.stderr).includes("not archived yet"), text(first.stderr));
+  const index = await cliCommand("index.ts", ["--allow-read", "--allow-write"], [
+    "--archive",
+    `${dir}/assumed`,
+    "--json",
+  ]).output();
+  assertEquals(JSON.parse(text(index.stdout)).snapshotBasePending, hashToHex(CHAIN[BASE]!.hash));
+  assertTrue(text(index.stderr).includes("not in the archive yet"), text(index.stderr));
   const second = await collectCli("assumed", ["--utxo-snapshot", snapshot]);
   assertEquals(second.code, 0, text(second.stderr));
   const j = JSON.parse(text(second.stdout));
