@@ -13,7 +13,7 @@
 
 import { ArchiveReader, type ReaderAsOf } from "../archive/archive_reader.ts";
 import { ArchiveError } from "../archive/manifest.ts";
-import { hashFromHex } from "../bytes/hex.ts";
+import { hashFromHex, hashToHex } from "../bytes/hex.ts";
 import { newXxh64 } from "../hash/xxh64.ts";
 import { emptyUtxoState } from "../segment/utxo_store.ts";
 import {
@@ -73,8 +73,16 @@ export async function importSnapshot(
       throw new ArchiveError(`${file} is a ${header.network} snapshot; ${dir} is ${network}`);
     }
     const found = reader ? await reader.findHeight(hashFromHex(header.baseHash)) : -1;
+    const at = header.baseHeight;
     if (found >= 0) height = found;
-    else if (!options.pendingBase) {
+    else if (reader && at !== null && at >= reader.startHeight && at <= reader.tipHeight) {
+      // blkpipe's format names the height: the archive holds another block there.
+      const other = hashToHex((await reader.record(at)).hash);
+      throw new ArchiveError(
+        `${file} is based on block ${header.baseHash} at height ${at}; the block of ${dir} at ` +
+          `height ${at} is ${other} (another chain, or another network's snapshot)`,
+      );
+    } else if (!options.pendingBase) {
       throw new ArchiveError(
         `${file} is based on block ${header.baseHash}, which is not in ${dir} ` +
           `(its tip is height ${reader!.tipHeight}): collect up to that block first`,

@@ -6,6 +6,7 @@ import type { GenBlock } from "../../lib/gen/chain_generator.ts";
 import { writeBlocksDir } from "../../lib/gen/blocks_dir_writer.ts";
 import { exportSnapshot } from "../../lib/index/export_snapshot.ts";
 import { exportUtxoCheckpoint } from "../../lib/index/export_checkpoint.ts";
+import { SnapshotWriter } from "../../lib/utxo/utxo_snapshot.ts";
 import { OutpointIndex } from "../../lib/index/outpoint_index.ts";
 import { cliCommand } from "../_support/archive_files.ts";
 import { outputsOf } from "../_support/chain_outputs.ts";
@@ -104,6 +105,34 @@ Deno.test("collect --utxo-snapshot: a double spend after the base is rejected, t
   assertEquals(JSON.parse(text(r.stdout)).tip.height, BROKEN - 1);
   const rejects = Deno.readTextFileSync(`${dir}/assumed-broken/rejects.jsonl`);
   assertTrue(rejects.includes("bad-txns-inputs-missingorspent"), rejects);
+});
+
+Deno.test("checkpoint import: another network's snapshot, or a block the archive has not at that height, is refused naming both; nothing written", async () => {
+  const archive = await archiveOf("refused", CHAIN);
+  const other = Deno.readFileSync(snapshot);
+  other.set([0xf9, 0xbe, 0xb4, 0xd9], 7); // mainnet's magic: still a well-formed file
+  Deno.writeFileSync(`${dir}/mainnet.dat`, other);
+  // blkpipe's format names a height: a base block that is not the archive's block there.
+  const w = new SnapshotWriter("regtest", CHAIN[1]!.hash.slice().reverse(), 0, undefined, {
+    baseHeight: BASE,
+  });
+  w.add(CHAIN[1]!.hash, 0, 1, true, 50);
+  Deno.writeFileSync(`${dir}/elsewhere.blkpipe`, w.bytes());
+  const cases: Array<[string, string[]]> = [
+    [`${dir}/mainnet.dat`, ["is a mainnet snapshot", "is regtest"]],
+    [`${dir}/elsewhere.blkpipe`, [
+      hashToHex(CHAIN[1]!.hash.slice().reverse()),
+      hashToHex(CHAIN[BASE]!.hash),
+      `height ${BASE}`,
+    ]],
+  ];
+  for (const [file, expected] of cases) {
+    const r = await importCli(archive, file);
+    const err = text(r.stderr).trim();
+    assertEquals(r.code, 1, err);
+    assertTrue(expected.every((e) => err.includes(e)) && !err.includes("\n"), err);
+    assertEquals([...Deno.readDirSync(`${archive}/index`)].map((e) => e.name), ["heights.idx"]);
+  }
 });
 
 /** Every fifth output of CHAIN looks the same in `archive` as in the reference built from genesis. */
