@@ -205,8 +205,8 @@ export class S3Client {
   }
 
   /** Keys and common prefixes directly under `prefix` (with delimiter "/"), all pages. */
-  async list(prefix: string): Promise<{ keys: string[]; prefixes: string[] }> {
-    const keys: string[] = [], prefixes: string[] = [];
+  async list(prefix: string): Promise<{ keys: string[]; sizes: number[]; prefixes: string[] }> {
+    const keys: string[] = [], sizes: number[] = [], prefixes: string[] = [];
     let token = "";
     for (;;) {
       const q = `?list-type=2&delimiter=%2F&prefix=${encodeURIComponent(prefix)}${
@@ -219,12 +219,15 @@ export class S3Client {
       );
       if (!res.ok) return await this.fail(res, `LIST ${prefix}`);
       const xml = await res.text();
-      for (const m of xml.matchAll(/<Contents>.*?<Key>([^<]*)<\/Key>/gs)) keys.push(unxml(m[1]!));
+      for (const m of xml.matchAll(/<Contents>(.*?)<\/Contents>/gs)) {
+        keys.push(unxml(/<Key>([^<]*)<\/Key>/.exec(m[1]!)?.[1] ?? ""));
+        sizes.push(Number(/<Size>(\d+)<\/Size>/.exec(m[1]!)?.[1] ?? 0));
+      }
       for (const m of xml.matchAll(/<CommonPrefixes>\s*<Prefix>([^<]*)<\/Prefix>/g)) {
         prefixes.push(unxml(m[1]!));
       }
       const next = /<NextContinuationToken>([^<]*)</.exec(xml)?.[1];
-      if (!/<IsTruncated>true</.test(xml) || !next) return { keys, prefixes };
+      if (!/<IsTruncated>true</.test(xml) || !next) return { keys, sizes, prefixes };
       token = unxml(next);
     }
   }

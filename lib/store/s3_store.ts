@@ -23,6 +23,14 @@ import { type AppendFile, ArchiveLockedError, type Store, type StoreLock } from 
 import { LocalAppendFile, LocalStore, writeFileAtomic } from "./local_store.ts";
 import { preadExact, shortRead } from "./pread.ts";
 import { type RetryPolicy, S3Client } from "./s3_client.ts";
+import {
+  PIECED_PATHS,
+  piecedPublish,
+  piecedRead,
+  piecedReadAt,
+  piecedRemove,
+  piecedSize,
+} from "./s3_pieces.ts";
 import type { S3Config } from "./s3_location.ts";
 
 /** Options of {@link S3Store}. */
@@ -76,10 +84,12 @@ export class S3Store implements Store {
   }
 
   size(path: string): Promise<number | null> {
+    if (PIECED_PATHS.has(path)) return piecedSize(this.client, this.key(path));
     return this.client.head(this.key(path));
   }
 
   read(path: string): Promise<Uint8Array | null> {
+    if (PIECED_PATHS.has(path)) return piecedRead(this.client, this.key(path));
     return this.client.get(this.key(path));
   }
 
@@ -91,7 +101,10 @@ export class S3Store implements Store {
       this.cache.set(id, hit);
       return hit.slice();
     }
-    const bytes = await this.client.getRange(this.key(path), offset, length);
+    const bytes = PIECED_PATHS.has(path)
+      ? await piecedReadAt(this.client, this.key(path), offset, length) ??
+        ((await this.size(path)) === null ? null : new Uint8Array(0))
+      : await this.client.getRange(this.key(path), offset, length);
     if (bytes === null) throw new Deno.errors.NotFound(`${this.describe(path)}: no such object`);
     if (bytes.length < length) {
       throw shortRead(this.describe(path), offset + bytes.length, length - bytes.length);
@@ -120,13 +133,15 @@ export class S3Store implements Store {
   }
 
   async replace(path: string, data: Uint8Array | string): Promise<void> {
+    if (PIECED_PATHS.has(path)) throw new TypeError(`${path} is kept in pieces: use openAppend`);
     this.forget(path);
     await this.client.put(this.key(path), data);
   }
 
   async remove(path: string): Promise<void> {
     this.forget(path);
-    await this.client.delete(this.key(path));
+    if (PIECED_PATHS.has(path)) await piecedRemove(this.client, this.key(path));
+    else await this.client.delete(this.key(path));
     if (this.options.spool) await new LocalStore(this.options.spool).remove(path);
   }
 
@@ -148,20 +163,23 @@ export class S3Store implements Store {
     this.forget(path);
     const local = this.spoolPath(path);
     Deno.mkdirSync(local.slice(0, local.lastIndexOf("/")), { recursive: true });
+    const pieced = PIECED_PATHS.has(path), key = this.key(path);
+    let remoteLength = 0;
     if (truncate !== 0) {
       // The bucket's copy is the durable one (a resume point is recorded only after its upload);
       // a spool file left by an earlier run may be stale.
-      const remote = await this.client.get(this.key(path));
-      if (remote) Deno.writeFileSync(local, remote);
+      const remote = pieced ? await piecedRead(this.client, key) : await this.client.get(key);
+      Deno.writeFileSync(local, remote ?? new Uint8Array(0));
+      remoteLength = remote?.length ?? 0;
     }
     const fd = openSync(local, "a+");
-    const file = new SpoolFile(
-      fd,
-      local,
-      path.endsWith(".tmp") ? null : async () => {
-        await this.upload(local, this.key(path));
-      },
-    );
+    const publish = path.endsWith(".tmp")
+      ? null
+      : pieced
+      ? (f: SpoolFile) =>
+        piecedPublish(this.client, key, f.descriptor, local, f.length, f.dirtyFrom, f.remoteLength)
+      : () => this.upload(local, key);
+    const file = new SpoolFile(fd, local, remoteLength, publish);
     if (truncate !== undefined) file.truncate(truncate);
     return file;
   }
@@ -299,18 +317,39 @@ export class S3Store implements Store {
   }
 }
 
-/** A spool file: local appends; `sync` fsyncs, then publishes (unless a `.tmp`). */
+/**
+ * A spool file: local appends; `sync` fsyncs, then publishes (unless a
+ * `.tmp`) — pieced files from the lowest byte changed since the last sync.
+ */
 class SpoolFile extends LocalAppendFile {
-  constructor(fd: number, path: string, private readonly publish: (() => Promise<void>) | null) {
+  /** Lowest offset changed since the last publish. */
+  dirtyFrom: number;
+  constructor(
+    fd: number,
+    path: string,
+    /** Bytes the bucket holds (as of open or the last publish). */
+    public remoteLength: number,
+    private readonly publish: ((f: SpoolFile) => Promise<void>) | null,
+  ) {
     super(fd, path);
+    this.dirtyFrom = remoteLength;
+  }
+  /** The open descriptor. */
+  get descriptor(): number {
+    return this.fd;
   }
   override truncate(length: number): void {
     if (length > this.len) throw shortRead(this.path, this.len, length - this.len);
     super.truncate(length);
+    this.dirtyFrom = Math.min(this.dirtyFrom, length);
   }
   override sync(): void | Promise<void> {
     super.sync();
-    return this.publish?.();
+    if (!this.publish) return;
+    return this.publish(this).then(() => {
+      this.remoteLength = this.len;
+      this.dirtyFrom = this.len;
+    });
   }
 }
 

@@ -223,3 +223,41 @@ Deno.test("S3: wrong or missing credentials, a missing permission, a server gone
     await back.stop();
   }
 });
+
+Deno.test("S3: the height index is kept in 1 MiB pieces; a sync uploads only what changed", async () => {
+  const s3 = await startS3(["bkt"]);
+  try {
+    const spool = `${dir}/spool-pieces`;
+    const store = new S3Store(s3Config("s3://bkt/p", s3.env), { spool });
+    const path = "index/heights.idx";
+    const content = new Uint8Array(3_500_000).map((_, i) => (i * 131) & 255);
+    const f = await store.openAppend(path);
+    f.append(content.subarray(0, 3_000_000));
+    await f.sync();
+    f.append(content.subarray(3_000_000));
+    const before = store.client.requests;
+    await f.sync(); // bytes 3,000,000..3,500,000: pieces 2 and 3
+    assertEquals(store.client.requests - before, 2);
+    f.close();
+    assertEquals(await store.size(path), content.length);
+    assertEquals(await store.read(path), content);
+    assertEquals(
+      await store.readAt(path, 1_048_000, 1_000),
+      content.subarray(1_048_000, 1_049_000),
+    );
+    assertEquals(await store.list("index"), ["heights.idx.pieces"]);
+    // Reopened (from the bucket, not the spool) at a shorter durable length, then grown a little:
+    // the pieces past the end go, every byte is where it belongs.
+    Deno.removeSync(spool, { recursive: true });
+    const g = await store.openAppend(path, 1_200_000);
+    g.append(content.subarray(1_200_000, 1_300_000));
+    await g.sync();
+    g.close();
+    assertEquals(await store.read(path), content.subarray(0, 1_300_000));
+    assertEquals((await store.client.list("p/index/heights.idx.pieces/")).keys.length, 2);
+    await store.remove(path);
+    assertEquals(await store.size(path), null);
+  } finally {
+    await s3.stop();
+  }
+});
