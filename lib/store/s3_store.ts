@@ -241,11 +241,12 @@ export class S3Store implements Store {
       const me = Deno.readTextFileSync(idPath).trim();
       const held = await this.client.get(this.key(LOCK));
       if (held) {
-        const h = JSON.parse(new TextDecoder().decode(held)) as {
-          writer?: string;
-          pid?: number;
-          since?: string;
-        };
+        let h: { writer?: string; pid?: number; since?: string } = {};
+        try {
+          h = JSON.parse(new TextDecoder().decode(held));
+        } catch {
+          // not ours: treated as another writer's
+        }
         if (h.writer !== me) {
           const holder: { pid?: number; since?: string } = {};
           if (h.pid !== undefined) holder.pid = h.pid;
