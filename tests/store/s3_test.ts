@@ -261,3 +261,31 @@ Deno.test("S3: the height index is kept in 1 MiB pieces; a sync uploads only wha
     await s3.stop();
   }
 });
+
+Deno.test("S3: one writer per archive — a lock left by a killed run refuses another stage, the same stage takes over", async () => {
+  const s3 = await startS3(["bkt"]);
+  try {
+    const url = "s3://bkt/locked";
+    const store = storeOf(s3, url);
+    let locked = false;
+    for (let wait = 300; !locked && wait < 5000; wait += 400) {
+      const child = cli(s3, "collect.ts", collectArgs(url, `${dir}/stage-lock-a`)).spawn();
+      await new Promise((r) => setTimeout(r, wait));
+      try {
+        child.kill("SIGKILL");
+      } catch { /* already done */ }
+      await child.output();
+      locked = (await store.read("writer.lock")) !== null;
+    }
+    assertTrue(locked, "no run was caught holding the lock");
+    const other = await cli(s3, "collect.ts", collectArgs(url, `${dir}/stage-lock-b`)).output();
+    const err = text(other.stderr).trim();
+    assertEquals(other.code, 1, err);
+    assertTrue(err.includes("another stage directory") && !err.includes("\n"), err);
+    const same = await cli(s3, "collect.ts", collectArgs(url, `${dir}/stage-lock-a`)).output();
+    assertEquals(same.code, 0, text(same.stderr));
+    await sameAsLocal(s3, url);
+  } finally {
+    await s3.stop();
+  }
+});
