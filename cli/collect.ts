@@ -256,7 +256,11 @@ export function main(args: string[], io: Io = consoleIo): Promise<number> {
             ["waiting for parent", String(summary.pending)],
             [
               "parity",
-              summary.paritySets === null ? "off" : `${summary.paritySets} set(s) computed`,
+              summary.paritySets !== null
+                ? `${summary.paritySets} set(s) computed`
+                : values.out.startsWith("s3://") && !values["no-parity"]
+                ? "off (not computed for s3:// archives yet)"
+                : "off",
             ],
           ]),
       );
