@@ -17,7 +17,8 @@
  * @module
  */
 
-import { closeSync, fsyncSync, openSync, readSync, writeSync } from "node:fs";
+import { closeSync, fsyncSync, openSync, writeSync } from "node:fs";
+import { preadExact } from "../store/pread.ts";
 import { ArchiveReader } from "../archive/archive_reader.ts";
 import { blockHash } from "../bitcoin/header.ts";
 import { BlockLayout } from "../bitcoin/block_layout.ts";
@@ -82,6 +83,7 @@ export async function exportSnapshot(
   );
   const work = Deno.makeTempDirSync({ dir: parentOf(out), prefix: ".snapshot-" });
   const opened: Segment[] = [];
+  let spill = -1;
   const runMax = options.runEntries ?? 2_000_000;
   const writeRun = (batch: EntryBatch, runs: Segment[]) => {
     const path = `${work}/run-${opened.length}.seg`;
@@ -97,16 +99,19 @@ export async function exportSnapshot(
     const live = new EntryBatch(LIVE_ENTRY);
     let coins = 0;
     forEachLiveCoin(utxo, height, (key, created) => {
-      const e = live.reserve(1);
-      new DataView(live.slab.buffer).setUint32(e, created);
-      live.slab.set(key.subarray(0, 36), e + 4);
+      const e = live.reserve(1), s = live.slab;
+      s[e] = created >>> 24;
+      s[e + 1] = (created >>> 16) & 255;
+      s[e + 2] = (created >>> 8) & 255;
+      s[e + 3] = created & 255;
+      s.set(key.subarray(0, 36), e + 4);
       live.count++;
       coins++;
       if (live.count >= runMax) writeRun(live, byHeight);
     });
     if (live.count > 0) writeRun(live, byHeight);
     // (2) The archive beside them, block by block.
-    const spill = openSync(`${work}/coins`, "w+");
+    spill = openSync(`${work}/coins`, "w+");
     // Coins too long to inline: u16 LE length ‖ Core's coin; written a MiB at a time.
     const pending = new ByteWriter(1 << 20);
     let spilled = 0, found = 0;
@@ -177,13 +182,10 @@ export async function exportSnapshot(
     if (batch.count > 0 || byKey.length === 0) writeRun(batch, byKey);
     // (3) Core's order.
     const baseHash = blockHash(await reader.readBlock(height));
-    try {
-      const bytes = writeSorted(out, byKey, spill, reader.manifest.network, baseHash, coins);
-      return { height, baseHash: hashToHex(baseHash), coins, bytes };
-    } finally {
-      closeSync(spill);
-    }
+    const bytes = writeSorted(out, byKey, spill, reader.manifest.network, baseHash, coins);
+    return { height, baseHash: hashToHex(baseHash), coins, bytes };
   } finally {
+    if (spill >= 0) closeSync(spill);
     for (const x of [...opened, ...utxo]) x.close();
     reader.close();
     Deno.removeSync(work, { recursive: true });
@@ -221,17 +223,20 @@ function writeSorted(
         }
         let offset = 0;
         for (let k = 37; k < 45; k++) offset = offset * 256 + b[at + k]!;
-        readSync(spill, coin, 0, 2, offset);
-        const size = coin[0]! | (coin[1]! << 8);
-        readSync(spill, coin, 0, size, offset + 2);
-        w.addEncoded(b.subarray(at, at + 32), vout, coin.subarray(0, size));
+        preadExact(spill, coin.subarray(0, 2), offset, "snapshot spill file");
+        const length = coin[0]! | (coin[1]! << 8);
+        preadExact(spill, coin.subarray(0, length), offset + 2, "snapshot spill file");
+        w.addEncoded(b.subarray(at, at + 32), vout, coin.subarray(0, length));
       },
     );
     w.end();
     fsyncSync(fd);
-  } finally {
+  } catch (e) {
     closeSync(fd);
+    Deno.removeSync(tmp);
+    throw e;
   }
+  closeSync(fd);
   Deno.renameSync(tmp, out);
   syncDir(parentOf(out));
   return size;
