@@ -4,7 +4,8 @@
  * resume record and the manifest (atomically, in that order), then move it
  * into place. Readers see either file — both decompress to the same bytes
  * with the same frames. A rerun after a kill finishes a pending move (its
- * SHA-256 is the recorded one) or discards a stale temporary.
+ * SHA-256 is the recorded one) or discards a stale temporary, and brings
+ * the manifest up to the resume record.
  *
  * @module
  */
@@ -63,6 +64,12 @@ export async function recompressArchive(
     const done = size === c.storedBytes && (await sha256OfFile(store, tmp, size)) === c.sha256;
     if (done) await installRecompressed(store, c);
     else await store.remove(tmp);
+  }
+  // A kill between the resume record and the manifest leaves the manifest one entry behind.
+  const manifest = manifestJson(state.manifest);
+  const onDisk = await store.read(ARCHIVE_PATHS.manifest);
+  if (onDisk === null || new TextDecoder().decode(onDisk) !== manifest) {
+    await store.replace(ARCHIVE_PATHS.manifest, manifest);
   }
   const out: RecompressedChunk[] = [];
   for (const c of state.manifest.chunks) {
