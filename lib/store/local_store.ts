@@ -78,6 +78,17 @@ export function openLocal(path: string, flags: string): number {
   }
 }
 
+/** True when `path` exists (any kind of file). */
+export function pathExists(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch (e) {
+    if (notFound(e)) return false;
+    throw e;
+  }
+}
+
 function notFound(e: unknown): boolean {
   return e instanceof Deno.errors.NotFound ||
     (e as { code?: string } | null)?.code === "ENOENT";

@@ -20,7 +20,12 @@
 
 import { closeSync, openSync } from "node:fs";
 import { type AppendFile, ArchiveLockedError, type Store, type StoreLock } from "./store.ts";
-import { LocalAppendFile, LocalStore, writeFileAtomic } from "./local_store.ts";
+import {
+  LocalAppendFile,
+  LocalStore,
+  pathExists as exists,
+  writeFileAtomic,
+} from "./local_store.ts";
 import { preadExact, shortRead } from "./pread.ts";
 import { type RetryPolicy, S3Client } from "./s3_client.ts";
 import {
@@ -351,14 +356,5 @@ class SpoolFile extends LocalAppendFile {
       this.remoteLength = this.len;
       this.dirtyFrom = this.len;
     });
-  }
-}
-
-function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
   }
 }
