@@ -18,8 +18,10 @@ export {
 } from "./core_compress.ts";
 export {
   readSnapshot,
+  snapshotBaseHash,
   type SnapshotCoin,
   SnapshotError,
+  type SnapshotFormat,
   type SnapshotInfo,
   SnapshotWriter,
 } from "./utxo_snapshot.ts";
