@@ -13,6 +13,7 @@ import { CorruptDataError } from "../bytes/errors.ts";
 import { bytesEqual } from "../bytes/hex.ts";
 import { RECORD_HEADER_SIZE, recordSize } from "../bitcoin/blk_record.ts";
 import { openStore } from "../store/open_store.ts";
+import { ByteLru } from "../bytes/byte_lru.ts";
 import type { Store } from "../store/store.ts";
 import { decompressFrame } from "./frame_codec.ts";
 import {
@@ -58,10 +59,14 @@ export interface ReaderAsOf {
 export class ArchiveReader {
   private readonly chunks = new Map<number, ChunkTable>();
   private openChunk: { id: number; store: Store; file: string } | null = null;
-  private readonly lru = new Map<string, Uint8Array>();
-  private lruBytes = 0;
+  private readonly lru = new ByteLru<string, Uint8Array>(0);
   /** Keep up to this many bytes of decompressed frames (least recently used out; 0: the last one only). */
-  cacheBytes = 0;
+  get cacheBytes(): number {
+    return this.lru.maxBytes;
+  }
+  set cacheBytes(bytes: number) {
+    this.lru.maxBytes = bytes;
+  }
   private frameKey = "";
   private frameBytes: Uint8Array = new Uint8Array(0);
 
@@ -178,8 +183,6 @@ export class ArchiveReader {
     if (key === this.frameKey) return this.frameBytes;
     const cached = this.lru.get(key);
     if (cached) {
-      this.lru.delete(key); // most recently used last
-      this.lru.set(key, cached);
       this.frameKey = key;
       this.frameBytes = cached;
       return cached;
@@ -194,15 +197,7 @@ export class ArchiveReader {
     const bytes = await store.readAt(file, offset, e.compressed);
     this.frameBytes = decompressFrame(bytes, { file: store.describe(file), frame, offset });
     this.frameKey = key;
-    if (this.cacheBytes > 0) {
-      this.lru.set(key, this.frameBytes);
-      this.lruBytes += this.frameBytes.length;
-      for (const [k, v] of this.lru) {
-        if (this.lruBytes <= this.cacheBytes) break;
-        this.lru.delete(k);
-        this.lruBytes -= v.length;
-      }
-    }
+    if (this.cacheBytes > 0) this.lru.set(key, this.frameBytes, this.frameBytes.length);
     return this.frameBytes;
   }
 

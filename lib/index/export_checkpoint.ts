@@ -10,10 +10,11 @@
  * @module
  */
 
-import { closeSync, fsyncSync, openSync, writeSync } from "node:fs";
+import { closeSync, fsyncSync, openSync } from "node:fs";
 import { ARCHIVE_PATHS, parseManifest } from "../archive/manifest.ts";
 import { hashFromHex } from "../bytes/hex.ts";
 import { Segment } from "../segment/segment.ts";
+import { pwriteAll } from "../store/pread.ts";
 import { parentOf, syncDir } from "../store/local_store.ts";
 import { newXxh64 } from "../hash/xxh64.ts";
 import { SnapshotWriter } from "../utxo/utxo_snapshot.ts";
@@ -36,7 +37,7 @@ export async function exportUtxoCheckpoint(dir: string, out: string): Promise<Sn
   let size = 0;
   try {
     const w = new SnapshotWriter(manifest.network, hashFromHex(slot.hash), 0, (b) => {
-      writeAll(fd, b);
+      pwriteAll(fd, b, null);
       size += b.length;
     }, { baseHeight: slot.height });
     const vout = (b: Uint8Array) =>
@@ -45,7 +46,7 @@ export async function exportUtxoCheckpoint(dir: string, out: string): Promise<Sn
       w.add(key, vout(key), created, id % 2 === 1, Math.floor(id / 2));
     });
     w.end();
-    writeAll(fd, w.header(), 0); // the final count
+    pwriteAll(fd, w.header(), 0); // the final count
     fsyncSync(fd);
     closeSync(fd);
     Deno.renameSync(tmp, out);
@@ -59,11 +60,5 @@ export async function exportUtxoCheckpoint(dir: string, out: string): Promise<Sn
     throw e;
   } finally {
     for (const s of segs) s.close();
-  }
-}
-
-function writeAll(fd: number, b: Uint8Array, position: number | null = null): void {
-  for (let done = 0; done < b.length;) {
-    done += writeSync(fd, b, done, b.length - done, position === null ? null : position + done);
   }
 }

@@ -17,8 +17,8 @@
  * @module
  */
 
-import { closeSync, fsyncSync, openSync, writeSync } from "node:fs";
-import { preadExact } from "../store/pread.ts";
+import { closeSync, fsyncSync, openSync } from "node:fs";
+import { preadExact, pwriteAll } from "../store/pread.ts";
 import { ArchiveReader } from "../archive/archive_reader.ts";
 import { blockHash } from "../bitcoin/header.ts";
 import { BlockLayout } from "../bitcoin/block_layout.ts";
@@ -116,7 +116,7 @@ export async function exportSnapshot(
     const pending = new ByteWriter(1 << 20);
     let spilled = 0, found = 0;
     const spillOut = () => {
-      writeAll(spill, pending.view());
+      pwriteAll(spill, pending.view(), null);
       spilled += pending.length;
       pending.truncate(0);
     };
@@ -206,7 +206,7 @@ function writeSorted(
   let size = 0;
   try {
     const w = new SnapshotWriter(network, baseHash, coins, (b) => {
-      writeAll(fd, b);
+      pwriteAll(fd, b, null);
       size += b.length;
     });
     const coin = new Uint8Array(1 << 16);
@@ -244,8 +244,4 @@ function writeSorted(
 
 function u32be(b: Uint8Array, at: number): number {
   return ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0;
-}
-
-function writeAll(fd: number, b: Uint8Array): void {
-  for (let done = 0; done < b.length;) done += writeSync(fd, b, done, b.length - done, null);
 }

@@ -7,6 +7,7 @@
  */
 
 import { txidOf } from "../bitcoin/txid.ts";
+import { ByteLru } from "../bytes/byte_lru.ts";
 import { BlockLayout } from "../bitcoin/block_layout.ts";
 import { ArchiveReader } from "../archive/archive_reader.ts";
 import { Segment } from "../segment/segment.ts";
@@ -103,8 +104,7 @@ export class TxidIndex {
     return { at, ...(await this.parsedBlock(at.height)) };
   }
 
-  private readonly recent = new Map<number, { block: Uint8Array; layout: BlockLayout }>();
-  private recentBytes = 0;
+  private readonly recent = new ByteLru<number, { block: Uint8Array; layout: BlockLayout }>(0);
 
   /**
    * The block at `height`, parsed (do not change it). Recent parses are kept (a server asks for
@@ -116,14 +116,8 @@ export class TxidIndex {
     if (p) return p;
     const block = await this.reader.readBlock(height);
     p = { block, layout: new BlockLayout().parse(block) };
-    this.recent.set(height, p);
-    this.recentBytes += block.buffer.byteLength;
-    const budget = this.reader.cacheBytes || 32 << 20;
-    for (const [h, old] of this.recent) {
-      if (this.recentBytes <= budget || this.recent.size === 1) break;
-      this.recent.delete(h);
-      this.recentBytes -= old.block.buffer.byteLength;
-    }
+    this.recent.maxBytes = this.reader.cacheBytes || 32 << 20;
+    this.recent.set(height, p, block.buffer.byteLength);
     return p;
   }
 

@@ -6,19 +6,9 @@
  * @module
  */
 
-import { compareBytes, copyBytes } from "../segment/compare.ts";
-import { MergeCursor } from "../segment/memory_run.ts";
 import type { Segment } from "../segment/segment.ts";
-import {
-  lastResolvedHeight,
-  resolveUtxo,
-  UTXO_ENTRY_WIDTH,
-  UTXO_KEY_WIDTH,
-  UTXO_SORT_WIDTH,
-} from "../segment/utxo_entry.ts";
-import { segmentSource } from "../segment/utxo_merge.ts";
-
-const W = UTXO_ENTRY_WIDTH;
+import { lastResolvedHeight, resolveUtxo } from "../segment/utxo_entry.ts";
+import { forEachKey, segmentSource } from "../segment/utxo_merge.ts";
 
 /**
  * Calls `onCoin(key, height, valueId)` for each output unspent at `height`
@@ -29,22 +19,8 @@ export function forEachLiveCoin(
   height: number,
   onCoin: (key: Uint8Array, created: number, valueId: number) => void,
 ): void {
-  let events = new Uint8Array(W * 8);
-  let n = 0;
-  const flushKey = () => {
+  forEachKey(segments.map((s) => segmentSource(s)), (events, n) => {
     const id = resolveUtxo(events, 0, n, 0, height + 1);
     if (id >= 0) onCoin(events, lastResolvedHeight(), id);
-    n = 0;
-  };
-  const c = new MergeCursor(segments.map((s) => segmentSource(s)), W, UTXO_SORT_WIDTH);
-  while (c.next()) {
-    if (n > 0 && compareBytes(events, 0, c.bytes, c.at, UTXO_KEY_WIDTH) !== 0) flushKey();
-    if ((n + 1) * W > events.length) {
-      const grown = new Uint8Array(events.length * 2);
-      grown.set(events);
-      events = grown;
-    }
-    copyBytes(events, n++ * W, c.bytes, c.at, W);
-  }
-  if (n > 0) flushKey();
+  });
 }

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { grow } from "../bytes/grow.ts";
 import { compareBytes, copyBytes } from "./compare.ts";
 import { type MemoryRun, mergeSources, runSource, type SortedSource } from "./memory_run.ts";
 import type { Segment } from "./segment.ts";
@@ -91,6 +92,27 @@ export function mergeFiltered(
 }
 
 /**
+ * K-way merge calling `onKey(events, n)` once per key with its `n` events
+ * back to back in `events` (newest first; valid during the call).
+ */
+export function forEachKey(
+  sources: SortedSource[],
+  onKey: (events: Uint8Array, n: number) => void,
+): void {
+  let events = new Uint8Array(W * 8);
+  let n = 0;
+  mergeSources(sources, W, UTXO_SORT_WIDTH, (b, at) => {
+    if (n > 0 && compareBytes(events, 0, b, at, UTXO_KEY_WIDTH) !== 0) {
+      onKey(events, n);
+      n = 0;
+    }
+    events = grow(events, (n + 1) * W);
+    copyBytes(events, n++ * W, b, at, W);
+  });
+  if (n > 0) onKey(events, n);
+}
+
+/**
  * K-way merge of the newest segments (not the bottom level): an output
  * created and spent inside the merged set — its two oldest events there an
  * add and then a delete — is dropped when `olderMayContain(key)` says no
@@ -102,9 +124,7 @@ export function mergeGuarded(
   olderMayContain: (key: Uint8Array, at: number) => boolean,
   emit: (bytes: Uint8Array, at: number) => void,
 ): void {
-  let events = new Uint8Array(W * 8);
-  let n = 0;
-  const flushKey = () => {
+  forEachKey(sources, (events, n) => {
     if (n >= 2 && !olderMayContain(events, 0)) {
       // Oldest last: drop (add, then delete) pairs from the old end while nothing older exists.
       while (
@@ -113,16 +133,5 @@ export function mergeGuarded(
       ) n -= 2;
     }
     for (let i = 0; i < n; i++) emit(events, i * W);
-    n = 0;
-  };
-  mergeSources(sources, W, UTXO_SORT_WIDTH, (b, at) => {
-    if (n > 0 && compareBytes(events, 0, b, at, UTXO_KEY_WIDTH) !== 0) flushKey();
-    if ((n + 1) * W > events.length) {
-      const grown = new Uint8Array(events.length * 2);
-      grown.set(events);
-      events = grown;
-    }
-    copyBytes(events, n++ * W, b, at, W);
   });
-  flushKey();
 }

@@ -9,6 +9,8 @@
  * @module
  */
 
+import { ByteLru } from "../bytes/byte_lru.ts";
+
 const IMMUTABLE = new RegExp(
   "^(block/[0-9a-f]{64}(/(header|txids|txid/\\d+|txs(/\\d+)?|raw))?" +
     "|block-height/\\d+" +
@@ -23,13 +25,14 @@ interface Cached {
 
 /** A byte-bounded LRU of finished 200 responses, keyed by path below `/api/`. */
 export class ResponseCache {
-  private readonly map = new Map<string, Cached>();
-  private used = 0;
+  private readonly lru: ByteLru<string, Cached>;
   /** Answers served from the cache. */
   hits = 0;
 
   /** Keeps up to `maxBytes` of response bodies (0: off). */
-  constructor(readonly maxBytes: number) {}
+  constructor(readonly maxBytes: number) {
+    this.lru = new ByteLru(maxBytes);
+  }
 
   /** True when `path`'s answer never changes (and may be kept). */
   static cacheable(path: string): boolean {
@@ -38,10 +41,8 @@ export class ResponseCache {
 
   /** The cached response for `path`, or null. */
   get(path: string): Response | null {
-    const c = this.map.get(path);
+    const c = this.lru.get(path);
     if (!c) return null;
-    this.map.delete(path); // most recent last
-    this.map.set(path, c);
     this.hits++;
     return respond(c);
   }
@@ -51,16 +52,7 @@ export class ResponseCache {
     if (this.maxBytes <= 0 || res.status !== 200 || !ResponseCache.cacheable(path)) return res;
     const body = new Uint8Array(await res.arrayBuffer());
     const c = { body, type: res.headers.get("content-type") ?? "text/plain" };
-    if (body.length <= this.maxBytes / 16) {
-      this.map.delete(path);
-      this.map.set(path, c);
-      this.used += body.length;
-      for (const [k, v] of this.map) {
-        if (this.used <= this.maxBytes) break;
-        this.map.delete(k);
-        this.used -= v.body.length;
-      }
-    }
+    if (body.length <= this.maxBytes / 16) this.lru.set(path, c, body.length);
     return respond(c);
   }
 }

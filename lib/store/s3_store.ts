@@ -19,6 +19,7 @@
  */
 
 import { closeSync, openSync } from "node:fs";
+import { ByteLru } from "../bytes/byte_lru.ts";
 import { type AppendFile, ArchiveLockedError, type Store, type StoreLock } from "./store.ts";
 import {
   LocalAppendFile,
@@ -56,14 +57,12 @@ const LOCK = "writer.lock";
 export class S3Store implements Store {
   /** The requests. */
   readonly client: S3Client;
-  private readonly cache = new Map<string, Uint8Array>();
-  private cacheUsed = 0;
-  private readonly cacheBytes: number;
+  private readonly cache: ByteLru<string, Uint8Array>;
   private readonly partBytes: number;
 
   constructor(readonly config: S3Config, private readonly options: S3StoreOptions = {}) {
     this.client = new S3Client(config, options.retry);
-    this.cacheBytes = options.cacheBytes ?? 32 << 20;
+    this.cache = new ByteLru(options.cacheBytes ?? 32 << 20);
     this.partBytes = options.partBytes ?? 64 << 20;
   }
 
@@ -101,11 +100,7 @@ export class S3Store implements Store {
   async readAt(path: string, offset: number, length: number): Promise<Uint8Array> {
     const id = `${path}\0${offset}\0${length}`;
     const hit = this.cache.get(id);
-    if (hit) {
-      this.cache.delete(id); // most recent last
-      this.cache.set(id, hit);
-      return hit.slice();
-    }
+    if (hit) return hit.slice();
     const bytes = PIECED_PATHS.has(path)
       ? await piecedReadAt(this.client, this.key(path), offset, length) ??
         ((await this.size(path)) === null ? null : new Uint8Array(0))
@@ -114,15 +109,7 @@ export class S3Store implements Store {
     if (bytes.length < length) {
       throw shortRead(this.describe(path), offset + bytes.length, length - bytes.length);
     }
-    if (length <= this.cacheBytes / 8) {
-      this.cache.set(id, bytes);
-      this.cacheUsed += length;
-      for (const [k, v] of this.cache) {
-        if (this.cacheUsed <= this.cacheBytes) break;
-        this.cache.delete(k);
-        this.cacheUsed -= v.length;
-      }
-    }
+    if (length <= this.cache.maxBytes / 8) this.cache.set(id, bytes, length);
     return bytes.slice();
   }
 
@@ -310,16 +297,10 @@ export class S3Store implements Store {
 
   close(): void {
     this.cache.clear();
-    this.cacheUsed = 0;
   }
 
   private forget(path: string): void {
-    for (const k of this.cache.keys()) {
-      if (k.startsWith(`${path}\0`)) {
-        this.cacheUsed -= this.cache.get(k)!.length;
-        this.cache.delete(k);
-      }
-    }
+    this.cache.deleteWhere((k) => k.startsWith(`${path}\0`));
   }
 }
 
