@@ -16,6 +16,11 @@ export class ByteWriter {
     this.buf = new Uint8Array(capacity);
   }
 
+  /** The underlying buffer: its first {@link length} bytes are the content (replaced as it grows). */
+  get buffer(): Uint8Array {
+    return this.buf;
+  }
+
   private reserve(n: number): void {
     if (this.length + n <= this.buf.length) return;
     const next = new Uint8Array(Math.max(this.buf.length * 2, this.length + n));
@@ -60,6 +65,13 @@ export class ByteWriter {
     this.reserve(b.length);
     this.buf.set(b, this.length);
     this.length += b.length;
+    return this;
+  }
+
+  /** Raw bytes `b[from..to)` (no subarray made). */
+  range(b: Uint8Array, from: number, to: number): this {
+    this.reserve(to - from);
+    for (let i = from; i < to; i++) this.buf[this.length++] = b[i]!;
     return this;
   }
 

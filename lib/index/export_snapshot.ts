@@ -25,7 +25,7 @@ import { BlockLayout } from "../bitcoin/block_layout.ts";
 import { computeTxids } from "../bitcoin/txid.ts";
 import type { NetworkName } from "../bitcoin/network.ts";
 import { hashToHex } from "../bytes/hex.ts";
-import { compareBytes, lowerBound } from "../segment/compare.ts";
+import { compareBytes, copyBytes, lowerBound } from "../segment/compare.ts";
 import { MergeCursor, mergeSources } from "../segment/memory_run.ts";
 import { Segment } from "../segment/segment.ts";
 import { segmentSource } from "../segment/utxo_merge.ts";
@@ -144,18 +144,21 @@ export async function exportSnapshot(
           const i = lowerBound(keys, n, 36, key, 0, 36);
           if (i >= n || compareBytes(keys, i * 36, key, 0, 36) !== 0) continue;
           coin.truncate(0);
+          const script = L.outScript[o]!;
           encodeCoin(
             coin,
             h,
             t === 0,
             L.outputValue(o),
-            block.subarray(L.outScript[o]!, L.outScript[o]! + L.outScriptLen[o]!),
+            block,
+            script,
+            script + L.outScriptLen[o]!,
           );
           const e = batch.reserve(1);
           batch.slab.set(key, e);
           if (coin.length <= inline) {
             batch.slab[e + 36] = coin.length;
-            batch.slab.set(coin.view(), e + 37);
+            copyBytes(batch.slab, e + 37, coin.buffer, 0, coin.length);
           } else {
             batch.slab[e + 36] = SPILLED;
             for (let k = 0, v = spilled + pending.length; k < 8; k++, v = Math.floor(v / 256)) {
@@ -163,7 +166,7 @@ export async function exportSnapshot(
             }
             len[0] = coin.length & 255;
             len[1] = coin.length >>> 8;
-            pending.bytes(len).bytes(coin.view());
+            pending.bytes(len).range(coin.buffer, 0, coin.length);
             if (pending.length >= 1 << 20) spillOut();
           }
           batch.count++;
@@ -218,7 +221,7 @@ function writeSorted(
         const vout = u32be(b, at + 32);
         const n = b[at + 36]!;
         if (n <= INLINE) {
-          w.addEncoded(b.subarray(at, at + 32), vout, b.subarray(at + 37, at + 37 + n));
+          w.addEncodedAt(b, at, vout, b, at + 37, at + 37 + n);
           return;
         }
         let offset = 0;
@@ -226,7 +229,7 @@ function writeSorted(
         preadExact(spill, coin.subarray(0, 2), offset, "snapshot spill file");
         const length = coin[0]! | (coin[1]! << 8);
         preadExact(spill, coin.subarray(0, length), offset + 2, "snapshot spill file");
-        w.addEncoded(b.subarray(at, at + 32), vout, coin.subarray(0, length));
+        w.addEncodedAt(b, at, vout, coin, 0, length);
       },
     );
     w.end();

@@ -123,33 +123,45 @@ function liftX(x: Uint8Array, odd: boolean): Uint8Array | null {
 }
 
 /**
+ * Core's script compression type for `s` (0 P2PKH, 1 P2SH, 2/3 P2PK with a
+ * compressed key, 4/5 P2PK with a valid uncompressed key), or -1 when it is
+ * stored as is (`script[from..to)`); the body is `compressedScriptBody(type)` bytes
+ * in, `specialScriptSize(type)` long.
+ */
+export function compressedScriptType(script: Uint8Array, from = 0, to = script.length): number {
+  const n = to - from, s = (i: number) => script[from + i]!;
+  if (
+    n === 25 && s(0) === 0x76 && s(1) === 0xa9 && s(2) === 20 && s(23) === 0x88 && s(24) === 0xac
+  ) {
+    return 0;
+  }
+  if (n === 23 && s(0) === 0xa9 && s(1) === 20 && s(22) === 0x87) return 1;
+  if (n === 35 && s(0) === 33 && s(34) === 0xac && (s(1) === 2 || s(1) === 3)) return s(1);
+  if (n === 67 && s(0) === 65 && s(66) === 0xac && s(1) === 4) {
+    const point = liftX(script.subarray(from + 2, from + 34), (s(65) & 1) === 1);
+    if (point && point.every((v, i) => v === s(1 + i))) return 4 | (s(65) & 1);
+  }
+  return -1;
+}
+
+/** Offset in the script where a compressed script's body starts. */
+export function compressedScriptBody(type: number): number {
+  return type === 0 ? 3 : 2;
+}
+
+/**
  * Core's CompressScript: P2PKH → 0‖hash, P2SH → 1‖hash, P2PK with a
  * compressed key → 2|3‖x, with a valid uncompressed key → 4|5‖x; null for
  * every other script (stored as VARINT(size + 6) ‖ script).
  */
 export function compressScript(s: Uint8Array): Uint8Array | null {
-  const n = s.length;
-  const out = (type: number, body: Uint8Array) => {
-    const o = new Uint8Array(1 + body.length);
-    o[0] = type;
-    o.set(body, 1);
-    return o;
-  };
-  if (
-    n === 25 && s[0] === 0x76 && s[1] === 0xa9 && s[2] === 20 && s[23] === 0x88 && s[24] === 0xac
-  ) {
-    return out(0, s.subarray(3, 23));
-  }
-  if (n === 23 && s[0] === 0xa9 && s[1] === 20 && s[22] === 0x87) return out(1, s.subarray(2, 22));
-  if (n === 35 && s[0] === 33 && s[34] === 0xac && (s[1] === 2 || s[1] === 3)) {
-    return out(s[1]!, s.subarray(2, 34));
-  }
-  if (n === 67 && s[0] === 65 && s[66] === 0xac && s[1] === 4) {
-    const x = s.subarray(2, 34), odd = (s[65]! & 1) === 1;
-    const point = liftX(x, odd);
-    if (point && point.every((v, i) => v === s[1 + i])) return out(4 | (s[65]! & 1), x);
-  }
-  return null;
+  const type = compressedScriptType(s);
+  if (type < 0) return null;
+  const from = compressedScriptBody(type);
+  const o = new Uint8Array(1 + specialScriptSize(type));
+  o[0] = type;
+  o.set(s.subarray(from, from + specialScriptSize(type)), 1);
+  return o;
 }
 
 /** Bytes that follow a compressed script's type byte (Core's GetSpecialScriptSize). */

@@ -37,9 +37,9 @@ import { hashToHex } from "../bytes/hex.ts";
 import { ByteWriter } from "../bytes/byte_writer.ts";
 import {
   compressAmount,
-  compressScript,
+  compressedScriptBody,
+  compressedScriptType,
   decompressAmount,
-  readVarInt,
   SPECIAL_SCRIPTS,
   specialScriptSize,
   writeVarInt,
@@ -135,26 +135,40 @@ export function readSnapshot(path: string, onCoin?: (c: SnapshotCoin) => void): 
   const fail = (what: string): never => {
     throw new SnapshotError(path, at(), what);
   };
-  const take = (n: number, what: string): Uint8Array => {
+  // Per coin nothing is allocated: bytes are read in place and cursors advanced.
+  const need = (n: number, what: string) => {
     if (!fill(n)) fail(`cut short in ${what}`);
+  };
+  const take = (n: number, what: string): Uint8Array => {
+    need(n, what);
     const v = buf.subarray(start, start + n);
     start += n;
     return v;
   };
+  const skip = (n: number, what: string) => {
+    need(n, what);
+    start += n;
+  };
   const varint = (what: string): number => {
-    fill(10);
-    const r = readVarInt(buf.subarray(start, end), 0);
-    if (!r) fail(`cut short in ${what}`);
-    start += r![1];
-    return r![0];
+    let n = 0;
+    for (;;) {
+      need(1, what);
+      const ch = buf[start++]!;
+      n = n * 128 + (ch & 0x7f);
+      if (n > Number.MAX_SAFE_INTEGER) fail(`${what} is too large`);
+      if (!(ch & 0x80)) return n;
+      n++;
+    }
   };
   const compactSize = (what: string): number => {
-    const first = take(1, what)[0]!;
+    need(1, what);
+    const first = buf[start++]!;
     if (first < 0xfd) return first;
     const w = first === 0xfd ? 2 : first === 0xfe ? 4 : 8;
-    const b = take(w, what);
+    need(w, what);
     let n = 0;
-    for (let i = w - 1; i >= 0; i--) n = n * 256 + b[i]!;
+    for (let i = w - 1; i >= 0; i--) n = n * 256 + buf[start + i]!;
+    start += w;
     return n;
   };
   try {
@@ -191,7 +205,9 @@ export function readSnapshot(path: string, onCoin?: (c: SnapshotCoin) => void): 
     let coins = 0, total = 0;
     while (coins < count) {
       if (!fill(1)) fail(`cut short: the header says ${count} coins, the file holds ${coins}`);
-      coin.txid.set(take(32, "a txid"));
+      need(32, "a txid");
+      for (let k = 0; k < 32; k++) coin.txid[k] = buf[start + k]!;
+      start += 32;
       const n = compactSize("a coin count");
       if (n === 0 || coins + n > count) {
         fail(`a group of ${n} coins does not fit the header's ${count}`);
@@ -204,7 +220,7 @@ export function readSnapshot(path: string, onCoin?: (c: SnapshotCoin) => void): 
         coin.value = decompressAmount(varint("an amount"));
         if (scripts) {
           const size = varint("a script");
-          take(
+          skip(
             size < SPECIAL_SCRIPTS ? specialScriptSize(size) : size - SPECIAL_SCRIPTS,
             "a script",
           );
@@ -251,21 +267,28 @@ export function snapshotBaseHash(path: string): string {
   }
 }
 
-/** Appends Core's coin encoding: VARINT(height × 2 + coinbase) ‖ VARINT(compressed amount) ‖ compressed script. */
+/**
+ * Appends Core's coin encoding: VARINT(height × 2 + coinbase) ‖ VARINT(compressed amount) ‖
+ * compressed script (`script[from..to)`; nothing is allocated for the common script types).
+ */
 export function encodeCoin(
   out: ByteWriter,
   height: number,
   coinbase: boolean,
   value: number,
   script: Uint8Array,
+  from = 0,
+  to = script.length,
 ): void {
   writeVarInt(out, height * 2 + (coinbase ? 1 : 0));
   writeVarInt(out, compressAmount(value));
-  const compressed = compressScript(script);
-  if (compressed) out.bytes(compressed);
-  else {
-    writeVarInt(out, script.length + SPECIAL_SCRIPTS);
-    out.bytes(script);
+  const type = compressedScriptType(script, from, to);
+  if (type >= 0) {
+    const body = from + compressedScriptBody(type);
+    out.u8(type).range(script, body, body + specialScriptSize(type));
+  } else {
+    writeVarInt(out, to - from + SPECIAL_SCRIPTS);
+    out.range(script, from, to);
   }
 }
 
@@ -333,16 +356,34 @@ export class SnapshotWriter {
       if (!script) throw new TypeError("a Core snapshot needs each coin's script");
       encodeCoin(this.coin, height, coinbase, value, script);
     }
-    this.addEncoded(txid, vout, this.coin.view());
+    const c = this.coin;
+    this.addEncodedAt(txid, 0, vout, c.buffer, 0, c.length);
   }
 
   /** Adds one coin already encoded for the format ({@link encodeCoin} for Core's). */
   addEncoded(txid: Uint8Array, vout: number, coin: Uint8Array): void {
-    if (this.groupCoins === 0 || !this.groupTxid.every((b, i) => b === txid[i])) {
+    this.addEncodedAt(txid, 0, vout, coin, 0, coin.length);
+  }
+
+  /**
+   * {@link addEncoded} without views: the txid is `txids[txidAt..+32)`, the
+   * encoded coin `coins[from..to)` (nothing is allocated per coin).
+   */
+  addEncodedAt(
+    txids: Uint8Array,
+    txidAt: number,
+    vout: number,
+    coins: Uint8Array,
+    from: number,
+    to: number,
+  ): void {
+    let same = this.groupCoins > 0;
+    for (let i = 0; same && i < 32; i++) same = this.groupTxid[i] === txids[txidAt + i];
+    if (!same) {
       this.endGroup();
-      this.groupTxid.set(txid.subarray(0, 32));
+      for (let i = 0; i < 32; i++) this.groupTxid[i] = txids[txidAt + i]!;
     }
-    this.group.varint(vout).bytes(coin);
+    this.group.varint(vout).range(coins, from, to);
     this.groupCoins++;
     this.coins++;
   }
