@@ -8,6 +8,7 @@
 import { fromHex } from "../lib/bytes/hex.ts";
 import { networkByName, type NetworkParams } from "../lib/bitcoin/network.ts";
 import { collect, type CollectProgress, type CollectSummary } from "../lib/collect/collect.ts";
+import { isS3Url } from "../lib/store/s3_location.ts";
 import { ARCHIVE_DEFAULTS, type ChunkPolicy } from "../lib/archive/manifest.ts";
 import { readXorKey } from "../lib/source/blk_files.ts";
 import type { CheckLevel } from "../lib/validate/check_block.ts";
@@ -195,7 +196,7 @@ export function main(args: string[], io: Io = consoleIo): Promise<number> {
         checkpointBytes: sizeFlag(
           values.checkpoint,
           "checkpoint",
-          values.out.startsWith("s3://") ? 64 << 20 : 8 << 20,
+          isS3Url(values.out) ? 64 << 20 : 8 << 20,
         ),
         parity: values["no-parity"]
           ? false
@@ -258,7 +259,7 @@ export function main(args: string[], io: Io = consoleIo): Promise<number> {
               "parity",
               summary.paritySets !== null
                 ? `${summary.paritySets} set(s) computed`
-                : values.out.startsWith("s3://") && !values["no-parity"]
+                : isS3Url(values.out) && !values["no-parity"]
                 ? "off (not computed for s3:// archives yet)"
                 : "off",
             ],

@@ -20,7 +20,7 @@ import { CHAIN_INDEX_PATHS } from "../index/chain_index_format.ts";
 import { readCurrentSlot } from "../index/index_slots.ts";
 import { importSnapshot } from "../index/import_snapshot.ts";
 import { snapshotBaseHash } from "../utxo/utxo_snapshot.ts";
-import { LocalStore } from "../store/local_store.ts";
+import { LocalStore, pathExists } from "../store/local_store.ts";
 import type { Store } from "../store/store.ts";
 import type { CheckFailure } from "../validate/reject.ts";
 
@@ -90,14 +90,7 @@ export async function openCollectIndex(
 
 /** Imports the snapshot unless the index already started from it (a resumed run). */
 async function startFromSnapshot(dir: string, file: string, asOf: ReaderAsOf): Promise<void> {
-  let exists = true;
-  try {
-    Deno.statSync(`${dir}/${CHAIN_INDEX_PATHS.pointer}`);
-  } catch (e) {
-    if (!(e instanceof Deno.errors.NotFound)) throw e;
-    exists = false;
-  }
-  if (!exists) {
+  if (!pathExists(`${dir}/${CHAIN_INDEX_PATHS.pointer}`)) {
     await importSnapshot(dir, file, { asOf, pendingBase: true });
     return;
   }

@@ -28,6 +28,7 @@ import { outpointKey, valueId } from "../utxo/utxo_rules.ts";
 import { CHAIN_INDEX_PATHS as P, type IndexSlot } from "./chain_index_format.ts";
 import { EntryBatch } from "./entry_batch.ts";
 import { writeSlot } from "./index_slots.ts";
+import { pathExists } from "../store/local_store.ts";
 
 /** What an import set up (the `index` job then runs from the genesis block). */
 export interface SnapshotImport {
@@ -54,13 +55,10 @@ export async function importSnapshot(
   file: string,
   options: ImportOptions = {},
 ): Promise<SnapshotImport> {
-  try {
-    Deno.statSync(`${dir}/${P.pointer}`);
+  if (pathExists(`${dir}/${P.pointer}`)) {
     throw new ArchiveError(
       `${dir} already has a chain index: remove ${dir}/index/checkpoint*.json first`,
     );
-  } catch (e) {
-    if (!(e instanceof Deno.errors.NotFound)) throw e;
   }
   const header = readSnapshot(file); // checks the whole file before anything is written
   const asOf = options.asOf;
