@@ -35,20 +35,23 @@ async function listPieces(client: S3Client, key: string): Promise<Map<number, nu
   return out;
 }
 
-/** Size of the pieced file `key` (the end of its last piece), or null when it has none. */
-export async function piecedSize(client: S3Client, key: string): Promise<number | null> {
-  const pieces = await listPieces(client, key);
+/** The end of the last piece, or null without pieces. */
+function endOf(pieces: Map<number, number>): number | null {
   let size: number | null = null;
   for (const [n, s] of pieces) size = Math.max(size ?? 0, n * PIECE_BYTES + s);
   return size;
 }
 
+/** Size of the pieced file `key` (the end of its last piece), or null when it has none. */
+export async function piecedSize(client: S3Client, key: string): Promise<number | null> {
+  return endOf(await listPieces(client, key));
+}
+
 /** The whole pieced file (each piece at its offset), or null. */
 export async function piecedRead(client: S3Client, key: string): Promise<Uint8Array | null> {
   const pieces = await listPieces(client, key);
-  if (pieces.size === 0) return null;
-  let size = 0;
-  for (const [n, s] of pieces) size = Math.max(size, n * PIECE_BYTES + s);
+  const size = endOf(pieces);
+  if (size === null) return null;
   const out = new Uint8Array(size);
   for (const n of [...pieces.keys()].sort((a, b) => a - b)) {
     const bytes = await client.get(pieceKey(key, n));
