@@ -9,6 +9,7 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { CorruptDataError } from "../lib/bytes/errors.ts";
 import { LocalStore } from "../lib/store/local_store.ts";
+import type { Store } from "../lib/store/store.ts";
 import { isS3Url } from "../lib/store/s3_location.ts";
 import { ArchiveError } from "../lib/archive/manifest.ts";
 
@@ -113,20 +114,26 @@ export function requireLocalArchive(archive: string, what: string): void {
   if (isS3Url(archive)) {
     throw new ArchiveError(
       `${what} works on a local archive directory, not on ${archive} (S3 archives support ` +
-        `collect, get, export and verify)`,
+        `collect, get, export, verify and parity)`,
     );
   }
 }
 
-/** Runs `body` holding the writer lock of the archive at `dir` (one writer per archive). */
-export async function withWriterLock<T>(dir: string, body: () => Promise<T> | T): Promise<T> {
-  const store = new LocalStore(dir);
+/**
+ * Runs `body` holding the writer lock of the archive (a directory, or an
+ * opened store) — one writer per archive.
+ */
+export async function withWriterLock<T>(
+  archive: string | Store,
+  body: () => Promise<T> | T,
+): Promise<T> {
+  const store = typeof archive === "string" ? new LocalStore(archive) : archive;
   const lock = await store.lock();
   try {
     return await body();
   } finally {
     await lock.release();
-    store.close();
+    if (typeof archive === "string") store.close();
   }
 }
 

@@ -257,11 +257,7 @@ export function main(args: string[], io: Io = consoleIo): Promise<number> {
             ["waiting for parent", String(summary.pending)],
             [
               "parity",
-              summary.paritySets !== null
-                ? `${summary.paritySets} set(s) computed`
-                : isS3Url(values.out) && !values["no-parity"]
-                ? "off (not computed for s3:// archives yet)"
-                : "off",
+              summary.paritySets !== null ? `${summary.paritySets} set(s) computed` : "off",
             ],
           ]),
       );

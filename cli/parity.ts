@@ -14,26 +14,31 @@ import {
   type SetHealth,
 } from "../lib/parity/check_archive_parity.ts";
 import { protectArchive } from "../lib/parity/protect_archive.ts";
+import { type ParityPlace, stagedParityPlace } from "../lib/parity/parity_place.ts";
+import { openStore } from "../lib/store/open_store.ts";
+import { isS3Url } from "../lib/store/s3_location.ts";
 import { bytes, duration } from "./_format.ts";
 import {
   consoleIo,
   type Io,
   parse,
   percentFlag,
-  requireLocalArchive,
   runCommand,
   UsageError,
   withWriterLock,
 } from "./_common.ts";
 
-const USAGE = `usage: deno task parity (create|verify|repair) --archive DIR [options]
+const USAGE =
+  `usage: deno task parity (create|verify|repair) --archive DIR|s3://BUCKET/PREFIX [options]
 
   create        compute PAR2 recovery data for every group of sealed chunks and for the
                 metadata (manifest, index, rejects, resume record) not yet protected
   verify        health of every recovery set: intact, damaged but recoverable, unrecoverable
   repair        rebuild damaged or missing files byte-exactly (each checked, then replaced)
 
-  --archive DIR       the archive
+  --archive DIR       the archive (a directory, or s3://bucket/prefix)
+  --stage DIR         s3:// archives: a local directory where one recovery set at a time is
+                      copied and worked on (room for one group of chunks; required)
   --redundancy PCT    recovery data in percent of the protected data (create;
                       default: as the archive records, else 10)
   --json              machine-readable report
@@ -74,6 +79,7 @@ export function main(args: string[], io: Io = consoleIo): Promise<number> {
     const { values, positionals } = parse(args, {
       archive: { type: "string" },
       redundancy: { type: "string" },
+      stage: { type: "string" },
       json: { type: "boolean" },
       quiet: { type: "boolean" },
     });
@@ -83,7 +89,16 @@ export function main(args: string[], io: Io = consoleIo): Promise<number> {
     }
     const dir = values.archive;
     if (!dir) throw new UsageError("--archive is required");
-    requireLocalArchive(dir, "parity");
+    let target: string | ParityPlace = dir;
+    if (isS3Url(dir)) {
+      if (!values.stage) {
+        throw new UsageError(
+          `--stage DIR is required for ${dir}: parity works on a local copy of one recovery set ` +
+            "at a time",
+        );
+      }
+      target = stagedParityPlace(openStore(dir, { stage: values.stage }), values.stage);
+    }
     // Absent: the archive's recorded layout (else the default) — a rerun
     // without the flag never recomputes every set at another redundancy.
     const redundancy = values.redundancy === undefined
@@ -91,6 +106,7 @@ export function main(args: string[], io: Io = consoleIo): Promise<number> {
       : percentFlag(values.redundancy, "redundancy", PARITY_DEFAULTS.redundancy * 100);
     const o: CommandOptions = {
       dir,
+      target,
       redundancy,
       json: values.json ?? false,
       progress: !values.json && !values.quiet && Deno.stderr.isTerminal(),
@@ -99,7 +115,7 @@ export function main(args: string[], io: Io = consoleIo): Promise<number> {
     if (command === "verify") return verifyCommand(o);
     // create and repair write into the archive: one writer per archive.
     return await withWriterLock(
-      dir,
+      typeof target === "string" ? dir : target.store,
       () => command === "create" ? createCommand(o) : repairCommand(o),
     );
   }, io);
@@ -107,6 +123,8 @@ export function main(args: string[], io: Io = consoleIo): Promise<number> {
 
 interface CommandOptions {
   dir: string;
+  /** The archive directory, or the place of an archive in object storage. */
+  target: string | ParityPlace;
   redundancy: number | undefined;
   json: boolean;
   progress: boolean;
@@ -133,10 +151,10 @@ function progressLine(t0: number): (done: number, total: number) => void {
 }
 
 async function createCommand(
-  { dir, redundancy, json, progress, io }: CommandOptions,
+  { target, redundancy, json, progress, io }: CommandOptions,
 ): Promise<number> {
   const t0 = performance.now();
-  const r = await protectArchive(dir, {
+  const r = await protectArchive(target, {
     ...(redundancy === undefined ? {} : { redundancy }),
     onSet: progress ? (name, i, n) => io.err(`computing ${name} (${i + 1}/${n})`) : undefined,
     onProgress: progress ? progressLine(performance.now()) : undefined,
@@ -153,17 +171,17 @@ async function createCommand(
   return 0;
 }
 
-function verifyCommand({ dir, json, progress, io }: CommandOptions): number {
-  const r = checkParity(dir, progress ? (h) => io.err(healthLine(h)) : undefined);
+async function verifyCommand({ target, json, progress, io }: CommandOptions): Promise<number> {
+  const r = await checkParity(target, progress ? (h) => io.err(healthLine(h)) : undefined);
   if (json) io.out(JSON.stringify(r));
   else printReport(io, r);
   return r.sets.every((s) => s.status === "intact" && !s.parityDamaged) ? 0 : 1;
 }
 
-async function repairCommand({ dir, json, io }: CommandOptions): Promise<number> {
+async function repairCommand({ target, json, io }: CommandOptions): Promise<number> {
   // Each rebuilt file is checked against its MD5 before it replaces the damaged one, and
   // rewritten recovery files are new: no second scan of the whole archive is needed.
-  const r = await repairArchive(dir);
+  const r = await repairArchive(target);
   if (json) io.out(JSON.stringify(r));
   else {
     for (const h of r.before.sets.filter((s) => s.status !== "intact")) {

@@ -67,10 +67,10 @@ export function main(args: string[], io: Io = consoleIo): Promise<number> {
           ? undefined
           : (c) => io.out(`chunk ${c.id}: ${bytes(c.before)} → ${bytes(c.after)}`),
       });
-      store.close();
       // Always, not only when a chunk changed: a run killed after its last
       // chunk but before its parity leaves sets for this one to finish.
-      const parity = readParityRecord(dir) ? await protectArchive(dir) : null;
+      const parity = (await readParityRecord(store)) ? await protectArchive(dir) : null;
+      store.close();
       const before = done.reduce((n, c) => n + c.before, 0);
       const after = done.reduce((n, c) => n + c.after, 0);
       const seconds = (performance.now() - t0) / 1000;

@@ -27,6 +27,7 @@ import { BlkPositionedReader } from "../source/blk_positioned_reader.ts";
 import { detectNetwork, readBlockEvents } from "../source/block_records.ts";
 import type { ParityOptions } from "../parity/archive_parity.ts";
 import { protectArchive } from "../parity/protect_archive.ts";
+import { stagedParityPlace } from "../parity/parity_place.ts";
 import { LocalStore } from "../store/local_store.ts";
 import { openStore } from "../store/open_store.ts";
 import { isS3Url } from "../store/s3_location.ts";
@@ -295,8 +296,14 @@ async function runCore(
   index?.indexer.checkpoint();
   const stats = writer!.stats;
   const parity = options.parity ?? {};
-  const paritySets = parity !== false && store instanceof LocalStore
-    ? (await protectArchive(store.root, parity)).created.length
+  // An archive in object storage: each set is worked on in a copy under the stage directory.
+  const place = store instanceof LocalStore
+    ? store.root
+    : options.stage
+    ? stagedParityPlace(store, options.stage)
+    : null;
+  const paritySets = parity !== false && place !== null
+    ? (await protectArchive(place, parity)).created.length
     : null;
   return {
     ...progress(),

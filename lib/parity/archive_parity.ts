@@ -12,7 +12,7 @@
 
 import { ARCHIVE_PATHS, type ArchiveManifest, parseManifest } from "../archive/manifest.ts";
 import { sha256OfFile } from "../archive/verify_checks.ts";
-import { LocalStore, writeFileAtomic } from "../store/local_store.ts";
+import type { Store } from "../store/store.ts";
 import { MAX_INPUT_SLICES } from "./gf16.ts";
 
 /** The record of what is protected. */
@@ -96,19 +96,22 @@ export interface PlannedSet {
 }
 
 /** Reads `parity.json` (null when missing or unreadable: it is only a record). */
-export function readParityRecord(dir: string): ParityRecord | null {
+export async function readParityRecord(store: Store): Promise<ParityRecord | null> {
   try {
-    const r = JSON.parse(Deno.readTextFileSync(`${dir}/${PARITY_RECORD}`)) as ParityRecord;
+    const bytes = await store.read(PARITY_RECORD);
+    if (!bytes) return null;
+    const r = JSON.parse(new TextDecoder().decode(bytes)) as ParityRecord;
     return r.format === "blkpipe-parity" && Array.isArray(r.sets) ? r : null;
-  } catch {
-    return null;
+  } catch (e) {
+    if (e instanceof SyntaxError) return null;
+    throw e;
   }
 }
 
 /** Writes `parity.json` atomically (sets sorted by name: equal states, equal bytes). */
-export function writeParityRecord(dir: string, r: ParityRecord): void {
+export async function writeParityRecord(store: Store, r: ParityRecord): Promise<void> {
   const sets = [...r.sets].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  writeFileAtomic(`${dir}/${PARITY_RECORD}`, JSON.stringify({ ...r, sets }, null, 2) + "\n");
+  await store.replace(PARITY_RECORD, JSON.stringify({ ...r, sets }, null, 2) + "\n");
 }
 
 /** Creator packet text of blkpipe's sets. */
@@ -119,18 +122,16 @@ export const PARITY_CREATOR = "blkpipe (PAR 2.0; https://parchive.github.io)";
  * next run extends, is protected once it is sealed), and the metadata set (its files hashed).
  */
 export async function planSets(
-  dir: string,
+  store: Store,
   manifest: ArchiveManifest,
   groupChunks: number,
 ): Promise<PlannedSet[]> {
   const sets = planChunkGroups(manifest, groupChunks);
-  const store = new LocalStore(dir);
   const meta: ProtectedFile[] = [];
   for (const file of META_FILES) {
     const size = await store.size(file);
     if (size) meta.push({ file, size, sha256: await sha256OfFile(store, file, size) });
   }
-  store.close();
   if (meta.length > 0) sets.push({ name: `${PARITY_PREFIX}meta`, files: meta });
   return sets;
 }
@@ -172,17 +173,19 @@ export function sliceLayout(
 }
 
 /** The archive's manifest (parity needs only its chunk list). */
-export function readManifest(dir: string): ArchiveManifest {
-  const path = `${dir}/${ARCHIVE_PATHS.manifest}`;
-  return parseManifest(Deno.readTextFileSync(path), path);
+export async function readManifest(store: Store): Promise<ArchiveManifest> {
+  const bytes = await store.read(ARCHIVE_PATHS.manifest);
+  const path = store.describe(ARCHIVE_PATHS.manifest);
+  if (!bytes) throw new Deno.errors.NotFound(`${path} is missing`);
+  return parseManifest(new TextDecoder().decode(bytes), path);
 }
 
-/** Names of the recovery sets present in `dir` (from their PAR2 files). */
-export function discoverSets(dir: string): string[] {
-  const names = new Set<string>();
-  for (const e of Deno.readDirSync(dir)) {
-    const m = /^(parity-[a-z0-9]+)\.(?:vol\d+\+\d+\.)?par2$/.exec(e.name);
-    if (m && e.isFile) names.add(m[1]!);
+/** Names of the recovery sets whose PAR2 files are among `names` (an archive root's listing). */
+export function discoverSets(names: string[]): string[] {
+  const sets = new Set<string>();
+  for (const name of names) {
+    const m = /^(parity-[a-z0-9]+)\.(?:vol\d+\+\d+\.)?par2$/.exec(name);
+    if (m) sets.add(m[1]!);
   }
-  return [...names].sort();
+  return [...sets].sort();
 }

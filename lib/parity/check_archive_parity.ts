@@ -5,7 +5,9 @@
  * slice: intact, damaged but recoverable (missing vs available slices), or
  * unrecoverable. Repair rebuilds what can be rebuilt — each file into a
  * temporary, checked against its MD5, then renamed over the damaged one —
- * and leaves every file of an unrecoverable set as it was.
+ * and leaves every file of an unrecoverable set as it was. Sets are taken
+ * one at a time, so an archive in object storage needs local room for one
+ * set's files only ({@link ParityPlace}).
  *
  * @module
  */
@@ -17,12 +19,13 @@ import {
   readManifest,
   readParityRecord,
 } from "./archive_parity.ts";
+import { localParityPlace, type ParityPlace } from "./parity_place.ts";
 import { repairSet, UnrecoverableError } from "./par2_repair.ts";
 import { createRecoverySet } from "./par2_create.ts";
 import {
   type FileScan,
   loadRecoverySet,
-  par2FilesOf,
+  par2NamesOf,
   type RecoverySet,
   scanFiles,
 } from "./par2_set.ts";
@@ -99,38 +102,45 @@ interface Inspected {
   scans?: FileScan[];
 }
 
-function inspect(dir: string, name: string): Inspected {
+function unreadable(name: string, detail: string): Inspected {
+  return {
+    health: {
+      name,
+      status: "unreadable",
+      damaged: [],
+      missingSlices: 0,
+      availableSlices: 0,
+      inputSlices: 0,
+      madeSlices: 0,
+      parityDamaged: true,
+      detail,
+    },
+  };
+}
+
+/** Loads set `name` (its PAR2 files among `root`, the archive's listing) and scans its files. */
+async function inspect(place: ParityPlace, root: string[], name: string): Promise<Inspected> {
+  const dir = await place.checkout(par2NamesOf(root, name));
   let set: RecoverySet;
   try {
     set = loadRecoverySet(dir, name);
   } catch (e) {
-    return {
-      health: {
-        name,
-        status: "unreadable",
-        damaged: [],
-        missingSlices: 0,
-        availableSlices: 0,
-        inputSlices: 0,
-        madeSlices: 0,
-        parityDamaged: true,
-        detail: (e as Error).message,
-      },
-    };
+    return unreadable(name, (e as Error).message);
   }
+  await place.checkout(set.files.map((f) => f.name));
   const scans = scanFiles(set);
   return { health: judge(name, set, scans), set, scans };
 }
 
 /** Chunk files that no recorded set covers with their current content. */
-function unprotectedChunks(dir: string): string[] {
+async function unprotectedChunks(place: ParityPlace): Promise<string[]> {
   let manifest;
   try {
-    manifest = readManifest(dir);
+    manifest = await readManifest(place.store);
   } catch {
     return []; // a damaged manifest is reported by the metadata set
   }
-  const record = readParityRecord(dir);
+  const record = await readParityRecord(place.store);
   const covered = new Map<string, string>();
   for (const s of record?.sets ?? []) for (const f of s.files) covered.set(f.file, f.sha256);
   return planChunkGroups(manifest, record?.groupChunks ?? 10)
@@ -139,17 +149,28 @@ function unprotectedChunks(dir: string): string[] {
     .map((f) => f.file);
 }
 
-function inspectAll(dir: string, onSet?: (h: SetHealth) => void): Inspected[] {
-  return discoverSets(dir).map((name) => {
-    const found = inspect(dir, name);
-    onSet?.(found.health);
-    return found;
-  });
-}
+const placeOf = (target: string | ParityPlace) =>
+  typeof target === "string" ? localParityPlace(target) : target;
 
-/** Checks every recovery set of the archive at `dir`. */
-export function checkParity(dir: string, onSet?: (h: SetHealth) => void): ParityReport {
-  return { sets: inspectAll(dir, onSet).map((i) => i.health), unprotected: unprotectedChunks(dir) };
+/** Checks every recovery set of the archive (`target`: its directory, or a place). */
+export async function checkParity(
+  target: string | ParityPlace,
+  onSet?: (h: SetHealth) => void,
+): Promise<ParityReport> {
+  const place = placeOf(target);
+  await place.clean();
+  const root = await place.store.list("");
+  const sets: SetHealth[] = [];
+  for (const name of discoverSets(root)) {
+    try {
+      const { health } = await inspect(place, root, name);
+      onSet?.(health);
+      sets.push(health);
+    } finally {
+      await place.release();
+    }
+  }
+  return { sets, unprotected: await unprotectedChunks(place) };
 }
 
 /** What a repair run did. */
@@ -166,62 +187,63 @@ export interface ArchiveRepair {
 
 /**
  * Repairs every recoverable set, then rewrites damaged PAR2 files of sets whose data is intact;
- * unrecoverable sets are reported and left untouched.
+ * unrecoverable sets are reported and left untouched. Each rebuilt file is checked against its
+ * MD5 before it replaces the damaged one (and, in object storage, uploaded only then).
  */
-export async function repairArchive(dir: string, memoryBytes?: number): Promise<ArchiveRepair> {
-  removeLeftovers(dir);
-  const found = inspectAll(dir);
-  const before = { sets: found.map((i) => i.health), unprotected: unprotectedChunks(dir) };
-  const out: ArchiveRepair = { before, repaired: [], failed: [], rewritten: [] };
-  for (const { health: h, set, scans } of found) {
-    if (h.status === "intact") continue;
-    if (!set || !scans) {
-      out.failed.push({ name: h.name, reason: `its PAR2 files are unreadable (${h.detail})` });
-      continue;
-    }
+export async function repairArchive(
+  target: string | ParityPlace,
+  memoryBytes?: number,
+): Promise<ArchiveRepair> {
+  const place = placeOf(target);
+  await place.clean();
+  const root = await place.store.list("");
+  const out: ArchiveRepair = {
+    before: { sets: [], unprotected: await unprotectedChunks(place) },
+    repaired: [],
+    failed: [],
+    rewritten: [],
+  };
+  for (const name of discoverSets(root)) {
     try {
-      // Sets can overlap (a user's own PAR2 set beside blkpipe's): a file an earlier set rebuilt
-      // makes this set's scan stale.
-      const stale = scans.some((s) => s.status !== "ok" && out.repaired.includes(s.name));
-      const r = repairSet(set, stale ? scanFiles(set) : scans, memoryBytes);
-      out.repaired.push(...r.repaired);
-    } catch (e) {
-      if (!(e instanceof UnrecoverableError)) throw e;
-      out.failed.push({ name: h.name, reason: e.message });
+      const { health: h, set, scans } = await inspect(place, root, name);
+      out.before.sets.push(h);
+      if (h.status !== "intact") {
+        if (!set || !scans) {
+          out.failed.push({ name: h.name, reason: `its PAR2 files are unreadable (${h.detail})` });
+          continue;
+        }
+        try {
+          const r = repairSet(set, scans, memoryBytes);
+          await place.publish(r.repaired);
+          out.repaired.push(...r.repaired);
+        } catch (e) {
+          if (!(e instanceof UnrecoverableError)) throw e;
+          out.failed.push({ name: h.name, reason: e.message });
+          continue;
+        }
+      }
+      if (h.parityDamaged && set) {
+        await rewriteSet(place, set, h.madeSlices);
+        out.rewritten.push(h.name);
+      }
+    } finally {
+      await place.release();
     }
-  }
-  for (const { health: h, set } of found) {
-    if (!h.parityDamaged || !set || out.failed.some((f) => f.name === h.name)) continue;
-    await rewriteSet(dir, set, h.madeSlices);
-    out.rewritten.push(h.name);
   }
   return out;
 }
 
-/** Temporary files of killed repairs and creates (never in place of a real file). */
-function removeLeftovers(dir: string): void {
-  const walk = (rel: string) => {
-    for (const e of Deno.readDirSync(rel ? `${dir}/${rel}` : dir)) {
-      const path = rel ? `${rel}/${e.name}` : e.name;
-      if (e.isDirectory && !rel) walk(path);
-      else if (e.isFile && (e.name.endsWith(".repair.tmp") || /^parity-.*\.tmp$/.test(e.name))) {
-        Deno.removeSync(`${dir}/${path}`);
-      }
-    }
-  };
-  walk("");
-}
-
 /** Recomputes a set's PAR2 files from its (now intact) files, with the same layout. */
-async function rewriteSet(dir: string, set: RecoverySet, recovery: number): Promise<void> {
-  const old = par2FilesOf(dir, set.name);
+async function rewriteSet(place: ParityPlace, set: RecoverySet, recovery: number): Promise<void> {
+  const old = par2NamesOf(await place.store.list(""), set.name);
   const made = await createRecoverySet({
-    dir,
+    dir: set.dir,
     name: set.name,
     files: set.files.map((f) => f.name),
     sliceSize: set.sliceSize,
     recovery: Math.max(recovery, 1),
     creator: PARITY_CREATOR,
   });
-  for (const f of old) if (!made.files.includes(f)) Deno.removeSync(`${dir}/${f}`);
+  await place.publish(made.files);
+  for (const f of old) if (!made.files.includes(f)) await place.store.remove(f);
 }

@@ -62,6 +62,11 @@ export interface CreateSetOptions {
   creator?: string;
   /** Called after each input slice of the checksum pass with its bytes (progress). */
   onSlice?: ((bytes: number) => void) | undefined;
+  /**
+   * Called with the SHA-256 (hex) of each input file as read, before any PAR2 file is put in
+   * place; if it throws, the set's temporaries are removed and the error propagates.
+   */
+  check?: ((sha256: string[]) => void) | undefined;
   /** Worker threads for the recovery data (default: 2, or 0 — the calling thread — below 32 MiB). */
   workers?: number;
 }
@@ -192,6 +197,12 @@ export async function createRecoverySet(o: CreateSetOptions): Promise<CreatedSet
       fsyncSync(volFd);
     } finally {
       closeSync(volFd);
+    }
+    try {
+      o.check?.(sha256!);
+    } catch (e) {
+      Deno.removeSync(volTmp); // nothing computed over wrong input replaces a PAR2 file
+      throw e;
     }
     Deno.renameSync(volTmp, `${o.dir}/${vol}`);
     const idxTmp = `${o.dir}/${o.name}.par2.tmp`;

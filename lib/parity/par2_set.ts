@@ -53,16 +53,19 @@ function eq(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
-/** The PAR2 files of set `name` in `dir`: `NAME.par2` and `NAME.*.par2`. */
-export function par2FilesOf(dir: string, name: string): string[] {
+/** The PAR2 files of set `name` among `names`: `NAME.par2` and `NAME.*.par2`. */
+export function par2NamesOf(names: Iterable<string>, name: string): string[] {
   const out: string[] = [];
-  for (const e of Deno.readDirSync(dir)) {
-    if (!e.isFile) continue;
-    if (e.name === `${name}.par2` || (e.name.startsWith(`${name}.`) && e.name.endsWith(".par2"))) {
-      out.push(e.name);
-    }
+  for (const n of names) {
+    if (n === `${name}.par2` || (n.startsWith(`${name}.`) && n.endsWith(".par2"))) out.push(n);
   }
   return out.sort();
+}
+
+/** The PAR2 files of set `name` in `dir`: `NAME.par2` and `NAME.*.par2`. */
+export function par2FilesOf(dir: string, name: string): string[] {
+  const files = [...Deno.readDirSync(dir)].filter((e) => e.isFile).map((e) => e.name);
+  return par2NamesOf(files, name);
 }
 
 /** Loads set `name` from `dir`; throws CorruptDataError when no intact main packet survives. */

@@ -7,6 +7,9 @@
  * instant loses at most the set being computed (its `.tmp` files are
  * removed by the next run). Chunks are checked against the manifest's
  * SHA-256 while they are read: a damaged chunk is never protected as is.
+ * An archive in object storage is protected set by set in a working copy
+ * ({@link ParityPlace}); its PAR2 files are uploaded before `parity.json`
+ * records them.
  *
  * @module
  */
@@ -25,7 +28,8 @@ import {
   sliceLayout,
   writeParityRecord,
 } from "./archive_parity.ts";
-import { par2FilesOf } from "./par2_set.ts";
+import { par2NamesOf } from "./par2_set.ts";
+import { localParityPlace, type ParityPlace } from "./parity_place.ts";
 
 /** What a protect run did. */
 export interface ProtectResult {
@@ -55,26 +59,19 @@ function sameFiles(a: ParitySetRecord["files"], b: ParitySetRecord["files"]): bo
     a.every((f, i) => f.file === b[i]!.file && f.size === b[i]!.size && f.sha256 === b[i]!.sha256);
 }
 
-/** Removes leftovers of killed runs (`*.par2.tmp`). */
-function removeTemporaries(dir: string): void {
-  for (const e of Deno.readDirSync(dir)) {
-    if (e.isFile && e.name.startsWith("parity-") && e.name.endsWith(".tmp")) {
-      Deno.removeSync(`${dir}/${e.name}`);
-    }
-  }
-}
-
-/** Brings the archive's parity up to date. */
+/** Brings the archive's parity up to date (`target`: an archive directory, or a place). */
 export async function protectArchive(
-  dir: string,
+  target: string | ParityPlace,
   options: ParityOptions & {
     onSet?: ((name: string, index: number, total: number) => void) | undefined;
     /** Bytes of the set being computed read so far, and its size (progress). */
     onProgress?: ((done: number, total: number) => void) | undefined;
   } = {},
 ): Promise<ProtectResult> {
-  removeTemporaries(dir);
-  const old = readParityRecord(dir);
+  const place = typeof target === "string" ? localParityPlace(target) : target;
+  const store = place.store;
+  await place.clean();
+  const old = await readParityRecord(store);
   // An option not given keeps the archive's recorded layout.
   const redundancy = options.redundancy ?? old?.redundancy ?? PARITY_DEFAULTS.redundancy;
   const groupChunks = options.groupChunks ?? old?.groupChunks ?? PARITY_DEFAULTS.groupChunks;
@@ -90,11 +87,12 @@ export async function protectArchive(
     targetSlices,
     sets: sameLayout ? [...old!.sets] : [],
   };
-  const plan = await planSets(dir, readManifest(dir), groupChunks);
+  const plan = await planSets(store, await readManifest(store), groupChunks);
   const result: ProtectResult = { created: [], upToDate: [], protectedBytes: 0, recoveryBytes: 0 };
+  let root = await store.list("");
   for (const [index, set] of plan.entries()) {
     const known = record.sets.find((s) => s.name === set.name);
-    const present = par2FilesOf(dir, set.name);
+    const present = par2NamesOf(root, set.name);
     if (
       known && sameFiles(known.files, set.files) &&
       known.par2Files.every((f) => present.includes(f))
@@ -106,17 +104,13 @@ export async function protectArchive(
     const setBytes = set.files.reduce((n, f) => n + f.size, 0);
     let done = 0;
     const layout = sliceLayout(set.files.map((f) => f.size), redundancy, targetSlices);
-    const missing = set.files.find((f) => {
-      try {
-        Deno.statSync(`${dir}/${f.file}`);
-        return false;
-      } catch {
-        return true;
+    for (const f of set.files) {
+      if ((await store.size(f.file)) === null) {
+        throw new DamagedInputError(store.describe(f.file), "is missing");
       }
-    });
-    if (missing) throw new DamagedInputError(`${dir}/${missing.file}`, "is missing");
+    }
     const made = await createRecoverySet({
-      dir,
+      dir: await place.checkout(set.files.map((f) => f.file)),
       name: set.name,
       files: set.files.map((f) => f.file),
       sliceSize: layout.sliceSize,
@@ -125,13 +119,18 @@ export async function protectArchive(
       ...(options.workers !== undefined ? { workers: options.workers } : {}),
       creator: PARITY_CREATOR,
       onSlice: (n) => options.onProgress?.(done += n, setBytes),
+      // A damaged chunk is never protected as is, and no recorded PAR2 file is replaced.
+      check: (sha256) => {
+        const bad = set.files.findIndex((f, i) => f.sha256 !== sha256[i]);
+        if (bad >= 0) throw new DamagedInputError(store.describe(set.files[bad]!.file));
+      },
+    }).catch(async (e) => {
+      await place.release();
+      throw e;
     });
-    const bad = set.files.findIndex((f, i) => f.sha256 !== made.sha256[i]);
-    if (bad >= 0) {
-      for (const f of made.files) if (!known?.par2Files.includes(f)) Deno.removeSync(`${dir}/${f}`);
-      throw new DamagedInputError(`${dir}/${set.files[bad]!.file}`);
-    }
-    for (const f of present) if (!made.files.includes(f)) Deno.removeSync(`${dir}/${f}`);
+    await place.publish(made.files);
+    await place.release();
+    for (const f of present) if (!made.files.includes(f)) await store.remove(f);
     const entry: ParitySetRecord = {
       name: set.name,
       files: set.files,
@@ -141,19 +140,20 @@ export async function protectArchive(
       par2Files: made.files,
     };
     record.sets = [...record.sets.filter((s) => s.name !== set.name), entry];
-    writeParityRecord(dir, record);
+    await writeParityRecord(store, record);
     result.created.push(set.name);
-    result.protectedBytes += set.files.reduce((n, f) => n + f.size, 0);
+    result.protectedBytes += setBytes;
     result.recoveryBytes += layout.recovery * layout.sliceSize;
   }
   // Sets of another layout or no longer planned: their PAR2 files go.
   const planned = new Set(plan.map((s) => s.name));
-  for (const name of discoverSets(dir)) {
+  root = await store.list("");
+  for (const name of discoverSets(root)) {
     if (!planned.has(name)) {
-      for (const f of par2FilesOf(dir, name)) Deno.removeSync(`${dir}/${f}`);
+      for (const f of par2NamesOf(root, name)) await store.remove(f);
     }
   }
   record.sets = record.sets.filter((s) => planned.has(s.name));
-  writeParityRecord(dir, record);
+  await writeParityRecord(store, record);
   return result;
 }

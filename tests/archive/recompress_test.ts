@@ -55,7 +55,7 @@ Deno.test("recompress: same blocks, same index, valid checksums and parity; --co
   assertEquals(report.chunks.length, 5); // the sealed ones (heights 0..299); the open tail waits
   assertTrue(report.after <= report.before);
   assertEquals((await verifyCollected(dir)).problems, []);
-  assertTrue(checkParity(dir).sets.every((s) => s.status === "intact" && !s.parityDamaged));
+  assertTrue((await checkParity(dir)).sets.every((s) => s.status === "intact" && !s.parityDamaged));
   assertEquals(
     Deno.readFileSync(`${dir}/index/heights.idx`),
     Deno.readFileSync(`${original}/index/heights.idx`),
@@ -113,14 +113,14 @@ Deno.test("recompress finishes the parity a killed run left stale, even with no 
   const store = new LocalStore(dir);
   assertEquals((await recompressArchive(store, { level: 9 })).length, 5); // parity now stale
   store.close();
-  assertTrue(checkParity(dir).sets.some((s) => s.status !== "intact"));
+  assertTrue((await checkParity(dir)).sets.some((s) => s.status !== "intact"));
   const r = await cliCommand("recompress.ts", perms, ["--archive", dir, "--level", "9", "--json"])
     .output();
   assertEquals(r.code, 0, new TextDecoder().decode(r.stderr));
   const report = JSON.parse(new TextDecoder().decode(r.stdout));
   assertEquals(report.chunks, []);
   assertTrue(report.parity.created.length > 0);
-  assertTrue(checkParity(dir).sets.every((s) => s.status === "intact" && !s.parityDamaged));
+  assertTrue((await checkParity(dir)).sets.every((s) => s.status === "intact" && !s.parityDamaged));
 });
 
 Deno.test("recompress: killed after recording a chunk's entry but before the manifest and the move, the rerun completes both", async () => {

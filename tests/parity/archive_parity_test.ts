@@ -67,7 +67,7 @@ for (const [what, damage] of Object.entries(damages)) {
   Deno.test(`parity repairs ${what} byte-exactly; verify is clean again`, async () => {
     const dir = fresh();
     damage(dir);
-    const health = checkParity(dir);
+    const health = await checkParity(dir);
     assertTrue(health.sets.some((s) => s.status === "recoverable"), JSON.stringify(health.sets));
     assertTrue(health.sets.every((s) => s.status !== "unrecoverable"));
     const r = await repairArchive(dir);
@@ -75,7 +75,7 @@ for (const [what, damage] of Object.entries(damages)) {
     assertTrue(r.repaired.length > 0);
     assertSameArchive(dir, original, `after repairing ${what}`);
     assertEquals((await verifyCollected(dir)).problems, []);
-    assertTrue(checkParity(dir).sets.every((s) => s.status === "intact"));
+    assertTrue((await checkParity(dir)).sets.every((s) => s.status === "intact"));
   });
 }
 
@@ -119,6 +119,23 @@ Deno.test("create is incremental: only changed groups are recomputed", async () 
   Deno.removeSync(`${dir}/parity-g00001.par2`);
   assertEquals((await protectArchive(dir)).created, ["parity-g00001"]);
   assertSameArchive(dir, original, "after recomputing one group");
+});
+
+Deno.test("create over a damaged chunk fails and replaces no recovery file: repair still works", async () => {
+  const dir = fresh();
+  const volume = [...Deno.readDirSync(dir)].find((e) => /^parity-g00001\.vol/.test(e.name))!.name;
+  const kept = Deno.readFileSync(`${dir}/${volume}`);
+  Deno.removeSync(`${dir}/parity-g00001.par2`); // the set must be recomputed …
+  flipBits(`${dir}/chunks/00013.blk.zst`, 5); // … over a chunk that rotted meanwhile
+  let error: Error | undefined;
+  await protectArchive(dir).catch((e) => error = e);
+  assertTrue(error?.message.includes("chunks/00013.blk.zst") ?? false, String(error));
+  const now = Deno.readFileSync(`${dir}/${volume}`);
+  assertTrue(now.length === kept.length && now.every((b, i) => b === kept[i]), "volume replaced");
+  assertEquals([...Deno.readDirSync(dir)].filter((e) => e.name.endsWith(".tmp")).length, 0);
+  const r = await repairArchive(dir);
+  assertEquals(r.repaired, ["chunks/00013.blk.zst"]);
+  assertSameArchive(dir, original, "after repairing from the volume create left alone");
 });
 
 Deno.test("a run without a redundancy keeps the archive's recorded one", async () => {

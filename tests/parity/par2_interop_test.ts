@@ -64,7 +64,7 @@ par2Test("blkpipe repairs with recovery files Debian's par2 created", async () =
   const bytes = Deno.readFileSync(`${dir}/chunks/00005.blk.zst`);
   bytes.fill(0xee, 100, 5000);
   Deno.writeFileSync(`${dir}/chunks/00005.blk.zst`, bytes);
-  const health = checkParity(dir).sets.find((s) => s.name === "parity-ext")!;
+  const health = (await checkParity(dir)).sets.find((s) => s.name === "parity-ext")!;
   assertEquals(health.status, "recoverable");
   const r = await repairArchive(dir);
   assertEquals(r.failed, []);
