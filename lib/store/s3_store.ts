@@ -18,7 +18,7 @@
  * @module
  */
 
-import { closeSync, openSync } from "node:fs";
+import { closeSync, fstatSync, openSync } from "node:fs";
 import { ByteLru } from "../bytes/byte_lru.ts";
 import { type AppendFile, ArchiveLockedError, type Store, type StoreLock } from "./store.ts";
 import {
@@ -176,10 +176,20 @@ export class S3Store implements Store {
     return file;
   }
 
-  /** Uploads the local file (a sealed chunk in the stage) as `path`, checked like every upload. */
+  /**
+   * Uploads the local file (a sealed chunk in the stage, a repaired file) as `path`, checked like
+   * every upload; a file kept in pieces is uploaded piece by piece.
+   */
   async importFile(localPath: string, path: string): Promise<void> {
     this.forget(path);
-    await this.upload(localPath, this.key(path));
+    if (!PIECED_PATHS.has(path)) return await this.upload(localPath, this.key(path));
+    const key = this.key(path), remote = (await piecedSize(this.client, key)) ?? 0;
+    const fd = openSync(localPath, "r");
+    try {
+      await piecedPublish(this.client, key, fd, localPath, fstatSync(fd).size, 0, remote);
+    } finally {
+      closeSync(fd);
+    }
   }
 
   /** Uploads the local file `local` as `key`: one PUT, or multipart in parts of `partBytes`. */

@@ -5,7 +5,8 @@ import { writeBlocksDir } from "../../lib/gen/blocks_dir_writer.ts";
 import { s3Config } from "../../lib/store/s3_location.ts";
 import { S3Store } from "../../lib/store/s3_store.ts";
 import { type LocalS3, startS3 } from "../_support/s3.ts";
-import { cliCommand } from "../_support/archive_files.ts";
+import { cliCommand, readTree } from "../_support/archive_files.ts";
+import { protectArchive } from "../../lib/parity/protect_archive.ts";
 
 const dir = Deno.makeTempDirSync({ prefix: "blkpipe-s3-" });
 const chain = [...generateChain({ seed: 21, blocks: 300, targetBlockSize: 30_000 })];
@@ -106,17 +107,88 @@ Deno.test("S3: collect uploads the same files as a local collect; get, export an
     const v = await cli(s3, "verify.ts", ["--archive", "s3://bkt/a/b"]).output();
     assertEquals(v.code, 0, text(v.stderr) + text(v.stdout));
     // What needs local files says so in one line.
-    for (const [script, args] of [["parity.ts", ["verify"]], ["serve.ts", []]] as const) {
-      const r = await cli(s3, script, [...args, "--archive", "s3://bkt/a/b"]).output();
-      const err = text(r.stderr).trim();
-      assertEquals(r.code, 1, err);
-      assertTrue(err.includes("works on a local archive directory") && !err.includes("\n"), err);
-    }
+    const served = await cli(s3, "serve.ts", ["--archive", "s3://bkt/a/b"]).output();
+    const err = text(served.stderr).trim();
+    assertEquals(served.code, 1, err);
+    assertTrue(err.includes("works on a local archive directory") && !err.includes("\n"), err);
+    const unstaged = await cli(s3, "parity.ts", ["verify", "--archive", "s3://bkt/a/b"]).output();
+    assertTrue(unstaged.code !== 0 && text(unstaged.stderr).includes("--stage DIR is required"));
     // A second run with nothing new changes nothing.
     const again = await cli(s3, "collect.ts", collectArgs("s3://bkt/a/b", `${dir}/stage-1`))
       .output();
     assertEquals(again.code, 0, text(again.stderr));
     await sameAsLocal(s3, "s3://bkt/a/b");
+  } finally {
+    await s3.stop();
+  }
+});
+
+/** Bytes of `path` in the bucket equal `want` (one line naming the first difference otherwise). */
+async function sameObject(store: S3Store, path: string, want: Uint8Array): Promise<void> {
+  const got = (await store.read(path)) ?? new Uint8Array(0);
+  const at = got.findIndex((b, i) => b !== want[i]);
+  assertTrue(got.length === want.length && at < 0, `${path}: differs at ${at} (${got.length} B)`);
+}
+
+Deno.test("S3: collect computes parity; parity verify finds a deleted chunk, a damaged height index and a zeroed run, repair rebuilds them byte-exactly", async () => {
+  const s3 = await startS3(["bkt"]);
+  try {
+    const url = "s3://bkt/par", stage = `${dir}/stage-parity`;
+    const r = await cli(
+      s3,
+      "collect.ts",
+      collectArgs(url, stage).filter((a) => a !== "--no-parity"),
+    )
+      .output();
+    assertEquals(r.code, 0, text(r.stderr));
+    // The same recovery files as parity computed on the local archive.
+    const ref = `${dir}/local-parity`;
+    for (const [rel, bytes] of readTree(local)) {
+      Deno.mkdirSync(`${ref}/${rel}`.slice(0, `${ref}/${rel}`.lastIndexOf("/")), {
+        recursive: true,
+      });
+      Deno.writeFileSync(`${ref}/${rel}`, bytes);
+    }
+    await protectArchive(ref);
+    const store = storeOf(s3, url, `${dir}/spool-damage`);
+    const parityFiles = [...Deno.readDirSync(ref)].map((e) => e.name)
+      .filter((n) => n.endsWith(".par2") || n === "parity.json");
+    assertTrue(parityFiles.length >= 5, parityFiles.join(" "));
+    for (const f of parityFiles) await sameObject(store, f, Deno.readFileSync(`${ref}/${f}`));
+    assertEquals([...Deno.readDirSync(stage)].some((e) => e.name === "parity-work"), false);
+    const parity = (cmd: string) =>
+      cli(s3, "parity.ts", [cmd, "--archive", url, "--stage", stage]).output();
+    const rounds = [
+      async () => { // a whole chunk object lost and the (pieced) height index damaged
+        await store.remove("chunks/00001.blk.zst");
+        const idx = await store.openAppend("index/heights.idx");
+        const bytes = new Uint8Array(idx.length);
+        idx.readAt(bytes, 0);
+        for (let i = 0; i < 40; i++) bytes[(i * 7919) % bytes.length]! ^= 0x5a;
+        idx.truncate(0);
+        idx.append(bytes);
+        await idx.sync();
+        idx.close();
+      },
+      async () => { // then a zeroed 4 KiB run inside another chunk
+        const c = (await store.read("chunks/00002.blk.zst"))!;
+        c.fill(0, 5000, 5000 + 4096);
+        await store.replace("chunks/00002.blk.zst", c);
+      },
+    ];
+    for (const damage of rounds) {
+      await damage();
+      const before = await parity("verify");
+      assertEquals(before.code, 1, text(before.stdout));
+      assertTrue(text(before.stdout).includes("DAMAGED, recoverable"), text(before.stdout));
+      const fixed = await parity("repair");
+      assertEquals(fixed.code, 0, text(fixed.stdout) + text(fixed.stderr));
+      const after = await parity("verify");
+      assertEquals(after.code, 0, text(after.stdout) + text(after.stderr));
+      await sameAsLocal(s3, url);
+      const v = await cli(s3, "verify.ts", ["--archive", url]).output();
+      assertEquals(v.code, 0, text(v.stdout));
+    }
   } finally {
     await s3.stop();
   }
