@@ -7,7 +7,8 @@
  *
  * 1. `collect` into a directory vs into `s3://` (own processes: wall time,
  *    peak RSS, requests are not counted by the CLI);
- * 2. random block reads (`get`'s path: the height index record, the seek
+ * 2. `parity create` and `parity verify` (10%) on each (own processes);
+ * 3. random block reads (`get`'s path: the height index record, the seek
  *    table, one frame) from each, in process: p50/p99 over 300 heights,
  *    with a fresh reader (cold) and with a warm one.
  *
@@ -33,7 +34,17 @@ Deno.mkdirSync(root, { recursive: true });
 const s3 = await startS3(["bench"]);
 const deno = Deno.execPath();
 const cli = new URL("../cli/collect.ts", import.meta.url).pathname;
-const common = ["--blocks", blocksDir, "--include-tip", "--no-parity", "--json"];
+// Chunks of 100 blocks (≈ 90 MiB here): sealed chunks as on mainnet, where the default 125,000
+// blocks make chunks of tens of GB — the bench chain would otherwise be one open chunk.
+const common = [
+  "--blocks",
+  blocksDir,
+  "--include-tip",
+  "--no-parity",
+  "--chunk-blocks",
+  "100",
+  "--json",
+];
 try {
   const local = await timed(deno, [
     "run",
@@ -83,6 +94,34 @@ try {
         (stored / 1e6 / putMBs).toFixed(1)
       } s (local collect + that: ${(local.seconds + stored / 1e6 / putMBs).toFixed(1)} s)`,
   );
+
+  // Parity (10%): on a directory the codec reads the chunks in place; on S3 each recovery set is
+  // copied into the stage, computed there and its PAR2 files uploaded.
+  const parityCli = new URL("../cli/parity.ts", import.meta.url).pathname;
+  console.log("\n| parity | local directory | s3:// (local s3rver) | s3 / local |");
+  console.log("| --- | ---: | ---: | ---: |");
+  for (const command of ["create", "verify"]) {
+    const run = (archive: string, more: string[], perms: string[], env?: Record<string, string>) =>
+      timed(deno, [
+        "run",
+        "--allow-read",
+        "--allow-write",
+        ...perms,
+        parityCli,
+        command,
+        "--archive",
+        archive,
+        "--quiet",
+        ...more,
+      ], env);
+    const a = await run(`${root}/local`, [], []);
+    const b = await run("s3://bench/archive", ["--stage", `${root}/stage`], s3.perms, s3.env);
+    console.log(
+      `| ${command} | ${a.seconds.toFixed(1)} s (${mbs(a.seconds)} MB/s, ${rss(a)}) | ` +
+        `${b.seconds.toFixed(1)} s (${mbs(b.seconds)} MB/s, ${rss(b)}) | ` +
+        `${(b.seconds / a.seconds).toFixed(2)}× |`,
+    );
+  }
 
   const tip = JSON.parse(local.stdout).tip.height as number;
   const stores: Array<[string, () => Store]> = [
