@@ -27,6 +27,7 @@ export * from "./lib/archive/mod.ts";
 export * from "./lib/collect/mod.ts";
 export * from "./lib/utxo/mod.ts";
 export * from "./lib/index/mod.ts";
+export * from "./lib/parity/mod.ts";
 export * from "./lib/serve/mod.ts";
 export * from "./lib/segment/mod.ts";
 export * from "./lib/gen/mod.ts";

@@ -51,7 +51,9 @@ compressed, indexed archive. Run it again to resume after an interruption or to 
   --depth N           reorganisation depth: heights are final this deep (default 6); the last N
                       blocks are archived by a later run, once buried
   --include-tip       archive them now too (a block set that will not change, e.g. a copy)
-  --workers N         compression threads (default 2)
+  --workers N         compression threads, and as many validation threads (default 2; validation
+                      workers need --allow-read on blkpipe's lib/, else collect validates on the
+                      main thread and says so)
   --checkpoint SIZE   record a resume point after this much data (default 8MiB; 64MiB on s3://)
   --redundancy PCT    PAR2 recovery data for sealed chunks and metadata (default:
                       as the archive records, else 10)
@@ -250,6 +252,12 @@ export function main(args: string[], io: Io = consoleIo): Promise<number> {
                 (summary.rawBytes / 1e6 / Math.max(summary.seconds, 1e-3)).toFixed(1)
               } MB/s)`,
             ],
+            [
+              "validation",
+              summary.validationWorkers > 0
+                ? `${summary.validationWorkers} worker(s)`
+                : "main thread",
+            ],
             ["chunks sealed", String(summary.sealedChunks)],
             ["rejected (invalid)", String(summary.rejected)],
             ["stale/orphan/duplicate", String(summary.notArchived)],
@@ -262,6 +270,7 @@ export function main(args: string[], io: Io = consoleIo): Promise<number> {
           ]),
       );
     }
+    if (summary.validationNote) io.err(`note: ${summary.validationNote}`);
     if (summary.snapshotBasePending) {
       io.err(
         `warning: the snapshot's base block ${summary.snapshotBasePending} is not archived yet: ` +

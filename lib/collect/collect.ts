@@ -28,6 +28,7 @@ import { detectNetwork, readBlockEvents } from "../source/block_records.ts";
 import type { ParityOptions } from "../parity/archive_parity.ts";
 import { protectArchive } from "../parity/protect_archive.ts";
 import { stagedParityPlace } from "../parity/parity_place.ts";
+import { precheckBlocks, startValidationPool } from "../validate/precheck_stream.ts";
 import { LocalStore } from "../store/local_store.ts";
 import { openStore } from "../store/open_store.ts";
 import { isS3Url } from "../store/s3_location.ts";
@@ -70,6 +71,11 @@ export interface CollectOptions {
   includeTip?: boolean;
   /** Compression workers (default 2). */
   workers?: number;
+  /**
+   * Validation workers (default: as `workers`; 0: the main thread). They need read permission
+   * on blkpipe's `lib/`; without it collect validates on the main thread and says so.
+   */
+  validationWorkers?: number;
   /** Uncompressed bytes between checkpoints (default 8 MiB). */
   checkpointBytes?: number;
   /** Re-read and check written frames every this many blocks (default 10,000). */
@@ -131,6 +137,10 @@ export interface CollectSummary extends CollectProgress {
   checkedFrames: number;
   /** Parity sets computed at the end of the run (null: parity off). */
   paritySets: number | null;
+  /** Workers that ran the costly block checks (0: the main thread). */
+  validationWorkers: number;
+  /** Why validation workers were asked for but not used (the flag to add), else null. */
+  validationNote: string | null;
   /**
    * With `index.utxoSnapshot`: the snapshot's base block while it is not
    * archived yet (no block has been checked against the chain-wide rules), else null.
@@ -270,13 +280,20 @@ async function runCore(
       }
     },
   });
+  // The costly block checks run on workers ahead of the orderer (none for framing/headers).
+  const level = options.checkLevel ?? "full";
+  const validation = level === "framing" || level === "headers"
+    ? { pool: null, note: null }
+    : startValidationPool(network, options.validationWorkers ?? options.workers ?? 2);
+  const validationWorkers = validation.pool?.size ?? 0;
   try {
-    await readBlockEvents(options.blocks, {
+    const events = readBlockEvents(options.blocks, {
       network,
       bufferSize: 8 << 20,
       ...(options.xorKey ? { xorKey: options.xorKey } : {}),
       ...(snapshot?.reader ? { start: snapshot.reader } : {}),
-    })
+    });
+    await (validation.pool ? events.pipeThrough(precheckBlocks(validation.pool, level)) : events)
       .pipeThrough(core.stream())
       .pipeThrough(compressFrames({
         workers: options.workers ?? 2,
@@ -291,6 +308,7 @@ async function runCore(
   } finally {
     options.signal?.removeEventListener("abort", onAbort);
     reader.close();
+    validation.pool?.close();
   }
   // The archive is durable through its tip: the index may now record it.
   index?.indexer.checkpoint();
@@ -318,6 +336,8 @@ async function runCore(
     sealedChunks: stats.sealed,
     checkedFrames: stats.checkedFrames,
     paritySets,
+    validationWorkers,
+    validationNote: validation.note,
     snapshotBasePending: index?.indexer.pendingSnapshotBase ?? null,
   };
 }

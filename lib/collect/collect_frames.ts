@@ -18,8 +18,8 @@ import { type FrameLayout, type FramePosition, Framer } from "../archive/framer.
 import { ChainOrderer } from "../chain/chain_orderer.ts";
 import type { ChainReport, OrderedBlock } from "../chain/chain_types.ts";
 import { blkFileName } from "../source/blk_files.ts";
-import type { BlockEvent } from "../source/block_records.ts";
-import { BlockChecker, type CheckLevel } from "../validate/check_block.ts";
+import { BlockChecker, type BlockPrecheck, type CheckLevel } from "../validate/check_block.ts";
+import type { PrecheckedEvent } from "../validate/precheck_stream.ts";
 import { HeaderChain } from "../validate/header_chain.ts";
 import type { BlockRejection, CheckFailure } from "../validate/reject.ts";
 import { SequentialValidator } from "../validate/validate_blocks.ts";
@@ -65,6 +65,8 @@ export class CollectCore {
   private readonly headers: HeaderChain;
   private readonly validator: SequentialValidator;
   private readonly checker: BlockChecker;
+  /** Prechecks done on workers, by block buffer (the orderer passes the same buffer on). */
+  private readonly prechecks = new WeakMap<Uint8Array, BlockPrecheck>();
   private readonly framer: Framer;
   private readonly reports: string[] = [];
   private readonly tail: string[] = []; // held skips at the end of the newest file
@@ -131,9 +133,12 @@ export class CollectCore {
     this.stopAtFrame = true;
   }
 
-  /** The stage: blk events → frame jobs; the last job carries the final resume point. */
-  stream(): TransformStream<BlockEvent, FrameJob> {
-    return new TransformStream<BlockEvent, FrameJob>({
+  /**
+   * The stage: blk events → frame jobs; the last job carries the final resume point. Blocks
+   * that come with a precheck (see `precheck_stream.ts`) are only concluded here.
+   */
+  stream(): TransformStream<PrecheckedEvent, FrameJob> {
+    return new TransformStream<PrecheckedEvent, FrameJob>({
       start: (controller) => {
         this.out = (job) => controller.enqueue(job);
         if (this.o.snapshot) this.orderer.resume((b) => this.onBlock(b));
@@ -150,8 +155,9 @@ export class CollectCore {
     });
   }
 
-  private onEvent(e: BlockEvent): void {
+  private onEvent(e: PrecheckedEvent): void {
     if (e.kind === "block") {
+      if (e.pre) this.prechecks.set(e.bytes, e.pre);
       if (this.tail.length > 0) {
         this.counts.skips += this.tail.length;
         this.reports.push(...this.tail.splice(0));
@@ -188,7 +194,10 @@ export class CollectCore {
       this.stopped = true;
       return;
     }
-    const failure = this.checker.check(b.bytes, b.hash, b.height, this.o.level);
+    const pre = this.prechecks.get(b.bytes);
+    const failure = pre
+      ? this.checker.conclude(pre, b.bytes, b.hash, b.height, this.o.level)
+      : this.checker.check(b.bytes, b.hash, b.height, this.o.level);
     if (!this.validator.accept({ ...b, failure })) return;
     const next = this.framer.position.nextHeight;
     if (b.height < next) {

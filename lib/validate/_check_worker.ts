@@ -1,6 +1,7 @@
 /**
- * Worker side of the validation pool: runs {@link BlockChecker} on blocks
- * transferred in (zero copy) and transfers them back with the result.
+ * Worker side of the validation pool: runs {@link BlockChecker} (the whole
+ * check, or its height-independent precheck) on blocks transferred in (zero
+ * copy) and transfers them back with the result.
  *
  * @module
  */
@@ -15,8 +16,10 @@ export interface CheckRequest {
   id: number;
   network: string;
   level: CheckLevel;
-  height: number;
-  hash: Uint8Array;
+  /** Only the height-independent part ({@link BlockChecker.precheck}): no hash or height. */
+  precheck?: boolean;
+  height?: number;
+  hash?: Uint8Array;
   bytes: Uint8Array;
 }
 
@@ -27,12 +30,15 @@ self.onmessage = (e: MessageEvent<CheckRequest>) => {
   if (!checker || checker.network.name !== m.network) {
     checker = new BlockChecker(networkByName(m.network));
   }
-  let failure = null;
+  let failure = null, pre = null;
   let error: string | null = null;
   try {
-    failure = checker.check(m.bytes, m.hash, m.height, m.level);
+    if (m.precheck) pre = checker.precheck(m.bytes, m.level);
+    else failure = checker.check(m.bytes, m.hash!, m.height!, m.level);
   } catch (err) {
     error = err instanceof Error ? `${err.name}: ${err.message}\n${err.stack}` : String(err);
   }
-  self.postMessage({ id: m.id, bytes: m.bytes, failure, error }, [m.bytes.buffer as ArrayBuffer]);
+  self.postMessage({ id: m.id, bytes: m.bytes, failure, pre, error }, [
+    m.bytes.buffer as ArrayBuffer,
+  ]);
 };

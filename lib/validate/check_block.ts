@@ -20,7 +20,11 @@ import { merkleRoot } from "../bitcoin/merkle.ts";
 import { checkProofOfWork } from "../bitcoin/pow.ts";
 import { pushNumber } from "../bitcoin/script_push.ts";
 import { computeTxids } from "../bitcoin/txid.ts";
-import { checkWitnessCommitment, hasWitness } from "../bitcoin/witness_commitment.ts";
+import {
+  checkWitnessCommitment,
+  hasWitness,
+  type WitnessCheck,
+} from "../bitcoin/witness_commitment.ts";
 import { DuplicateKeyFinder } from "./duplicate_keys.ts";
 import { type CheckFailure, fail } from "./reject.ts";
 import { legacySigOps } from "./sigops.ts";
@@ -31,6 +35,31 @@ import { legacySigOps } from "./sigops.ts";
  * it as `full`; collect adds the chain index).
  */
 export type CheckLevel = "framing" | "headers" | "full" | "utxo";
+
+const LEVEL_RANK: Record<CheckLevel, number> = { framing: 0, headers: 1, full: 2, utxo: 2 };
+
+/**
+ * What {@link BlockChecker.precheck} found, for {@link BlockChecker.conclude}: a small plain
+ * object (it crosses from a worker by structured clone).
+ */
+export interface BlockPrecheck {
+  /** Level it was computed at. */
+  level: CheckLevel;
+  /** The block does not parse. */
+  parse: CheckFailure | null;
+  /** First failure of the transaction rules before the witness step (full only). */
+  tx: CheckFailure | null;
+  /** `checkWitnessCommitment`'s verdict ("ok", "no-witness-data" or a reject code). */
+  witness: WitnessCheck;
+  /** Some transaction carries witness data. */
+  witnessData: boolean;
+  /** Offset and length of the coinbase's script (BIP34). */
+  coinbaseScript: number;
+  /** Length of the coinbase's script. */
+  coinbaseScriptLen: number;
+  /** Two transactions spend the same outpoint (reported after every other rule). */
+  crossSpend: CheckFailure | null;
+}
 
 /** Consensus limits (BIP141). */
 export const MAX_BLOCK_WEIGHT = 4_000_000;
@@ -52,7 +81,8 @@ export class BlockChecker {
 
   /**
    * Checks `bytes` (hash `hash`, at `height`) at `level`; returns the first
-   * failure or null.
+   * failure or null. The same as {@link BlockChecker.conclude} of
+   * {@link BlockChecker.precheck}.
    */
   check(
     bytes: Uint8Array,
@@ -60,14 +90,57 @@ export class BlockChecker {
     height: number,
     level: CheckLevel = "full",
   ): CheckFailure | null {
+    return this.conclude(this.precheck(bytes, level), bytes, hash, height, level);
+  }
+
+  /**
+   * The costly part of the checks, which needs neither the block's hash nor its height (so it
+   * can run on a worker before the chain is ordered): parse, txids and merkle root, the
+   * per-transaction rules, duplicates, weight, sigops, the witness commitment.
+   */
+  precheck(bytes: Uint8Array, level: CheckLevel = "full"): BlockPrecheck {
     const L = this.layout;
+    const pre: BlockPrecheck = {
+      level,
+      parse: null,
+      tx: null,
+      witness: "ok",
+      witnessData: false,
+      coinbaseScript: 0,
+      coinbaseScriptLen: 0,
+      crossSpend: null,
+    };
     try {
       L.parse(bytes);
     } catch (e) {
-      if (e instanceof CorruptDataError) return fail("bad-blk-parse", e.message);
-      throw e;
+      if (e instanceof CorruptDataError) pre.parse = fail("bad-blk-parse", e.message);
+      else throw e;
+      return pre;
     }
+    if (level === "framing" || level === "headers") return pre;
+    const txids = computeTxids(L);
+    pre.tx = this.checkTransactions(bytes, txids, pre);
+    if (pre.tx) return pre;
+    pre.witnessData = hasWitness(L);
+    pre.witness = checkWitnessCommitment(L, txids);
+    pre.coinbaseScript = L.inScript[0]!;
+    pre.coinbaseScriptLen = L.inScriptLen[0]!;
+    return pre;
+  }
+
+  /** Finishes the checks of `pre` (from {@link BlockChecker.precheck} of `bytes`) at `height`. */
+  conclude(
+    pre: BlockPrecheck,
+    bytes: Uint8Array,
+    hash: Uint8Array,
+    height: number,
+    level: CheckLevel = "full",
+  ): CheckFailure | null {
+    if (pre.parse) return pre.parse;
     if (level === "framing") return null;
+    if (LEVEL_RANK[pre.level] < LEVEL_RANK[level]) {
+      throw new RangeError(`a precheck at level ${pre.level} cannot conclude level ${level}`);
+    }
     const view = new DataView(bytes.buffer, bytes.byteOffset, HEADER_SIZE);
     const bits = view.getUint32(HEADER_OFFSETS.bits, true);
     const pow = checkProofOfWork(hash, bits, this.network.powLimit);
@@ -84,12 +157,34 @@ export class BlockChecker {
       );
     }
     if (level === "headers") return null;
-    return this.checkTransactions(bytes, height);
+    if (pre.tx) return pre.tx;
+    if (height >= n.segwitHeight) {
+      if (pre.witness !== "ok" && pre.witness !== "no-witness-data") {
+        return fail(pre.witness, `witness commitment check failed: ${pre.witness}`);
+      }
+    } else if (pre.witnessData) {
+      return fail("unexpected-witness", "witness data before SegWit activation");
+    }
+    if (height >= n.bip34Height) {
+      const expect = pushNumber(height);
+      const s = pre.coinbaseScript;
+      if (
+        pre.coinbaseScriptLen < expect.length ||
+        !bytesEqual(bytes.subarray(s, s + expect.length), expect)
+      ) {
+        return fail("bad-cb-height", `coinbase does not start with height ${height}`);
+      }
+    }
+    return pre.crossSpend;
   }
 
-  private checkTransactions(bytes: Uint8Array, height: number): CheckFailure | null {
+  /** The transaction rules up to the witness step; a cross-transaction double spend goes to `pre`. */
+  private checkTransactions(
+    bytes: Uint8Array,
+    txids: Uint8Array,
+    pre: BlockPrecheck,
+  ): CheckFailure | null {
     const L = this.layout;
-    const txids = computeTxids(L);
     const { root, mutated } = merkleRoot(txids, L.txCount);
     if (!bytesEqual(root, headerMerkleRoot(bytes))) {
       return fail("bad-txnmrklroot", `merkle root ${hashToHex(root)} does not match the header`);
@@ -132,7 +227,6 @@ export class BlockChecker {
       this.offsets = new Uint32Array(Math.max(nIn, L.txCount) * 2);
     }
     this.offsets.set(L.inPrevout.subarray(1, L.inputCount));
-    let crossSpend: CheckFailure | null = null;
     const dup = this.dups.findDuplicate(bytes, this.offsets, nIn, 36);
     if (dup) {
       for (let t = 1; t < L.txCount; t++) {
@@ -145,7 +239,7 @@ export class BlockChecker {
         }
       }
       const [a, b] = [this.txOfInput(dup[0] + 1), this.txOfInput(dup[1] + 1)];
-      crossSpend = fail(
+      pre.crossSpend = fail(
         "bad-txns-inputs-missingorspent",
         `transactions ${a} and ${b} spend the same outpoint`,
       );
@@ -161,25 +255,7 @@ export class BlockChecker {
     if (L.weight() > MAX_BLOCK_WEIGHT) {
       return fail("bad-blk-weight", `weight ${L.weight()} exceeds ${MAX_BLOCK_WEIGHT}`);
     }
-    if (height >= this.network.segwitHeight) {
-      const w = checkWitnessCommitment(L, txids);
-      if (w !== "ok" && w !== "no-witness-data") {
-        return fail(w, `witness commitment check failed: ${w}`);
-      }
-    } else if (hasWitness(L)) {
-      return fail("unexpected-witness", "witness data before SegWit activation");
-    }
-    if (height >= this.network.bip34Height) {
-      const expect = pushNumber(height);
-      const s = L.inScript[0]!;
-      if (
-        L.inScriptLen[0]! < expect.length ||
-        !bytesEqual(bytes.subarray(s, s + expect.length), expect)
-      ) {
-        return fail("bad-cb-height", `coinbase does not start with height ${height}`);
-      }
-    }
-    return crossSpend;
+    return null;
   }
 
   private isCoinbase(t: number): boolean {

@@ -10,7 +10,7 @@ import { genesisBlock } from "../bitcoin/genesis.ts";
 import { blockHash } from "../bitcoin/header.ts";
 import type { NetworkParams } from "../bitcoin/network.ts";
 import type { CheckRequest } from "./_check_worker.ts";
-import type { CheckLevel } from "./check_block.ts";
+import type { BlockPrecheck, CheckLevel } from "./check_block.ts";
 import type { CheckFailure } from "./reject.ts";
 import { type PoolReply, RequestPool, transferable } from "../workers/request_pool.ts";
 
@@ -22,7 +22,17 @@ export interface PoolResult {
   failure: CheckFailure | null;
 }
 
-interface Reply extends PoolResult, PoolReply {}
+/** Result of one precheck. */
+export interface PrecheckResult {
+  /** The block's bytes, transferred back. */
+  bytes: Uint8Array;
+  /** What `BlockChecker.conclude` needs. */
+  pre: BlockPrecheck;
+}
+
+interface Reply extends PoolResult, PoolReply {
+  pre: BlockPrecheck;
+}
 
 /** Round-robin pool of check workers. */
 export class CheckPool {
@@ -54,6 +64,18 @@ export class CheckPool {
       level,
       height,
       hash: hash.slice(),
+      bytes: owned,
+    };
+    return this.pool.request(msg, [owned.buffer as ArrayBuffer]);
+  }
+
+  /** The height-independent checks of one block on the next worker. `bytes` is transferred. */
+  precheck(bytes: Uint8Array, level: CheckLevel): Promise<PrecheckResult> {
+    const owned = transferable(bytes);
+    const msg: Omit<CheckRequest, "id"> = {
+      network: this.network.name,
+      level,
+      precheck: true,
       bytes: owned,
     };
     return this.pool.request(msg, [owned.buffer as ArrayBuffer]);

@@ -6,7 +6,21 @@
  * @module
  */
 
-export { BlockChecker, type CheckLevel, MAX_BLOCK_WEIGHT, MAX_MONEY } from "./check_block.ts";
+export {
+  BlockChecker,
+  type BlockPrecheck,
+  type CheckLevel,
+  MAX_BLOCK_WEIGHT,
+  MAX_MONEY,
+} from "./check_block.ts";
+export { CheckPool } from "./check_pool.ts";
+export {
+  precheckBlocks,
+  type PrecheckedEvent,
+  type PrecheckOptions,
+  startValidationPool,
+  type ValidationPool,
+} from "./precheck_stream.ts";
 export { HeaderChain, type HeaderChainState } from "./header_chain.ts";
 export type { BlockRejection, CheckFailure, RejectCode } from "./reject.ts";
 export {

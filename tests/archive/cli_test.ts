@@ -4,7 +4,7 @@ import { writeBlocksDir } from "../../lib/gen/blocks_dir_writer.ts";
 import { blkRecord, concatBytes } from "../_support/blocks_dir.ts";
 import { NETWORKS } from "../../lib/bitcoin/network.ts";
 import { hashToHex } from "../../lib/bytes/hex.ts";
-import { cliCommand } from "../_support/archive_files.ts";
+import { assertSameArchive, cliCommand } from "../_support/archive_files.ts";
 
 const base = Deno.makeTempDirSync({ prefix: "blkpipe-cli-" });
 const blocks = `${base}/blocks`;
@@ -48,7 +48,27 @@ Deno.test("collect runs with only --allow-read=<blocks>,<out> --allow-write=<out
   ])
     .output();
   assertEquals(r.code, 0, text(r.stderr));
-  assertEquals(JSON.parse(text(r.stdout)).tip.height, 150);
+  const summary = JSON.parse(text(r.stdout));
+  assertEquals([summary.tip.height, summary.validationWorkers], [150, 0]);
+  // Without read access to blkpipe's lib/ the validation workers cannot load: one line says so.
+  const lib = new URL("../../lib", import.meta.url).pathname;
+  assertTrue(
+    text(r.stderr).includes(`note: validation ran on the main thread: add --allow-read=${lib}`),
+  );
+  const withLib = await cliCommand("collect.ts", [
+    `--allow-read=${blocks},${out}2,${lib}`,
+    `--allow-write=${out}2`,
+  ], [
+    "--include-tip",
+    "--blocks",
+    blocks,
+    "--out",
+    `${out}2`,
+    "--json",
+  ]).output();
+  assertEquals(withLib.code, 0, text(withLib.stderr));
+  assertEquals(JSON.parse(text(withLib.stdout)).validationWorkers, 2);
+  assertSameArchive(`${out}2`, out, "validated on workers vs on the main thread");
   // verify and get need only read access to the archive.
   const v = await cliCommand("verify.ts", [`--allow-read=${out}`], [out]).output();
   assertEquals(v.code, 0, text(v.stdout) + text(v.stderr));

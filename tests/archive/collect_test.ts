@@ -297,3 +297,34 @@ Deno.test("a record still being written at the end of the newest file is picked 
   assertEquals(await decompressAll(out), concatBytes(main));
   assertEquals((await verifyArchive(out)).problems, []);
 });
+
+Deno.test("validation on workers and on the main thread: the same archive, the same rejection", async () => {
+  const base = tmp("blkpipe-vworkers-");
+  const main = chain.filter((b) => b.kind === "main").slice(0, 120);
+  const bad = decodeBlock(main[60]!.bytes);
+  bad.header[40]! ^= 1; // merkle root no longer matches
+  const blocks = main.map((b) => b.bytes);
+  blocks[60] = reseal(bad, { merkle: false });
+  Deno.mkdirSync(`${base}/blocks`);
+  Deno.writeFileSync(
+    `${base}/blocks/blk00000.dat`,
+    concatBytes(blocks.map((b) => blkRecord(NETWORKS.regtest.magic, b))),
+  );
+  const runs = [];
+  for (const validationWorkers of [0, 2]) {
+    const out = `${base}/w${validationWorkers}`;
+    const s = await collect({
+      blocks: `${base}/blocks`,
+      out,
+      includeTip: true,
+      validationWorkers,
+      chunkPolicy: { blocks: 25 },
+    });
+    assertEquals(s.validationWorkers, validationWorkers);
+    assertEquals([s.rejected, s.tip?.height], [1, 59]);
+    runs.push(out);
+  }
+  const rejects = Deno.readTextFileSync(`${runs[1]}/rejects.jsonl`);
+  assertTrue(rejects.includes('"bad-txnmrklroot"'), rejects);
+  assertSameArchive(runs[1]!, runs[0]!, "validated on workers vs on the main thread");
+});

@@ -4,6 +4,7 @@ import { NETWORKS } from "../../lib/bitcoin/network.ts";
 import { pushData, pushNumber } from "../../lib/bitcoin/script_push.ts";
 import { type GenBlock, generateChain } from "../../lib/gen/chain_generator.ts";
 import { BlockChecker } from "../../lib/validate/check_block.ts";
+import { CheckPool } from "../../lib/validate/check_pool.ts";
 import { HeaderChain, type HeaderChainState } from "../../lib/validate/header_chain.ts";
 import { type Block, decodeBlock, reseal, setHeader, unmine } from "../_support/block_model.ts";
 import { realFile, realTest } from "../_support/real_data.ts";
@@ -213,4 +214,38 @@ realTest("real-block mutations keep proof of work and are rejected with their co
   const nonce = b866342.slice();
   nonce[76]! ^= 1;
   assertEquals(check(nonce, 866342), "high-hash");
+});
+
+Deno.test("prechecks from a worker, concluded here, give check()'s verdict for every mutation, before and after the height rules activate", async () => {
+  // The same rules with BIP34, BIP65/66 and SegWit not yet active at H.
+  const late = {
+    ...REGTEST,
+    bip34Height: H + 1,
+    bip65Height: H + 1,
+    bip66Height: H + 1,
+    segwitHeight: H + 1,
+  };
+  assertEquals(
+    new BlockChecker(late).check(target.bytes, target.hash, H)?.code,
+    "unexpected-witness",
+  );
+  const pool = new CheckPool(REGTEST, 2);
+  try {
+    const blocks = [target.bytes, ...MUTATIONS.map(([, , make]) => make())];
+    const codes = new Set<string | null>();
+    for (const bytes of blocks) {
+      const hash = blockHash(bytes);
+      const { bytes: back, pre } = await pool.precheck(bytes.slice(), "full");
+      assertTrue(back.length === bytes.length && back.every((x, i) => x === bytes[i]));
+      for (const net of [REGTEST, late]) {
+        const checker = new BlockChecker(net);
+        const want = checker.check(bytes, hash, H)?.code ?? null;
+        codes.add(want);
+        assertEquals(checker.conclude(pre, back, hash, H)?.code ?? null, want);
+      }
+    }
+    assertTrue(codes.size >= MUTATIONS.length / 2, `only ${[...codes].join(", ")}`);
+  } finally {
+    pool.close();
+  }
 });

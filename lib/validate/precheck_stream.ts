@@ -1,0 +1,99 @@
+/**
+ * The costly, height-independent part of block validation
+ * (`BlockChecker.precheck`: parse, txids, merkle root, per-transaction
+ * rules, witness commitment) on a pool of workers, as a stream stage in
+ * front of the chain orderer: blk events pass through in their order, each
+ * block with its precheck attached, so the main thread only concludes
+ * (proof of work, version floors, BIP34 height, SegWit activation) once the
+ * block's height is known. Resume points are unaffected: the stage holds
+ * blocks not yet seen downstream, which a resumed run simply reads again.
+ *
+ * @module
+ */
+
+import { fileURLToPath } from "node:url";
+import type { NetworkParams } from "../bitcoin/network.ts";
+import type { BlockEvent } from "../source/block_records.ts";
+import type { BlockPrecheck, CheckLevel } from "./check_block.ts";
+import { CheckPool } from "./check_pool.ts";
+
+/** A blk event; blocks carry their precheck. */
+export type PrecheckedEvent = BlockEvent & { pre?: BlockPrecheck };
+
+/** Bounds of the blocks in flight. */
+export interface PrecheckOptions {
+  /** Blocks at most (default 64). */
+  maxBlocks?: number;
+  /** Bytes at most (default 64 MiB; one block more than this is always allowed). */
+  maxBytes?: number;
+}
+
+/**
+ * Runs each block's precheck at `level` on `pool`, in order. The events' block buffers are
+ * transferred to the workers and back (the events passed on carry the returned buffers).
+ */
+export function precheckBlocks(
+  pool: CheckPool,
+  level: CheckLevel,
+  o: PrecheckOptions = {},
+): TransformStream<BlockEvent, PrecheckedEvent> {
+  const maxBlocks = o.maxBlocks ?? 64, maxBytes = o.maxBytes ?? 64 << 20;
+  const queue: Array<{ size: number; done: Promise<PrecheckedEvent> }> = [];
+  let bytes = 0;
+  const next = async () => {
+    const head = queue.shift()!;
+    bytes -= head.size;
+    return await head.done;
+  };
+  return new TransformStream<BlockEvent, PrecheckedEvent>({
+    async transform(e, controller) {
+      if (e.kind !== "block") {
+        queue.push({ size: 0, done: Promise.resolve(e) });
+      } else {
+        const done = pool.precheck(e.bytes, level).then((r) => ({
+          ...e,
+          bytes: r.bytes,
+          pre: r.pre,
+        }));
+        done.catch(() => {}); // awaited in order below; a failure surfaces there
+        queue.push({ size: e.bytes.length, done });
+        bytes += e.bytes.length;
+      }
+      while (queue.length > maxBlocks || (bytes > maxBytes && queue.length > 1)) {
+        controller.enqueue(await next());
+      }
+    },
+    async flush(controller) {
+      while (queue.length > 0) controller.enqueue(await next());
+    },
+  });
+}
+
+/** Validation workers for a job, or why there are none. */
+export interface ValidationPool {
+  /** The pool (null: validate on the calling thread). */
+  pool: CheckPool | null;
+  /** Why the pool is not used when workers were asked for (one line naming the flag to add). */
+  note: string | null;
+}
+
+/**
+ * Starts `workers` validation workers for `network` if the process may load their modules
+ * (Deno asks for read permission on a worker's module files: blkpipe's own `lib/`), else says
+ * which flag to add.
+ */
+export function startValidationPool(network: NetworkParams, workers: number): ValidationPool {
+  if (workers <= 0) return { pool: null, note: null };
+  const lib = new URL("../", import.meta.url);
+  if (lib.protocol === "file:") {
+    const path = fileURLToPath(lib).replace(/\/$/, "");
+    if (Deno.permissions.querySync({ name: "read", path }).state !== "granted") {
+      return {
+        pool: null,
+        note: `validation ran on the main thread: add --allow-read=${path} (blkpipe's own ` +
+          `modules, which workers load from disk) to validate on ${workers} worker(s)`,
+      };
+    }
+  }
+  return { pool: new CheckPool(network, workers), note: null };
+}
