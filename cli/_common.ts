@@ -114,7 +114,7 @@ export function requireLocalArchive(archive: string, what: string): void {
   if (isS3Url(archive)) {
     throw new ArchiveError(
       `${what} works on a local archive directory, not on ${archive} (S3 archives support ` +
-        `collect, get, export, verify and parity)`,
+        `collect, get, export, verify, parity, and index and serve with --index-dir)`,
     );
   }
 }

@@ -22,6 +22,7 @@ const USAGE =
   --hash HEX      block hash (display hex)
   --txid HEX      a transaction (display hex; needs \`deno task index\` first)
   --outpoint TXID:VOUT  an output and its spender, as JSON (needs the index too)
+  --index-dir DIR the chain index, when it is not in the archive's directory (an s3:// archive)
   --format F      json: header and transaction summary (default); hex: the block as hex;
                   raw: the block's bytes on stdout`;
 
@@ -34,6 +35,7 @@ export function main(args: string[], io: Io = consoleIo): Promise<number> {
       hash: { type: "string" },
       txid: { type: "string" },
       outpoint: { type: "string" },
+      "index-dir": { type: "string" },
       format: { type: "string" },
     });
     if (!values.archive) throw new UsageError("--archive is required");
@@ -46,9 +48,12 @@ export function main(args: string[], io: Io = consoleIo): Promise<number> {
     if (!["json", "hex", "raw"].includes(format)) {
       throw new UsageError("--format must be json, hex or raw");
     }
-    if (values.txid !== undefined) return await getTx(values.archive, values.txid, format, io);
+    const indexDir = values["index-dir"];
+    if (values.txid !== undefined) {
+      return await getTx(values.archive, values.txid, format, io, indexDir);
+    }
     if (values.outpoint !== undefined) {
-      return await getOutpoint(values.archive, values.outpoint, io);
+      return await getOutpoint(values.archive, values.outpoint, io, indexDir);
     }
     const reader = await ArchiveReader.open(values.archive);
     try {

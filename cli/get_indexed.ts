@@ -30,9 +30,15 @@ async function openIndex<T>(open: () => Promise<T>, io: Io): Promise<T | null> {
 }
 
 /** `--txid`: the transaction, found through the txid index. */
-export async function getTx(archive: string, hex: string, format: string, io: Io): Promise<number> {
+export async function getTx(
+  archive: string,
+  hex: string,
+  format: string,
+  io: Io,
+  indexDir?: string,
+): Promise<number> {
   const txid = parseTxid(hex, "--txid");
-  const index = await openIndex(() => TxidIndex.open(archive), io);
+  const index = await openIndex(() => TxidIndex.open(archive, { indexDir }), io);
   if (!index) return 1;
   try {
     const found = await index.find(txid);
@@ -72,7 +78,12 @@ export async function getTx(archive: string, hex: string, format: string, io: Io
 }
 
 /** `--outpoint TXID:VOUT`: the output and its spender, as JSON. */
-export async function getOutpoint(archive: string, text: string, io: Io): Promise<number> {
+export async function getOutpoint(
+  archive: string,
+  text: string,
+  io: Io,
+  indexDir?: string,
+): Promise<number> {
   const m = /^([0-9a-fA-F]{64}):(\d{1,10})$/.exec(text);
   if (!m || Number(m[2]) > 0xffffffff) {
     throw new UsageError(
@@ -80,7 +91,7 @@ export async function getOutpoint(archive: string, text: string, io: Io): Promis
     );
   }
   const txid = parseTxid(m[1]!, "--outpoint");
-  const index = await openIndex(() => OutpointIndex.open(archive), io);
+  const index = await openIndex(() => OutpointIndex.open(archive, { indexDir }), io);
   if (!index) return 1;
   try {
     const info = await index.find(txid, Number(m[2]));

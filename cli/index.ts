@@ -14,14 +14,15 @@ import {
   intFlag,
   type Io,
   parse,
-  requireLocalArchive,
   runCommand,
   sizeFlag,
   UsageError,
   withWriterLock,
 } from "./_common.ts";
+import { isS3Url } from "../lib/store/s3_location.ts";
 
-const USAGE = `usage: deno task index --archive DIR [--mem SIZE] [--json]
+const USAGE =
+  `usage: deno task index --archive DIR|s3://BUCKET/PREFIX [--index-dir DIR] [--mem SIZE] [--json]
 
 Checks every block of the archive against the chain-wide rules (inputs exist and are unspent,
 coinbase maturity, input/output values, coinbase amount, BIP30) and builds or extends the indexes
@@ -29,7 +30,9 @@ coinbase maturity, input/output values, coinbase amount, BIP30) and builds or ex
 last time to the archive's tip. Run it again after collect to extend it. Scripts and signatures
 are not executed.
 
-  --archive DIR       the archive
+  --archive DIR       the archive (a directory, or s3://bucket/prefix with --index-dir)
+  --index-dir DIR     keep the index in this local directory instead of the archive's (required
+                      for s3://; give the same DIR to serve and get)
   --mem SIZE          memory budget (default 1GiB): the UTXO set spills to disk beyond it
   --checkpoint-every N  transactions + inputs between checkpoints (default from --mem)
   --json              machine-readable summary
@@ -44,26 +47,36 @@ export function main(args: string[], io: Io = consoleIo): Promise<number> {
       archive: { type: "string" },
       mem: { type: "string" },
       "checkpoint-every": { type: "string" },
+      "index-dir": { type: "string" },
       json: { type: "boolean" },
     });
     const dir = values.archive;
     if (!dir) throw new UsageError("--archive is required");
-    requireLocalArchive(dir, "the chain index");
+    const indexDir = values["index-dir"];
+    if (isS3Url(dir) && !indexDir) {
+      throw new UsageError(
+        `--index-dir DIR is required for ${dir}: the chain index is local files (serve and get ` +
+          "take the same --index-dir)",
+      );
+    }
     const memBytes = sizeFlag(values.mem, "mem", 1 << 30);
     const every = values["checkpoint-every"] === undefined
       ? undefined
       : Math.max(1, intFlag(values["checkpoint-every"], "checkpoint-every", 0));
-    Deno.statSync(`${dir}/manifest.json`); // a clear NotFound before anything is written
+    if (!isS3Url(dir)) Deno.statSync(`${dir}/manifest.json`); // a clear NotFound before writing
+    if (indexDir) Deno.mkdirSync(indexDir, { recursive: true });
     const t0 = performance.now();
     const abort = new AbortController();
     const onSignal = () => abort.abort();
     Deno.addSignalListener("SIGINT", onSignal);
     try {
-      return await withWriterLock(dir, async () => {
+      // One writer per index: the archive's lock, or the separate index directory's.
+      return await withWriterLock(indexDir ?? dir, async () => {
         let last = 0;
         const enc = new TextEncoder();
         const tty = !values.json && Deno.stderr.isTerminal();
         const r = await buildChainIndex(dir, {
+          indexDir,
           memBytes,
           checkpointEvery: every,
           signal: abort.signal,

@@ -8,23 +8,19 @@
 import { ArchiveQuery } from "../lib/serve/archive_query.ts";
 import { esploraHandler } from "../lib/serve/esplora_routes.ts";
 import { ResponseCache } from "../lib/serve/response_cache.ts";
-import {
-  consoleIo,
-  intFlag,
-  type Io,
-  parse,
-  requireLocalArchive,
-  runCommand,
-  UsageError,
-} from "./_common.ts";
+import { isS3Url } from "../lib/store/s3_location.ts";
+import { consoleIo, intFlag, type Io, parse, runCommand, UsageError } from "./_common.ts";
 
-const USAGE = `usage: deno task serve --archive DIR [--host 127.0.0.1] [--port 3000] [--cache MiB]
+const USAGE =
+  `usage: deno task serve --archive DIR|s3://BUCKET/PREFIX [--index-dir DIR] [--host 127.0.0.1] [--port 3000] [--cache MiB]
 
 Serves the archive's blocks and transactions over Esplora's REST API under /api/ (point an Esplora
 client or mempool.js at http://HOST:PORT). Needs the archive's index (\`deno task index\`).
 Restart it to see blocks collected after it started.
 
-  --archive DIR   the archive
+  --archive DIR   the archive (a directory, or s3://bucket/prefix with --index-dir)
+  --index-dir DIR the chain index, when it is not in the archive's directory (required for s3://;
+                  build it with \`deno task index --archive s3://… --index-dir DIR\`)
   --host H        address to listen on (default 127.0.0.1)
   --port N        port (default 3000; 0 picks a free one)
   --cache MiB     decompressed frames and block parses kept in memory (default 256), plus up to a
@@ -38,13 +34,20 @@ export function main(args: string[], io: Io = consoleIo, signal?: AbortSignal): 
       host: { type: "string" },
       port: { type: "string" },
       cache: { type: "string" },
+      "index-dir": { type: "string" },
     });
     if (!values.archive) throw new UsageError("--archive is required");
-    requireLocalArchive(values.archive, "serve (it needs the chain index)");
+    const indexDir = values["index-dir"];
+    if (isS3Url(values.archive) && !indexDir) {
+      throw new UsageError(
+        `--index-dir DIR is required for ${values.archive}: the chain index is local files ` +
+          `(build it with \`deno task index --archive ${values.archive} --index-dir DIR\`)`,
+      );
+    }
     const port = intFlag(values.port, "port", 3000);
     if (port > 65535) throw new UsageError("--port must be 0..65535");
     const cacheBytes = intFlag(values.cache, "cache", 256) * 2 ** 20;
-    const q = await ArchiveQuery.open(values.archive, { cacheBytes });
+    const q = await ArchiveQuery.open(values.archive, { cacheBytes, indexDir });
     const responses = new ResponseCache(Math.min(cacheBytes / 4, 256 * 2 ** 20));
     const abort = new AbortController();
     signal?.addEventListener("abort", () => abort.abort());

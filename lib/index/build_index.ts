@@ -13,10 +13,12 @@ import { blockHash } from "../bitcoin/header.ts";
 import { networkByName } from "../bitcoin/network.ts";
 import { hashToHex } from "../bytes/hex.ts";
 import { ArchiveReader } from "../archive/archive_reader.ts";
-import { LocalStore } from "../store/local_store.ts";
+import { pathExists } from "../store/local_store.ts";
 import { BlockChecker } from "../validate/check_block.ts";
 import type { BlockRejection } from "../validate/reject.ts";
 import { ChainIndexer } from "./chain_indexer.ts";
+import { CHAIN_INDEX_PATHS } from "./chain_index_format.ts";
+import { assertIndexOfArchive, readCurrentSlot } from "./index_slots.ts";
 
 /** What an index run did. */
 export interface IndexBuild {
@@ -48,6 +50,8 @@ export interface BuildIndexOptions {
   toHeight?: number | undefined;
   /** Stops at the next block boundary (a checkpoint is still written). */
   signal?: AbortSignal | undefined;
+  /** Keep the index here (a local directory) instead of in the archive's directory. */
+  indexDir?: string | undefined;
 }
 
 /** The archive doesn't start at genesis: the UTXO set before its first block is unknown. */
@@ -104,15 +108,23 @@ export async function connectArchive(
   return null;
 }
 
-/** Builds or extends the chain index of the archive in `dir` (the caller holds its writer lock). */
+/**
+ * Builds or extends the chain index of the archive at `archive` (the caller holds the writer lock
+ * of where the index goes): in the archive's directory, or in `options.indexDir` (a local
+ * directory; the archive may then be in object storage).
+ */
 export async function buildChainIndex(
-  dir: string,
+  archive: string,
   options: BuildIndexOptions = {},
 ): Promise<IndexBuild> {
-  const reader = await ArchiveReader.open(new LocalStore(dir));
+  const dir = options.indexDir ?? archive;
+  const reader = await ArchiveReader.open(archive);
   let indexer: ChainIndexer | undefined;
   try {
-    if (reader.startHeight !== 0) throw new NotFromGenesisError(dir, reader.startHeight);
+    if (reader.startHeight !== 0) throw new NotFromGenesisError(archive, reader.startHeight);
+    if (options.indexDir !== undefined && pathExists(`${dir}/${CHAIN_INDEX_PATHS.pointer}`)) {
+      await assertIndexOfArchive(readCurrentSlot(dir), reader, dir, archive);
+    }
     const network = networkByName(reader.manifest.network);
     const tip = Math.min(reader.tipHeight, options.toHeight ?? Number.POSITIVE_INFINITY);
     indexer = await ChainIndexer.open(dir, {

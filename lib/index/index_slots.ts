@@ -5,6 +5,8 @@
  * @module
  */
 
+import { ArchiveError } from "../archive/manifest.ts";
+import { hashToHex } from "../bytes/hex.ts";
 import { writeFileAtomic } from "../store/local_store.ts";
 import {
   CHAIN_INDEX_PATHS as P,
@@ -99,5 +101,33 @@ export function removeUnnamed(dir: string): void {
         e.name === "txid.json"; // the round-2 preview's txid-only state
       if (e.isFile && ours && !keep.has(rel)) Deno.removeSync(`${dir}/${rel}`);
     }
+  }
+}
+
+/**
+ * Throws when the chain index in `indexDir` was built from another archive: the block the
+ * index's slot ends at must be the archive's block at that height (an index kept apart from its
+ * archive — an S3 archive's `--index-dir` — could be paired with the wrong one).
+ */
+export async function assertIndexOfArchive(
+  slot: IndexSlot,
+  archive: {
+    startHeight: number;
+    tipHeight: number;
+    record(h: number): Promise<{ hash: Uint8Array }>;
+  },
+  indexDir: string,
+  archiveName: string,
+): Promise<void> {
+  if (slot.hash === "" || slot.height < archive.startHeight || slot.height > archive.tipHeight) {
+    return;
+  }
+  const hash = hashToHex((await archive.record(slot.height)).hash);
+  if (hash !== slot.hash) {
+    throw new ArchiveError(
+      `the chain index in ${indexDir} ends at block ${slot.hash} (height ${slot.height}), but ` +
+        `${archiveName} has ${hash} there: it is another archive's index — give the right ` +
+        "--index-dir, or an empty one to build it again",
+    );
   }
 }

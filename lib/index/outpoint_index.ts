@@ -57,9 +57,16 @@ export class OutpointIndex {
   private readonly key = new Uint8Array(9);
   private constructor(readonly txids: TxidIndex, private readonly spends: Segment[]) {}
 
-  /** Opens the index of the archive in `dir` (NotFound with a hint when it was never built). */
-  static async open(dir: string): Promise<OutpointIndex> {
-    const txids = await TxidIndex.open(dir);
+  /**
+   * Opens the index of the archive at `archive` (NotFound with a hint when it was never built),
+   * kept in the archive's directory or in `indexDir`.
+   */
+  static async open(
+    archive: string,
+    o: { indexDir?: string | undefined } = {},
+  ): Promise<OutpointIndex> {
+    const txids = await TxidIndex.open(archive, o);
+    const dir = o.indexDir ?? archive;
     try {
       const spends = await Promise.all(
         txids.slot.spend.map((n) => Segment.open(`${dir}/${CHAIN_INDEX_PATHS.spend(n)}`)),

@@ -12,7 +12,7 @@ import { BlockLayout } from "../bitcoin/block_layout.ts";
 import { ArchiveReader } from "../archive/archive_reader.ts";
 import { Segment } from "../segment/segment.ts";
 import { closeSync } from "node:fs";
-import { LocalStore, openLocal } from "../store/local_store.ts";
+import { openLocal } from "../store/local_store.ts";
 import { preadExact } from "../store/pread.ts";
 import {
   decodeTxnumHeader,
@@ -23,7 +23,7 @@ import {
   txnumOf,
 } from "./txid_index_format.ts";
 import { CHAIN_INDEX_PATHS, type IndexSlot } from "./chain_index_format.ts";
-import { readCurrentSlot } from "./index_slots.ts";
+import { assertIndexOfArchive, readCurrentSlot } from "./index_slots.ts";
 
 /** Where a transaction is. */
 export interface TxLocation {
@@ -63,10 +63,33 @@ export class TxidIndex {
     private readonly firsts: Float64Array,
   ) {}
 
-  /** Opens the index of the archive in `dir` (throws NotFound when it was never built). */
-  static async open(dir: string): Promise<TxidIndex> {
-    const slot = readCurrentSlot(dir);
-    const reader = await ArchiveReader.open(new LocalStore(dir));
+  /**
+   * Opens the index of the archive at `archive` (throws NotFound when it was never built). The
+   * index is in the archive's directory, or in `indexDir` (a local directory: needed for an
+   * archive in object storage).
+   */
+  static async open(
+    archive: string,
+    o: { indexDir?: string | undefined } = {},
+  ): Promise<TxidIndex> {
+    const dir = o.indexDir ?? archive;
+    let slot;
+    try {
+      slot = readCurrentSlot(dir);
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound) || o.indexDir === undefined) throw e;
+      throw new Deno.errors.NotFound(
+        `${dir}: no chain index there — run \`deno task index --archive ${archive} ` +
+          `--index-dir ${dir}\``,
+      );
+    }
+    const reader = await ArchiveReader.open(archive);
+    try {
+      if (o.indexDir !== undefined) await assertIndexOfArchive(slot, reader, dir, archive);
+    } catch (e) {
+      reader.close();
+      throw e;
+    }
     const path = `${dir}/${TXID_INDEX_PATHS.txnum}`;
     const fd = openLocal(path, "r");
     const head = new Uint8Array(TXNUM_HEADER_SIZE);

@@ -48,9 +48,15 @@ export class ArchiveQuery {
     readonly network: NetworkName,
   ) {}
 
-  /** Opens the archive in `dir` (its chain index must exist: `deno task index`). */
-  static async open(dir: string, options: { cacheBytes?: number } = {}): Promise<ArchiveQuery> {
-    const index = await OutpointIndex.open(dir);
+  /**
+   * Opens the archive at `archive` (a directory or `s3://…`); its chain index must exist
+   * (`deno task index`), in the archive's directory or in `indexDir`.
+   */
+  static async open(
+    archive: string,
+    options: { cacheBytes?: number; indexDir?: string | undefined } = {},
+  ): Promise<ArchiveQuery> {
+    const index = await OutpointIndex.open(archive, { indexDir: options.indexDir });
     const reader = index.txids.reader;
     reader.cacheBytes = options.cacheBytes ?? 256 << 20;
     const hashes = new BlockHashTable(reader);

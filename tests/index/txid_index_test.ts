@@ -12,6 +12,7 @@ import { OutpointIndex } from "../../lib/index/outpoint_index.ts";
 import { exportSnapshot } from "../../lib/index/export_snapshot.ts";
 import { readSnapshot } from "../../lib/utxo/utxo_snapshot.ts";
 import { cliCommand } from "../_support/archive_files.ts";
+import { pathExists } from "../../lib/store/local_store.ts";
 import { makeBlocksDir } from "../_support/blocks_dir.ts";
 import { realFile, realTest } from "../_support/real_data.ts";
 
@@ -219,3 +220,34 @@ realTest(
     ]);
   },
 );
+
+Deno.test("an index kept apart (--index-dir) finds the same transactions and refuses another archive", async () => {
+  const a = `${base}/apart-a`, x = `${base}/apart-index`;
+  await collect({ ...opts, out: a });
+  await buildChainIndex(a, { indexDir: x });
+  assertEquals(pathExists(`${a}/index/checkpoint.json`), false, "nothing written into the archive");
+  const index = await TxidIndex.open(a, { indexDir: x });
+  try {
+    for (const t of expected.filter((_, i) => i % 97 === 0)) {
+      const found = await index.find(t.txid);
+      assertEquals([found?.at.height, found?.at.index], [t.height, t.index]);
+    }
+  } finally {
+    index.close();
+  }
+  // Another chain's archive with this index: refused by readers and by the builder.
+  const other = [...generateChain({ seed: 72, blocks: 240, targetBlockSize: 4_000 })];
+  writeBlocksDir(`${base}/blocks-other`, other, { seed: 72 });
+  const b = `${base}/apart-b`;
+  await collect({ ...opts, blocks: `${base}/blocks-other`, out: b });
+  for (
+    const open of [
+      () => TxidIndex.open(b, { indexDir: x }),
+      () => buildChainIndex(b, { indexDir: x }),
+    ]
+  ) {
+    let error: Error | undefined;
+    await open().then((r) => "close" in r && r.close(), (e) => error = e);
+    assertTrue(error?.message.includes("another archive's index") ?? false, String(error));
+  }
+});

@@ -7,6 +7,11 @@ import { S3Store } from "../../lib/store/s3_store.ts";
 import { type LocalS3, startS3 } from "../_support/s3.ts";
 import { cliCommand, readTree } from "../_support/archive_files.ts";
 import { protectArchive } from "../../lib/parity/protect_archive.ts";
+import { BlockLayout } from "../../lib/bitcoin/block_layout.ts";
+import { computeTxids } from "../../lib/bitcoin/txid.ts";
+import { hashFromHex, hashToHex, toHex } from "../../lib/bytes/hex.ts";
+import { buildChainIndex } from "../../lib/index/build_index.ts";
+import { ArchiveQuery } from "../../lib/serve/archive_query.ts";
 
 const dir = Deno.makeTempDirSync({ prefix: "blkpipe-s3-" });
 const chain = [...generateChain({ seed: 21, blocks: 300, targetBlockSize: 30_000 })];
@@ -107,10 +112,18 @@ Deno.test("S3: collect uploads the same files as a local collect; get, export an
     const v = await cli(s3, "verify.ts", ["--archive", "s3://bkt/a/b"]).output();
     assertEquals(v.code, 0, text(v.stderr) + text(v.stdout));
     // What needs local files says so in one line.
-    const served = await cli(s3, "serve.ts", ["--archive", "s3://bkt/a/b"]).output();
-    const err = text(served.stderr).trim();
-    assertEquals(served.code, 1, err);
+    const recompressed = await cli(s3, "recompress.ts", [
+      "--archive",
+      "s3://bkt/a/b",
+      "--level",
+      "9",
+    ])
+      .output();
+    const err = text(recompressed.stderr).trim();
+    assertEquals(recompressed.code, 1, err);
     assertTrue(err.includes("works on a local archive directory") && !err.includes("\n"), err);
+    const served = await cli(s3, "serve.ts", ["--archive", "s3://bkt/a/b"]).output();
+    assertTrue(served.code !== 0 && text(served.stderr).includes("--index-dir DIR is required"));
     const unstaged = await cli(s3, "parity.ts", ["verify", "--archive", "s3://bkt/a/b"]).output();
     assertTrue(unstaged.code !== 0 && text(unstaged.stderr).includes("--stage DIR is required"));
     // A second run with nothing new changes nothing.
@@ -190,6 +203,100 @@ Deno.test("S3: collect computes parity; parity verify finds a deleted chunk, a d
       assertEquals(v.code, 0, text(v.stdout));
     }
   } finally {
+    await s3.stop();
+  }
+});
+
+Deno.test("S3: the chain index beside a bucket archive — index, get --txid and serve answer as for a local archive", async () => {
+  const s3 = await startS3(["bkt"]);
+  const url = "s3://bkt/served", idx = `${dir}/index-of-s3`;
+  let server: Deno.ChildProcess | undefined;
+  try {
+    const c = await cli(s3, "collect.ts", collectArgs(url, `${dir}/stage-served`)).output();
+    assertEquals(c.code, 0, text(c.stderr));
+    const refused = await cli(s3, "index.ts", ["--archive", url]).output();
+    assertTrue(refused.code !== 0 && text(refused.stderr).includes("--index-dir DIR is required"));
+    const built = await cli(s3, "index.ts", ["--archive", url, "--index-dir", idx, "--json"])
+      .output();
+    assertEquals(built.code, 0, text(built.stderr));
+    assertEquals(JSON.parse(text(built.stdout)).to, chain.length - 1);
+    // The same index files as the local archive's own index.
+    const ref = `${dir}/local-indexed`;
+    for (const [rel, bytes] of readTree(local)) {
+      Deno.mkdirSync(`${ref}/${rel}`.slice(0, `${ref}/${rel}`.lastIndexOf("/")), {
+        recursive: true,
+      });
+      Deno.writeFileSync(`${ref}/${rel}`, bytes);
+    }
+    await buildChainIndex(ref);
+    const mine = readTree(`${idx}/index`);
+    for (const [rel, bytes] of readTree(`${ref}/index`)) {
+      if (rel === "heights.idx") continue; // the archive's height index, not the chain index
+      const got = mine.get(rel);
+      assertTrue(
+        got !== undefined && got.length === bytes.length && got.every((b, i) => b === bytes[i]),
+        rel,
+      );
+    }
+    // get --txid through the separate index reads the transaction from the bucket.
+    const layout = new BlockLayout();
+    layout.parse(chain[123]!.bytes);
+    const txid = hashToHex(computeTxids(layout).subarray(32, 64));
+    const got = await cli(s3, "get.ts", [
+      "--archive",
+      url,
+      "--index-dir",
+      idx,
+      "--txid",
+      txid,
+      "--format",
+      "hex",
+    ])
+      .output();
+    assertEquals(got.code, 0, text(got.stderr));
+    const q = await ArchiveQuery.open(ref);
+    assertEquals(text(got.stdout).trim(), toHex(await q.rawTx(hashFromHex(txid))));
+    // serve answers from the bucket as the local archive's query does.
+    server = cli(s3, "serve.ts", ["--archive", url, "--index-dir", idx, "--port", "0"], s3.env, [
+      "--allow-net=127.0.0.1",
+      s3.perms[1]!,
+    ]).spawn();
+    const reader = server.stdout.getReader();
+    let line = "";
+    while (!line.includes("\n")) {
+      const r = await reader.read();
+      if (r.done) break;
+      line += new TextDecoder().decode(r.value);
+    }
+    reader.releaseLock();
+    const api = /(http:\/\/[^ ]+\/api)\//.exec(line)?.[1];
+    assertTrue(api !== undefined, line);
+    const tx = await (await fetch(`${api}/tx/${txid}`)).json();
+    assertEquals(tx, await q.tx(hashFromHex(txid)));
+    const hash = await (await fetch(`${api}/block-height/200`)).text();
+    assertEquals(hash, await q.hashAt(200));
+    const txs = await (await fetch(`${api}/block/${hash}/txs`)).json();
+    assertEquals(txs.length, Math.min(25, (await q.txids(hashFromHex(hash))).length));
+    q.close();
+    // A directory without the index is refused in one line.
+    const wrong = await cli(
+      s3,
+      "serve.ts",
+      ["--archive", url, "--index-dir", `${dir}/other-index`, "--port", "0"],
+      s3.env,
+      [
+        "--allow-net=127.0.0.1",
+        s3.perms[1]!,
+      ],
+    ).output();
+    assertEquals(wrong.code, 1);
+    assertTrue(text(wrong.stderr).includes("no chain index there"), text(wrong.stderr));
+  } finally {
+    if (server) {
+      server.kill("SIGTERM");
+      await server.stdout.cancel().catch(() => {});
+      await server.status;
+    }
     await s3.stop();
   }
 });
