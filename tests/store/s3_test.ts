@@ -136,6 +136,21 @@ Deno.test("S3: collect uploads the same files as a local collect; get, export an
   }
 });
 
+/** A copy of the local archive with its own parity computed (made once). */
+let parityRef: Promise<string> | undefined;
+function parityReference(): Promise<string> {
+  return parityRef ??= (async () => {
+    const ref = `${dir}/local-parity`;
+    for (const [rel, bytes] of readTree(local)) {
+      const path = `${ref}/${rel}`;
+      Deno.mkdirSync(path.slice(0, path.lastIndexOf("/")), { recursive: true });
+      Deno.writeFileSync(path, bytes);
+    }
+    await protectArchive(ref);
+    return ref;
+  })();
+}
+
 /** Bytes of `path` in the bucket equal `want` (one line naming the first difference otherwise). */
 async function sameObject(store: S3Store, path: string, want: Uint8Array): Promise<void> {
   const got = (await store.read(path)) ?? new Uint8Array(0);
@@ -155,14 +170,7 @@ Deno.test("S3: collect computes parity; parity verify finds a deleted chunk, a d
       .output();
     assertEquals(r.code, 0, text(r.stderr));
     // The same recovery files as parity computed on the local archive.
-    const ref = `${dir}/local-parity`;
-    for (const [rel, bytes] of readTree(local)) {
-      Deno.mkdirSync(`${ref}/${rel}`.slice(0, `${ref}/${rel}`.lastIndexOf("/")), {
-        recursive: true,
-      });
-      Deno.writeFileSync(`${ref}/${rel}`, bytes);
-    }
-    await protectArchive(ref);
+    const ref = await parityReference();
     const store = storeOf(s3, url, `${dir}/spool-damage`);
     const parityFiles = [...Deno.readDirSync(ref)].map((e) => e.name)
       .filter((n) => n.endsWith(".par2") || n === "parity.json");
@@ -301,14 +309,15 @@ Deno.test("S3: the chain index beside a bucket archive — index, get --txid and
   }
 });
 
-Deno.test("S3: killed at random instants, collect resumes and the bucket ends byte-identical", async () => {
+Deno.test("S3: killed at random instants (parity on), collect resumes and the bucket ends byte-identical", async () => {
   const s3 = await startS3(["bkt"]);
   try {
     const url = "s3://bkt/killed", stage = `${dir}/stage-kill`;
+    const args = (more: string[] = []) =>
+      collectArgs(url, stage, more).filter((a) => a !== "--no-parity");
     let kills = 0;
     for (let round = 0; round < 6; round++) {
-      const child = cli(s3, "collect.ts", collectArgs(url, stage, ["--checkpoint", "256KiB"]))
-        .spawn();
+      const child = cli(s3, "collect.ts", args(["--checkpoint", "256KiB"])).spawn();
       await new Promise((r) => setTimeout(r, 300 + ((round * 397) % 1200)));
       try {
         child.kill("SIGKILL");
@@ -316,10 +325,18 @@ Deno.test("S3: killed at random instants, collect resumes and the bucket ends by
       } catch { /* already done */ }
       await child.output();
     }
-    const r = await cli(s3, "collect.ts", collectArgs(url, stage)).output();
+    const r = await cli(s3, "collect.ts", args()).output();
     assertEquals(r.code, 0, text(r.stderr));
     assertTrue(kills > 0);
     await sameAsLocal(s3, url);
+    // The chunk groups' recovery files are an uninterrupted local run's; every set is intact.
+    const ref = await parityReference(), store = storeOf(s3, url);
+    const groups = [...Deno.readDirSync(ref)].map((e) => e.name)
+      .filter((n) => n.startsWith("parity-g"));
+    assertTrue(groups.length >= 2, groups.join(" "));
+    for (const f of groups) await sameObject(store, f, Deno.readFileSync(`${ref}/${f}`));
+    const v = await cli(s3, "parity.ts", ["verify", "--archive", url, "--stage", stage]).output();
+    assertEquals(v.code, 0, text(v.stdout) + text(v.stderr));
     assertEquals(
       [...Deno.readDirSync(`${stage}/spool`)].some((e) => e.name === "multipart"),
       false,
