@@ -45,7 +45,8 @@ export function loadSlot(
   if (named && named.height <= archiveHeight) return { slot: named, name: pointer.slot };
   const otherName: SlotName = pointer.slot === "a" ? "b" : "a";
   const other = readSlot(dir, otherName);
-  Deno.removeSync(`${dir}/${P.slot(pointer.slot)}`);
+  // Absent when a kill landed between this removal and the pointer's rewrite in an earlier run.
+  removeIfPresent(`${dir}/${P.slot(pointer.slot)}`);
   if (other && other.height <= archiveHeight) {
     writeFileAtomic(
       `${dir}/${P.pointer}`,
@@ -53,9 +54,17 @@ export function loadSlot(
     );
     return { slot: other, name: otherName };
   }
-  if (other) Deno.removeSync(`${dir}/${P.slot(otherName)}`);
-  Deno.removeSync(`${dir}/${P.pointer}`);
+  if (other) removeIfPresent(`${dir}/${P.slot(otherName)}`);
+  removeIfPresent(`${dir}/${P.pointer}`);
   return null;
+}
+
+function removeIfPresent(path: string): void {
+  try {
+    Deno.removeSync(path);
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  }
 }
 
 /** The slot the pointer names (for readers); NotFound with a hint when the index was never built. */

@@ -13,6 +13,8 @@ import { exportSnapshot } from "../../lib/index/export_snapshot.ts";
 import { readSnapshot } from "../../lib/utxo/utxo_snapshot.ts";
 import { cliCommand } from "../_support/archive_files.ts";
 import { pathExists } from "../../lib/store/local_store.ts";
+import { loadSlot } from "../../lib/index/index_slots.ts";
+import { CHAIN_INDEX_PATHS } from "../../lib/index/chain_index_format.ts";
 import { makeBlocksDir } from "../_support/blocks_dir.ts";
 import { realFile, realTest } from "../_support/real_data.ts";
 
@@ -250,4 +252,19 @@ Deno.test("an index kept apart (--index-dir) finds the same transactions and ref
     await open().then((r) => "close" in r && r.close(), (e) => error = e);
     assertTrue(error?.message.includes("another archive's index") ?? false, String(error));
   }
+});
+
+Deno.test("a pointer naming a slot a killed run already removed falls back to the other slot", () => {
+  const dir = Deno.makeTempDirSync({ prefix: "blkpipe-slots-" });
+  Deno.mkdirSync(`${dir}/index`);
+  const slot = { format: "blkpipe-chain-index", version: 1, height: 40 };
+  Deno.writeTextFileSync(`${dir}/${CHAIN_INDEX_PATHS.slot("a")}`, JSON.stringify(slot));
+  // The run was killed after removing slot b (beyond the archive) but before re-pointing at a.
+  Deno.writeTextFileSync(
+    `${dir}/${CHAIN_INDEX_PATHS.pointer}`,
+    JSON.stringify({ slot: "b", height: 90 }),
+  );
+  const found = loadSlot(dir, 60);
+  assertEquals([found?.name, found?.slot.height], ["a", 40]);
+  assertEquals(JSON.parse(Deno.readTextFileSync(`${dir}/${CHAIN_INDEX_PATHS.pointer}`)).slot, "a");
 });
