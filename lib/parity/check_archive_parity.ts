@@ -170,7 +170,9 @@ export async function checkParity(
       await place.release();
     }
   }
-  return { sets, unprotected: await unprotectedChunks(place) };
+  const unprotected = await unprotectedChunks(place);
+  await place.release();
+  return { sets, unprotected };
 }
 
 /** What a repair run did. */
@@ -230,6 +232,7 @@ export async function repairArchive(
       await place.release();
     }
   }
+  await place.release();
   return out;
 }
 

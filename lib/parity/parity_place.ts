@@ -24,7 +24,7 @@ export interface ParityPlace {
   checkout(files: string[]): Promise<string>;
   /** Makes `files`, written in the checkout directory, part of the archive (replacing them). */
   publish(files: string[]): Promise<void>;
-  /** Drops the working copy (a local archive: nothing). */
+  /** Drops the working copy (a local archive: its cached file handles). */
   release(): Promise<void>;
   /** Removes what killed runs left behind (temporaries, a working copy). */
   clean(): Promise<void>;
@@ -42,7 +42,7 @@ export function localParityPlace(dir: string): ParityPlace {
     store,
     checkout: () => Promise.resolve(dir),
     publish: () => Promise.resolve(),
-    release: () => Promise.resolve(),
+    release: () => Promise.resolve(store.close()), // cached handles only; the store stays usable
     clean() {
       const walk = (rel: string) => {
         for (const e of Deno.readDirSync(rel ? `${dir}/${rel}` : dir)) {

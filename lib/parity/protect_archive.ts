@@ -155,5 +155,6 @@ export async function protectArchive(
   }
   record.sets = record.sets.filter((s) => planned.has(s.name));
   await writeParityRecord(store, record);
+  await place.release();
   return result;
 }
