@@ -8,7 +8,7 @@
 
 import { ArchiveReader } from "../lib/archive/archive_reader.ts";
 import { hashFromHex } from "../lib/bytes/hex.ts";
-import { readSnapshot } from "../lib/utxo/utxo_snapshot.ts";
+import { readSnapshot } from "../lib/utxo/snapshot_reader.ts";
 import { exportSnapshot } from "../lib/index/export_snapshot.ts";
 import { exportUtxoCheckpoint } from "../lib/index/export_checkpoint.ts";
 import { importSnapshot } from "../lib/index/import_snapshot.ts";

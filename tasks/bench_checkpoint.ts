@@ -24,7 +24,7 @@ import { collect } from "../lib/collect/collect.ts";
 import { writeBlocksDir } from "../lib/gen/blocks_dir_writer.ts";
 import { generateChain } from "../lib/gen/chain_generator.ts";
 import { Prng } from "../lib/gen/prng.ts";
-import { SnapshotWriter } from "../lib/utxo/utxo_snapshot.ts";
+import { SnapshotWriter } from "../lib/utxo/snapshot_writer.ts";
 import { exists, rss, type Run, timed } from "./_bench_chain.ts";
 
 const { values, positionals } = parseArgs({

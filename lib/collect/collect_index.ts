@@ -19,7 +19,7 @@ import { ChainIndexer } from "../index/chain_indexer.ts";
 import { CHAIN_INDEX_PATHS } from "../index/chain_index_format.ts";
 import { readCurrentSlot } from "../index/index_slots.ts";
 import { importSnapshot } from "../index/import_snapshot.ts";
-import { snapshotBaseHash } from "../utxo/utxo_snapshot.ts";
+import { snapshotBaseHash } from "../utxo/snapshot_reader.ts";
 import { LocalStore, pathExists } from "../store/local_store.ts";
 import type { Store } from "../store/store.ts";
 import type { CheckFailure } from "../validate/reject.ts";

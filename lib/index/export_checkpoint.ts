@@ -17,7 +17,7 @@ import { Segment } from "../segment/segment.ts";
 import { pwriteAll } from "../store/pread.ts";
 import { parentOf, syncDir } from "../store/local_store.ts";
 import { newXxh64 } from "../hash/xxh64.ts";
-import { SnapshotWriter } from "../utxo/utxo_snapshot.ts";
+import { SnapshotWriter } from "../utxo/snapshot_writer.ts";
 import { CHAIN_INDEX_PATHS as P } from "./chain_index_format.ts";
 import type { SnapshotExport } from "./export_snapshot.ts";
 import { readCurrentSlot } from "./index_slots.ts";

@@ -34,7 +34,7 @@ import { parentOf, syncDir } from "../store/local_store.ts";
 import { newXxh64 } from "../hash/xxh64.ts";
 import { outpointKey } from "../utxo/utxo_rules.ts";
 import { ByteWriter } from "../bytes/byte_writer.ts";
-import { encodeCoin, SnapshotWriter } from "../utxo/utxo_snapshot.ts";
+import { encodeCoin, SnapshotWriter } from "../utxo/snapshot_writer.ts";
 import { CHAIN_INDEX_PATHS } from "./chain_index_format.ts";
 import { EntryBatch } from "./entry_batch.ts";
 import { readCurrentSlot } from "./index_slots.ts";

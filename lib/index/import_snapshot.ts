@@ -23,7 +23,7 @@ import {
   UTXO_SORT_WIDTH,
 } from "../segment/utxo_entry.ts";
 import { FLAG_UTXO } from "../segment/segment_format.ts";
-import { readSnapshot } from "../utxo/utxo_snapshot.ts";
+import { readSnapshot } from "../utxo/snapshot_reader.ts";
 import { outpointKey, valueId } from "../utxo/utxo_rules.ts";
 import { CHAIN_INDEX_PATHS as P, type IndexSlot } from "./chain_index_format.ts";
 import { EntryBatch } from "./entry_batch.ts";

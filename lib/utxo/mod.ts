@@ -16,12 +16,6 @@ export {
   readVarInt,
   writeVarInt,
 } from "./core_compress.ts";
-export {
-  readSnapshot,
-  snapshotBaseHash,
-  type SnapshotCoin,
-  SnapshotError,
-  type SnapshotFormat,
-  type SnapshotInfo,
-  SnapshotWriter,
-} from "./utxo_snapshot.ts";
+export { type SnapshotCoin, SnapshotError, type SnapshotFormat } from "./snapshot_format.ts";
+export { readSnapshot, snapshotBaseHash, type SnapshotInfo } from "./snapshot_reader.ts";
+export { encodeCoin, SnapshotWriter } from "./snapshot_writer.ts";

@@ -10,7 +10,7 @@ import { buildChainIndex } from "../../lib/index/build_index.ts";
 import { TxidIndex } from "../../lib/index/txid_index.ts";
 import { OutpointIndex } from "../../lib/index/outpoint_index.ts";
 import { exportSnapshot } from "../../lib/index/export_snapshot.ts";
-import { readSnapshot } from "../../lib/utxo/utxo_snapshot.ts";
+import { readSnapshot } from "../../lib/utxo/snapshot_reader.ts";
 import { cliCommand } from "../_support/archive_files.ts";
 import { pathExists } from "../../lib/store/local_store.ts";
 import { loadSlot } from "../../lib/index/index_slots.ts";

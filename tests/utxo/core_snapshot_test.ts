@@ -1,6 +1,8 @@
 import { assertEquals, assertTrue } from "../_support/assert.ts";
 import { fromHex, hashToHex } from "../../lib/bytes/hex.ts";
-import { readSnapshot, type SnapshotCoin, SnapshotWriter } from "../../lib/utxo/utxo_snapshot.ts";
+import { readSnapshot } from "../../lib/utxo/snapshot_reader.ts";
+import type { SnapshotCoin } from "../../lib/utxo/snapshot_format.ts";
+import { SnapshotWriter } from "../../lib/utxo/snapshot_writer.ts";
 import { cliCommand } from "../_support/archive_files.ts";
 import { outputsOf } from "../_support/chain_outputs.ts";
 import { collect } from "../../lib/collect/collect.ts";

@@ -6,7 +6,7 @@ import type { GenBlock } from "../../lib/gen/chain_generator.ts";
 import { writeBlocksDir } from "../../lib/gen/blocks_dir_writer.ts";
 import { exportSnapshot } from "../../lib/index/export_snapshot.ts";
 import { exportUtxoCheckpoint } from "../../lib/index/export_checkpoint.ts";
-import { SnapshotWriter } from "../../lib/utxo/utxo_snapshot.ts";
+import { SnapshotWriter } from "../../lib/utxo/snapshot_writer.ts";
 import { OutpointIndex } from "../../lib/index/outpoint_index.ts";
 import { cliCommand } from "../_support/archive_files.ts";
 import { outputsOf } from "../_support/chain_outputs.ts";
