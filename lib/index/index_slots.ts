@@ -5,6 +5,7 @@
  * @module
  */
 
+import type { ArchiveReader } from "../archive/archive_reader.ts";
 import { ArchiveError } from "../archive/manifest.ts";
 import { hashToHex } from "../bytes/hex.ts";
 import { writeFileAtomic } from "../store/local_store.ts";
@@ -120,11 +121,7 @@ export function removeUnnamed(dir: string): void {
  */
 export async function assertIndexOfArchive(
   slot: IndexSlot,
-  archive: {
-    startHeight: number;
-    tipHeight: number;
-    record(h: number): Promise<{ hash: Uint8Array }>;
-  },
+  archive: ArchiveReader,
   indexDir: string,
   archiveName: string,
 ): Promise<void> {

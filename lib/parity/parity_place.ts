@@ -19,7 +19,7 @@ export interface ParityPlace {
   readonly store: Store;
   /**
    * A local directory holding `files` (paths relative to the archive) as the archive has them;
-   * files the archive lacks are absent there too. Repeated calls add files.
+   * files the archive lacks are absent there too. Repeated calls add (or copy again) files.
    */
   checkout(files: string[]): Promise<string>;
   /** Makes `files`, written in the checkout directory, part of the archive (replacing them). */
@@ -81,11 +81,6 @@ export function stagedParityPlace(store: Store, stage: string): ParityPlace {
         const local = `${work}/${file}`;
         const size = await store.size(file);
         if (size === null) continue;
-        try {
-          if (Deno.statSync(local).size === size) continue; // copied by an earlier call
-        } catch {
-          // not copied yet
-        }
         Deno.mkdirSync(local.slice(0, local.lastIndexOf("/")), { recursive: true });
         const f = Deno.openSync(`${local}.part`, { write: true, create: true, truncate: true });
         try {
