@@ -6,6 +6,7 @@
  * @module
  */
 
+import { fileURLToPath } from "node:url";
 import { genesisBlock } from "../bitcoin/genesis.ts";
 import { blockHash } from "../bitcoin/header.ts";
 import type { NetworkParams } from "../bitcoin/network.ts";
@@ -93,4 +94,33 @@ export class CheckPool {
   close(): void {
     this.pool.close();
   }
+}
+
+/** Validation workers for a job, or why there are none. */
+export interface ValidationPool {
+  /** The pool (null: validate on the calling thread). */
+  pool: CheckPool | null;
+  /** Why the pool is not used when workers were asked for (one line naming the flag to add). */
+  note: string | null;
+}
+
+/**
+ * Starts `workers` validation workers for `network` if the process may load their modules
+ * (Deno asks for read permission on a worker's module files: blkpipe's own `lib/`), else says
+ * which flag to add.
+ */
+export function startValidationPool(network: NetworkParams, workers: number): ValidationPool {
+  if (workers <= 0) return { pool: null, note: null };
+  const lib = new URL("../", import.meta.url);
+  if (lib.protocol === "file:") {
+    const path = fileURLToPath(lib).replace(/\/$/, "");
+    if (Deno.permissions.querySync({ name: "read", path }).state !== "granted") {
+      return {
+        pool: null,
+        note: `validation ran on the main thread: add --allow-read=${path} (blkpipe's own ` +
+          `modules, which workers load from disk) to validate on ${workers} worker(s)`,
+      };
+    }
+  }
+  return { pool: new CheckPool(network, workers), note: null };
 }

@@ -13,14 +13,8 @@ export {
   MAX_BLOCK_WEIGHT,
   MAX_MONEY,
 } from "./check_block.ts";
-export { CheckPool } from "./check_pool.ts";
-export {
-  precheckBlocks,
-  type PrecheckedEvent,
-  type PrecheckOptions,
-  startValidationPool,
-  type ValidationPool,
-} from "./precheck_stream.ts";
+export { CheckPool, startValidationPool, type ValidationPool } from "./check_pool.ts";
+export { precheckBlocks, type PrecheckedEvent, type PrecheckOptions } from "./precheck_stream.ts";
 export { HeaderChain, type HeaderChainState } from "./header_chain.ts";
 export type { BlockRejection, CheckFailure, RejectCode } from "./reject.ts";
 export {

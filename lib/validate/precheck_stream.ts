@@ -11,11 +11,9 @@
  * @module
  */
 
-import { fileURLToPath } from "node:url";
-import type { NetworkParams } from "../bitcoin/network.ts";
 import type { BlockEvent } from "../source/block_records.ts";
 import type { BlockPrecheck, CheckLevel } from "./check_block.ts";
-import { CheckPool } from "./check_pool.ts";
+import type { CheckPool } from "./check_pool.ts";
 
 /** A blk event; blocks carry their precheck. */
 export type PrecheckedEvent = BlockEvent & { pre?: BlockPrecheck };
@@ -67,33 +65,4 @@ export function precheckBlocks(
       while (queue.length > 0) controller.enqueue(await next());
     },
   });
-}
-
-/** Validation workers for a job, or why there are none. */
-export interface ValidationPool {
-  /** The pool (null: validate on the calling thread). */
-  pool: CheckPool | null;
-  /** Why the pool is not used when workers were asked for (one line naming the flag to add). */
-  note: string | null;
-}
-
-/**
- * Starts `workers` validation workers for `network` if the process may load their modules
- * (Deno asks for read permission on a worker's module files: blkpipe's own `lib/`), else says
- * which flag to add.
- */
-export function startValidationPool(network: NetworkParams, workers: number): ValidationPool {
-  if (workers <= 0) return { pool: null, note: null };
-  const lib = new URL("../", import.meta.url);
-  if (lib.protocol === "file:") {
-    const path = fileURLToPath(lib).replace(/\/$/, "");
-    if (Deno.permissions.querySync({ name: "read", path }).state !== "granted") {
-      return {
-        pool: null,
-        note: `validation ran on the main thread: add --allow-read=${path} (blkpipe's own ` +
-          `modules, which workers load from disk) to validate on ${workers} worker(s)`,
-      };
-    }
-  }
-  return { pool: new CheckPool(network, workers), note: null };
 }
