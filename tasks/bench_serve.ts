@@ -7,6 +7,8 @@
  * with `--cache 512` (the 200 blocks' frames fit): requests/s, p50/p99
  * latency, non-2xx responses and errors, and the server's peak RSS (its own
  * process). Repeated URLs are answered from the server's response cache.
+ * Beside each endpoint, the same load against a reference server: a minimal
+ * `Deno.serve` answering a constant body of the endpoint's median size.
  *
  * @module
  */
@@ -77,6 +79,27 @@ const server = new Deno.Command(Deno.execPath(), {
 const out = server.stdout.getReader();
 console.log(new TextDecoder().decode((await out.read()).value).trim());
 
+// Reference in the same run: a minimal `Deno.serve` that answers every request with a constant body
+// of the size asked for (`/SIZE/…`), under the same load generator and the same 200 rotating paths — what this machine's HTTP stack
+// and autocannon reach for answers of that size, with no routing, cache or archive behind them.
+const refPort = port + 1;
+const reference = new Deno.Command(Deno.execPath(), {
+  args: [
+    "eval",
+    `const bodies = new Map();
+    Deno.serve({ hostname: "127.0.0.1", port: ${refPort}, onListen: () => console.log("ready") },
+      (req) => {
+        const n = Number(new URL(req.url).pathname.split("/")[1]);
+        let b = bodies.get(n);
+        if (!b) bodies.set(n, b = new Uint8Array(n).fill(48));
+        return new Response(b, { headers: { "content-type": "application/json" } });
+      });`,
+  ],
+  stdout: "piped",
+  stderr: "inherit",
+}).spawn();
+await reference.stdout.getReader().read();
+
 function peakRss(pid: number): string {
   // (read through cat: Deno reads /proc only with --allow-all)
   const status = new Deno.Command("cat", { args: [`/proc/${pid}/status`], stdout: "piped" })
@@ -92,19 +115,23 @@ const endpoints: Array<[string, (i: number) => string]> = [
   ["/api/block/:hash/txs", (i) => `/api/block/${hashes[i]}/txs`],
 ];
 console.log(
-  "\n| endpoint | req/s | p50 | p99 | non-2xx | errors | server peak RSS | first request p50 / p99 |",
+  "\n| endpoint | req/s | p50 | p99 | non-2xx | errors | server peak RSS | first request p50 / p99 " +
+    "| reference: constant body of the median size, req/s p50 p99 |",
 );
-console.log("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+console.log("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
 for (const [name, path] of endpoints) {
   let n = 0;
   // Warm the caches: every path once, timed (a URL's first request: no response cached yet).
-  const first: number[] = [];
+  const first: number[] = [], sizes: number[] = [];
   for (let i = 0; i < 200; i++) {
     const t = performance.now();
-    await (await fetch(`http://127.0.0.1:${port}${path(i)}`)).arrayBuffer();
+    sizes.push(
+      (await (await fetch(`http://127.0.0.1:${port}${path(i)}`)).arrayBuffer()).byteLength,
+    );
     first.push(performance.now() - t);
   }
   first.sort((a, b) => a - b);
+  sizes.sort((a, b) => a - b);
   // deno-lint-ignore no-explicit-any
   const r: any = await autocannon({
     url: `http://127.0.0.1:${port}`,
@@ -117,8 +144,30 @@ for (const [name, path] of endpoints) {
   console.log(
     `| ${name} | ${Math.round(r.requests.average).toLocaleString("en")} | ${r.latency.p50} ms | ` +
       `${r.latency.p99} ms | ${r.non2xx} | ${r.errors + r.timeouts} | ${peakRss(server.pid)} | ` +
-      `${first[100]!.toFixed(1)} / ${first[198]!.toFixed(1)} ms |`,
+      `${first[100]!.toFixed(1)} / ${first[198]!.toFixed(1)} ms | ${await referenceRun(
+        sizes[100]!,
+      )} |`,
   );
 }
 server.kill("SIGTERM");
 await server.status;
+reference.kill("SIGTERM");
+await reference.status;
+
+/** The same load against the reference server's constant `size`-byte body. */
+async function referenceRun(size: number): Promise<string> {
+  let n = 0;
+  // deno-lint-ignore no-explicit-any
+  const r: any = await autocannon({
+    url: `http://127.0.0.1:${refPort}`,
+    connections: 16,
+    duration: 10,
+    requests: [{
+      setupRequest: (req: Record<string, unknown>) => ({ ...req, path: `/${size}/${n++ % 200}` }),
+    }],
+  });
+  return `${size.toLocaleString("en")} B: ${
+    Math.round(r.requests.average).toLocaleString("en")
+  }, ` +
+    `${r.latency.p50} ms, ${r.latency.p99} ms`;
+}
