@@ -68,20 +68,41 @@ export class BloomFilter {
   /** Adds `key[at, at+len)`. */
   add(key: Uint8Array, at: number, len: number): void {
     keyHashes(key, at, len, this.h);
-    const h1 = this.h[0]!, h2 = this.h[1]!;
+    // Probe j is (h1 + j·h2) mod m, stepped by addition: no division per probe.
+    const m = this.m, step = this.h[1]! % m, bits = this.bits;
+    let bit = this.h[0]! % m;
+    if (m <= 0x80000000) {
+      for (let j = 0; j < this.k; j++) {
+        bits[bit >>> 3]! |= 1 << (bit & 7);
+        bit += step;
+        if (bit >= m) bit -= m;
+      }
+      return;
+    }
     for (let j = 0; j < this.k; j++) {
-      const bit = (h1 + j * h2) % this.m; // exact in float64: < 2^37
-      this.bits[Math.floor(bit / 8)]! |= 1 << (bit % 8);
+      bits[Math.floor(bit / 8)]! |= 1 << (bit % 8); // exact in float64: m < 2^37
+      bit += step;
+      if (bit >= m) bit -= m;
     }
   }
 
   /** False when the key is certainly absent. */
   mayContain(key: Uint8Array, at: number, len: number): boolean {
     keyHashes(key, at, len, this.h);
-    const h1 = this.h[0]!, h2 = this.h[1]!;
+    const m = this.m, step = this.h[1]! % m, bits = this.bits;
+    let bit = this.h[0]! % m;
+    if (m <= 0x80000000) {
+      for (let j = 0; j < this.k; j++) {
+        if ((bits[bit >>> 3]! & (1 << (bit & 7))) === 0) return false;
+        bit += step;
+        if (bit >= m) bit -= m;
+      }
+      return true;
+    }
     for (let j = 0; j < this.k; j++) {
-      const bit = (h1 + j * h2) % this.m;
-      if ((this.bits[Math.floor(bit / 8)]! & (1 << (bit % 8))) === 0) return false;
+      if ((bits[Math.floor(bit / 8)]! & (1 << (bit % 8))) === 0) return false;
+      bit += step;
+      if (bit >= m) bit -= m;
     }
     return true;
   }
