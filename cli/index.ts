@@ -35,6 +35,8 @@ are not executed.
                       for s3://; give the same DIR to serve and get)
   --mem SIZE          memory budget (default 1GiB): the UTXO set spills to disk beyond it
   --checkpoint-every N  transactions + inputs between checkpoints (default from --mem)
+  --workers N         threads for the per-block checks, ahead of the chain-wide rules (default 1;
+                      0: on the main thread; they need --allow-read on blkpipe's lib/)
   --json              machine-readable summary
 
 Progress is shown on a terminal; Ctrl-C stops at the next block after writing a checkpoint.
@@ -48,6 +50,7 @@ export function main(args: string[], io: Io = consoleIo): Promise<number> {
       mem: { type: "string" },
       "checkpoint-every": { type: "string" },
       "index-dir": { type: "string" },
+      workers: { type: "string" },
       json: { type: "boolean" },
     });
     const dir = values.archive;
@@ -79,6 +82,7 @@ export function main(args: string[], io: Io = consoleIo): Promise<number> {
           indexDir,
           memBytes,
           checkpointEvery: every,
+          validationWorkers: intFlag(values.workers, "workers", 1),
           signal: abort.signal,
           onBlock: tty
             ? (h, tip) => {
@@ -102,6 +106,7 @@ export function main(args: string[], io: Io = consoleIo): Promise<number> {
               `; ${count(r.totalTxs)} transactions indexed, ${bytes(r.indexBytes)}`,
           );
         }
+        if (r.validationNote) io.err(`note: ${r.validationNote}`);
         if (r.snapshotBasePending) {
           io.err(
             `warning: the snapshot's base block ${r.snapshotBasePending} is not in the archive ` +

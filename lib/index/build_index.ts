@@ -15,10 +15,16 @@ import { hashToHex } from "../bytes/hex.ts";
 import { ArchiveReader } from "../archive/archive_reader.ts";
 import { pathExists } from "../store/local_store.ts";
 import { BlockChecker } from "../validate/check_block.ts";
+import {
+  type CheckPool,
+  startValidationPool,
+  type ValidationPool,
+} from "../validate/check_pool.ts";
 import type { BlockRejection } from "../validate/reject.ts";
 import { ChainIndexer } from "./chain_indexer.ts";
 import { CHAIN_INDEX_PATHS } from "./chain_index_format.ts";
 import { assertIndexOfArchive, readCurrentSlot } from "./index_slots.ts";
+import { archivedBlocks } from "./archived_blocks.ts";
 
 /** What an index run did. */
 export interface IndexBuild {
@@ -36,6 +42,10 @@ export interface IndexBuild {
   rejected: BlockRejection | null;
   /** Started from a snapshot whose base block the archive does not hold yet: its hash, else null. */
   snapshotBasePending: string | null;
+  /** Workers that ran the per-block checks (0: the calling thread). */
+  validationWorkers: number;
+  /** Why no worker ran them although some were asked for (one line naming the flag), else null. */
+  validationNote: string | null;
 }
 
 /** Options of {@link buildChainIndex}. */
@@ -52,6 +62,12 @@ export interface BuildIndexOptions {
   signal?: AbortSignal | undefined;
   /** Keep the index here (a local directory) instead of in the archive's directory. */
   indexDir?: string | undefined;
+  /**
+   * Workers for the per-block checks, run ahead of the chain-wide rules (default 1; 0: on the
+   * calling thread). Workers load blkpipe's modules from disk: without read access to them the
+   * checks run on the calling thread and {@link IndexBuild.validationNote} says which flag to add.
+   */
+  validationWorkers?: number | undefined;
 }
 
 /** The archive doesn't start at genesis: the UTXO set before its first block is unknown. */
@@ -86,18 +102,20 @@ export async function connectArchive(
   indexer: ChainIndexer,
   reader: ArchiveReader,
   tip: number,
-  options: Pick<BuildIndexOptions, "signal" | "onBlock"> = {},
+  options: Pick<BuildIndexOptions, "signal" | "onBlock"> & { pool?: CheckPool | null } = {},
 ): Promise<BlockRejection | null> {
   if (indexer.rejected) return indexer.rejected;
   const checker = new BlockChecker(indexer.network);
-  for (let h = indexer.height + 1; h <= tip; h++) {
+  const blocks = archivedBlocks(reader, indexer.height + 1, tip, options.pool ?? null);
+  for await (const { height: h, bytes: block, pre } of blocks) {
     // Reads resolve without a turn of the event loop: give one now and then, so that a signal
     // (Ctrl-C) is delivered and the run stops at a block boundary with a checkpoint.
     if (h % 32 === 0) await new Promise((r) => setTimeout(r, 0));
     if (options.signal?.aborted) break;
-    const block = await reader.readBlock(h);
     const hash = blockHash(block);
-    const failure = checker.check(block, hash, h, "full") ?? indexer.connect(block, h, hash);
+    const failure = (pre
+      ? checker.conclude(pre, block, hash, h, "full")
+      : checker.check(block, hash, h, "full")) ?? indexer.connect(block, h, hash);
     if (failure) {
       const rejected = { ...failure, hash: hashToHex(hash), height: h, file: -1, offset: -1 };
       indexer.checkpoint(rejected);
@@ -120,6 +138,7 @@ export async function buildChainIndex(
   const dir = options.indexDir ?? archive;
   const reader = await ArchiveReader.open(archive);
   let indexer: ChainIndexer | undefined;
+  let validation: ValidationPool | undefined;
   try {
     if (reader.startHeight !== 0) throw new NotFromGenesisError(archive, reader.startHeight);
     if (options.indexDir !== undefined && pathExists(`${dir}/${CHAIN_INDEX_PATHS.pointer}`)) {
@@ -135,7 +154,11 @@ export async function buildChainIndex(
       checkpointEvery: options.checkpointEvery,
     });
     const from = indexer.height + 1, firstTx = indexer.txCount;
-    const rejected = await connectArchive(indexer, reader, tip, options);
+    validation = startValidationPool(network, options.validationWorkers ?? 1);
+    const rejected = await connectArchive(indexer, reader, tip, {
+      ...options,
+      pool: validation.pool,
+    });
     indexer.checkpoint();
     return {
       from,
@@ -146,8 +169,11 @@ export async function buildChainIndex(
       indexBytes: indexBytes(dir),
       rejected,
       snapshotBasePending: indexer.pendingSnapshotBase,
+      validationWorkers: validation.pool?.size ?? 0,
+      validationNote: validation.note,
     };
   } finally {
+    validation?.pool?.close();
     indexer?.close();
     reader.close();
   }

@@ -1,0 +1,60 @@
+import { assertEquals } from "../_support/assert.ts";
+import { blockHash } from "../../lib/bitcoin/header.ts";
+import { collect } from "../../lib/collect/collect.ts";
+import { type GenBlock, generateChain } from "../../lib/gen/chain_generator.ts";
+import { writeBlocksDir } from "../../lib/gen/blocks_dir_writer.ts";
+import { buildChainIndex } from "../../lib/index/build_index.ts";
+import { readTree } from "../_support/archive_files.ts";
+import { BROKEN, brokenChain } from "../_support/utxo_mutations.ts";
+
+const base = Deno.makeTempDirSync({ prefix: "blkpipe-index-workers-" });
+
+/** The index files of `dir`, sorted by name. */
+function indexFiles(dir: string): Array<[string, Uint8Array]> {
+  return [...readTree(`${dir}/index`)].sort(([a], [b]) => (a < b ? -1 : 1));
+}
+
+Deno.test("index: per-block checks on 0, 1 or 2 workers give byte-identical indexes", async () => {
+  const chain = [...generateChain({ seed: 5, blocks: 200, targetBlockSize: 30_000 })];
+  writeBlocksDir(`${base}/blocks`, chain, { seed: 5 });
+  const runs = [];
+  for (const workers of [0, 1, 2]) {
+    const dir = `${base}/w${workers}`;
+    await collect({ blocks: `${base}/blocks`, out: dir, includeTip: true, parity: false });
+    // A tiny budget: many checkpoints and cache flushes in the middle of blocks.
+    const r = await buildChainIndex(dir, { memBytes: 200 * 1024, validationWorkers: workers });
+    assertEquals([r.rejected, r.validationWorkers, r.validationNote], [null, workers, null]);
+    runs.push(indexFiles(dir));
+  }
+  assertEquals(runs[1], runs[0]);
+  assertEquals(runs[2], runs[0]);
+});
+
+Deno.test("index: a block breaking a per-block rule, archived at --check headers, is rejected on workers too", async () => {
+  // A transaction repeated in the block: bad-txns-duplicate (the precheck's finding).
+  const blocks = brokenChain((b) => b.txs.push(b.txs[1]!));
+  const gen: GenBlock[] = blocks.map((bytes, height) => ({
+    height,
+    hash: blockHash(bytes),
+    bytes,
+    kind: "main",
+  }));
+  writeBlocksDir(`${base}/dup-blocks`, gen, { seed: 1 });
+  for (const workers of [0, 1]) {
+    const dir = `${base}/dup-w${workers}`;
+    const s = await collect({
+      blocks: `${base}/dup-blocks`,
+      out: dir,
+      includeTip: true,
+      parity: false,
+      checkLevel: "headers",
+    });
+    assertEquals(s.tip?.height, BROKEN);
+    const r = await buildChainIndex(dir, { validationWorkers: workers });
+    assertEquals([r.rejected?.height, r.rejected?.code, r.to], [
+      BROKEN,
+      "bad-txns-duplicate",
+      BROKEN - 1,
+    ]);
+  }
+});
