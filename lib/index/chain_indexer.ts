@@ -173,6 +173,7 @@ export class ChainIndexer {
         r.addValues.subarray(0, r.addCount),
         r.deletes.subarray(0, 36 * r.deleteCount),
         r.overwrites,
+        { deletes: r.deleteHints, adds: r.addHints },
       );
     }
     let at = this.txids.reserve(L.txCount);

@@ -16,8 +16,11 @@ import type { UtxoStore } from "../segment/utxo_store.ts";
 import { type SortedSource, sortOrder } from "../segment/memory_run.ts";
 import type { UtxoView } from "./utxo_rules.ts";
 
-/** Entry states: created since the last flush; a store output spent since; created over another. */
-const LIVE = 1, TOMBSTONE = 2, OVERWRITE = 3;
+/**
+ * Entry states: created and spent since the last flush (DEAD: kept in the table, never written);
+ * created since the last flush; a store output spent since; created over another.
+ */
+const DEAD = 0, LIVE = 1, TOMBSTONE = 2, OVERWRITE = 3;
 
 /** Bytes of memory per cached output (slab entry and two table slots). */
 export const CACHE_BYTES_PER_ENTRY = 36 + 8 + 4 + 1 + 16;
@@ -26,6 +29,10 @@ export const CACHE_BYTES_PER_ENTRY = 36 + 8 + 4 + 1 + 16;
 export class UtxoCache implements UtxoView {
   /** Creation height of the output the last {@link get} found. */
   foundHeight = -1;
+  /** The entry the last {@link get} found in memory, else −1 (a hint for {@link apply}). */
+  lastEntry = -1;
+  /** The empty slot the last {@link get}'s key would take, else −1 (a hint for {@link apply}). */
+  lastFreeSlot = -1;
   private readonly keys: Uint8Array;
   private readonly values: Float64Array;
   private readonly heights: Int32Array;
@@ -86,18 +93,38 @@ export class UtxoCache implements UtxoView {
   get(key: Uint8Array, at: number): number {
     const s = this.slotOf(key, at);
     if (s >= 0) {
-      const e = this.slots[2 * s]! - 1;
-      if (this.states[e] === TOMBSTONE) return -1; // spent since the last flush
+      const e = this.slots[2 * s]! - 1, st = this.states[e];
+      this.lastEntry = e;
+      this.lastFreeSlot = -1;
+      if (st === TOMBSTONE || st === DEAD) return -1; // spent since the last flush
       this.foundHeight = this.heights[e]!;
       return this.values[e]!;
     }
+    this.lastEntry = -1;
+    this.lastFreeSlot = ~s;
     const v = this.store.get(key, at);
     this.foundHeight = this.store.foundHeight;
     return v;
   }
 
-  private put(k: Uint8Array, at: number, value: number, height: number, state: number): void {
-    let s = this.slotOf(k, at);
+  /**
+   * Adds or overwrites the entry of the key at `k[at..at+36)`. `free`: an empty slot a lookup of
+   * this key found at the end of its probe chain; still empty, it still is the chain's end (no
+   * slot is emptied between flushes), so the probe is skipped.
+   */
+  private put(
+    k: Uint8Array,
+    at: number,
+    value: number,
+    height: number,
+    state: number,
+    free = -1,
+  ): void {
+    let s: number;
+    if (free >= 0 && this.slots[2 * free] === 0 && this.used < this.capacity) {
+      s = ~free;
+      this.lastHash = this.hash(k, at);
+    } else s = this.slotOf(k, at);
     let e: number;
     if (s >= 0) e = this.slots[2 * s]! - 1; // overwrite (BIP30's two exceptions, a re-created output)
     else {
@@ -117,30 +144,13 @@ export class UtxoCache implements UtxoView {
     this.states[e] = state;
   }
 
-  /** Removes slot `s` (backward-shift deletion keeps every probe chain intact). */
-  private removeSlot(s: number): void {
-    let hole = s;
-    const slots = this.slots;
-    for (let j = (s + 1) & this.mask;; j = (j + 1) & this.mask) {
-      const v = slots[2 * j]!;
-      if (v === 0) break;
-      const home = slots[2 * j + 1]! & this.mask;
-      // Move j into the hole unless its home lies cyclically in (hole, j].
-      const between = hole <= j ? home > hole && home <= j : home > hole || home <= j;
-      if (!between) {
-        slots[2 * hole] = v;
-        slots[2 * hole + 1] = slots[2 * j + 1]!;
-        hole = j;
-      }
-    }
-    slots[2 * hole] = 0;
-  }
-
   /**
    * One block's effect: outputs created (value ids) and outputs of earlier
    * blocks spent. `overwrites`: the block may re-create unspent outputs
    * (BIP30's two mainnet exceptions) — its outputs, once spent, are written
-   * as deletes so that the output they replaced stays gone.
+   * as deletes so that the output they replaced stays gone. `hints`: what
+   * this cache's gets for the same block found ({@link UtxoRules}'
+   * `deleteHints`, `addHints`; lookups skipped, not trusted blindly).
    */
   apply(
     height: number,
@@ -148,17 +158,38 @@ export class UtxoCache implements UtxoView {
     addValues: ArrayLike<number>,
     deletes: Uint8Array,
     overwrites = false,
+    hints?: { deletes: Int32Array; adds: Int32Array },
   ): void {
-    for (let d = 0; d < deletes.length; d += 36) {
-      const s = this.slotOf(deletes, d);
-      if (s >= 0 && this.states[this.slots[2 * s]! - 1] === LIVE) {
-        this.states[this.slots[2 * s]! - 1] = 0; // created and spent between flushes: never written
-        this.removeSlot(s);
-      } else this.put(deletes, d, 0, height, TOMBSTONE);
+    const states = this.states, flushes = this.flushes;
+    // A flush (when the cache fills up) empties the table: what was found before it is void.
+    const valid = () => hints !== undefined && this.flushes === flushes;
+    for (let d = 0, n = 0; d < deletes.length; d += 36, n++) {
+      let e = valid() ? hints!.deletes[2 * n]! : -1;
+      if (e < 0 || !this.sameKey(e, deletes, d)) {
+        const s = this.slotOf(deletes, d);
+        e = s >= 0 ? this.slots[2 * s]! - 1 : -1;
+      }
+      // Created and spent between flushes: never written.
+      if (e >= 0 && states[e] === LIVE) states[e] = DEAD;
+      else this.put(deletes, d, 0, height, TOMBSTONE, valid() ? hints!.deletes[2 * n + 1]! : -1);
     }
     const state = overwrites ? OVERWRITE : LIVE;
-    for (let i = 0; i < addValues.length; i++) this.put(adds, 36 * i, addValues[i]!, height, state);
+    for (let i = 0; i < addValues.length; i++) {
+      this.put(adds, 36 * i, addValues[i]!, height, state, valid() ? hints!.adds[i]! : -1);
+    }
   }
+
+  /** True when entry `e` holds the key at `k[at..at+36)`. */
+  private sameKey(e: number, k: Uint8Array, at: number): boolean {
+    if (e >= this.used) return false;
+    const keys = this.keys, from = 36 * e;
+    // Compared from the end: outputs of one transaction differ in their last bytes.
+    for (let i = 35; i >= 0; i--) if (keys[from + i] !== k[at + i]) return false;
+    return true;
+  }
+
+  /** Flushes so far (hints taken before one are void). */
+  private flushes = 0;
 
   /**
    * Writes the cache's net effect to the store as one segment and empties
@@ -177,7 +208,7 @@ export class UtxoCache implements UtxoView {
         let n = 0;
         for (; i < order.length && n < CHUNK; i++) {
           const e = order[i]!, st = this.states[e]!;
-          if (st === 0) continue; // created and spent since the last flush
+          if (st === DEAD) continue; // created and spent since the last flush
           const del = st === TOMBSTONE;
           encodeUtxoEntry(
             chunk,
@@ -194,7 +225,8 @@ export class UtxoCache implements UtxoView {
     };
     this.store.writeSorted(source, live);
     this.slots.fill(0);
-    this.states.fill(0, 0, this.used);
+    this.states.fill(DEAD, 0, this.used);
     this.used = 0;
+    this.flushes++;
   }
 }

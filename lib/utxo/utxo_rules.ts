@@ -35,6 +35,13 @@ export interface UtxoView {
   get(key: Uint8Array, at: number): number;
   /** Creation height of the output the last {@link get} found. */
   readonly foundHeight: number;
+  /**
+   * Optional, for a cache that applies the block's effect (`UtxoCache`): where the last
+   * {@link get} found its key in memory (an entry number), and where the key would be inserted;
+   * −1 each when unknown. Passed back through {@link UtxoRules}' `deleteHints`/`addHints`.
+   */
+  readonly lastEntry?: number;
+  readonly lastFreeSlot?: number;
 }
 
 /** Encodes an output's value and coinbase flag as the UTXO store's value id. */
@@ -73,6 +80,10 @@ export class UtxoRules {
   deletes: Uint8Array = new Uint8Array(36 * 256);
   /** Number of deletes. */
   deleteCount = 0;
+  /** Per delete: the view's `lastEntry` and `lastFreeSlot` when its get found it (else −1). */
+  deleteHints: Int32Array = new Int32Array(2 * 256);
+  /** Per add: the view's `lastFreeSlot` from the BIP30 check (else −1). */
+  addHints: Int32Array = new Int32Array(256);
   /** Total fees of the last block connected. */
   fees = 0;
   /** The last block connected may overwrite unspent outputs (BIP30's two mainnet exceptions). */
@@ -83,6 +94,8 @@ export class UtxoRules {
   private spentHere = new Uint8Array(256);
   private inValue = new Float64Array(256);
   private inHeight = new Float64Array(256);
+  /** Per output of the block: the view's `lastFreeSlot` from the BIP30 check (else −1). */
+  private outHints = new Int32Array(256);
 
   /**
    * @param network the chain's rules
@@ -120,12 +133,17 @@ export class UtxoRules {
     this.overwrites = isBip30Repeat(this.network.name, height, hashHex);
     let enforce30 = !this.overwrites;
     if (height > this.network.bip34Height && this.bip34Matched) enforce30 = false;
+    this.outHints = grow(this.outHints, L.outputCount);
+    this.outHints.fill(-1, 0, L.outputCount);
     if (enforce30 || height >= BIP34_IMPLIES_BIP30_LIMIT) {
-      const key = this.key;
+      const key = this.key, hints = this.outHints;
       for (let t = 0; t < L.txCount; t++) {
-        for (let o = 0; o < L.txFirstOutput[t + 1]! - L.txFirstOutput[t]!; o++) {
+        const base = L.txFirstOutput[t]!;
+        for (let o = 0; o < L.txFirstOutput[t + 1]! - base; o++) {
           outpointKey(key, 0, txids, 32 * t, o);
-          if (view.get(key, 0) >= 0) {
+          const found = view.get(key, 0);
+          hints[base + o] = view.lastFreeSlot ?? -1;
+          if (found >= 0) {
             return fail(
               "bad-txns-BIP30",
               `transaction ${t} (${hashToHex(key.subarray(0, 32))}) overwrites an unspent output`,
@@ -141,6 +159,7 @@ export class UtxoRules {
     this.inValue = grow(this.inValue, L.inputCount);
     this.inHeight = grow(this.inHeight, L.inputCount);
     this.deletes = grow(this.deletes, 36 * L.inputCount);
+    this.deleteHints = grow(this.deleteHints, 2 * L.inputCount);
     for (let t = 0; t < L.txCount; t++) {
       if (t > 0) {
         const f = this.connectInputs(L, t, height, view);
@@ -183,6 +202,8 @@ export class UtxoRules {
         h = view.foundHeight;
         if (id >= 0) {
           this.spentBefore.insert(b, p);
+          this.deleteHints[2 * this.deleteCount] = view.lastEntry ?? -1;
+          this.deleteHints[2 * this.deleteCount + 1] = view.lastFreeSlot ?? -1;
           this.deletes.set(this.key, 36 * this.deleteCount++);
         }
       }
@@ -235,6 +256,7 @@ export class UtxoRules {
     const b = L.bytes;
     this.adds = grow(this.adds, 36 * L.outputCount);
     this.addValues = grow(this.addValues, L.outputCount);
+    this.addHints = grow(this.addHints, L.outputCount);
     let n = 0;
     for (let t = 0; t < L.txCount; t++) {
       const base = L.txFirstOutput[t]!;
@@ -246,6 +268,7 @@ export class UtxoRules {
           continue;
         }
         outpointKey(this.adds, 36 * n, txids, 32 * t, o - base);
+        this.addHints[n] = this.outHints[o]!;
         this.addValues[n++] = valueId(L.outputValue(o), t === 0);
       }
     }
