@@ -19,9 +19,9 @@ export interface MemoryRun {
 
 /**
  * The order of `count` entries of `width` bytes in `slab` sorted by their
- * first `sortWidth` bytes (indices into the slab; the slab is not moved):
- * a typed-array sort on a 3-byte prefix, then each group of equal prefixes
- * by the whole sort prefix.
+ * first `sortWidth` bytes (indices into the slab; the slab is not moved),
+ * stable: a typed-array sort on a 3-byte prefix, then each group of equal
+ * prefixes by the rest of the sort prefix ({@link sortGroup}).
  */
 export function sortOrder(
   slab: Uint8Array,
@@ -38,31 +38,88 @@ export function sortOrder(
   keys.sort();
   const order = new Uint32Array(count);
   for (let i = 0; i < count; i++) order[i] = keys[i]! % 536870912;
-  // Equal 3-byte prefixes: sort each group by the full sort prefix.
   for (let i = 0; i < count;) {
     const p = Math.floor(keys[i]! / 536870912);
     let j = i + 1;
     while (j < count && Math.floor(keys[j]! / 536870912) === p) j++;
-    if (j - i > 16) {
-      // A large group (the outputs of one transaction): O(k log k), not insertion sort's O(k²).
-      order.subarray(i, j).sort((x, y) =>
-        compareBytes(slab, x * width, slab, y * width, sortWidth)
-      );
-      i = j;
-      continue;
-    }
+    if (j - i > 1) sortGroup(slab, order, i, j, width, sortWidth, 3);
+    i = j;
+  }
+  return order;
+}
+
+const GROUP_INDEX = 2 ** 21;
+
+/**
+ * Sorts `order[i..j)`, whose entries agree on their first `from` bytes, by
+ * the rest of the sort prefix, stably. The group's common prefix is skipped
+ * first (the outputs of one transaction share 32 bytes of txid); a small
+ * group is then insertion-sorted, a large one sorted natively on its next 4
+ * bytes (packed with the position, so ties keep their order) and each run of
+ * equal 4 bytes refined the same way: no comparator call per pair.
+ */
+function sortGroup(
+  slab: Uint8Array,
+  order: Uint32Array,
+  i: number,
+  j: number,
+  width: number,
+  sortWidth: number,
+  from: number,
+): void {
+  let common = sortWidth;
+  const first = order[i]! * width;
+  for (let x = i + 1; x < j && common > from; x++) {
+    const b = order[x]! * width;
+    let d = from;
+    while (d < common && slab[first + d] === slab[b + d]) d++;
+    common = d;
+  }
+  if (common >= sortWidth) return; // equal sort prefixes: kept in order (writers reject them)
+  const rest = sortWidth - common;
+  if (j - i <= 16) {
     for (let x = i + 1; x < j; x++) {
       const v = order[x]!;
       let y = x - 1;
-      while (y >= i && compareBytes(slab, order[y]! * width, slab, v * width, sortWidth) > 0) {
+      while (
+        y >= i &&
+        compareBytes(slab, order[y]! * width + common, slab, v * width + common, rest) > 0
+      ) {
         order[y + 1] = order[y]!;
         y--;
       }
       order[y + 1] = v;
     }
-    i = j;
+    return;
   }
-  return order;
+  const n = j - i, take = Math.min(4, rest);
+  if (n >= GROUP_INDEX) {
+    order.subarray(i, j).sort((x, y) =>
+      compareBytes(slab, x * width + common, slab, y * width + common, rest)
+    );
+    return;
+  }
+  const word = (e: number) => {
+    let w = 0;
+    for (let k = 0; k < 4; k++) w = w * 256 + (k < take ? slab[e * width + common + k]! : 0);
+    return w;
+  };
+  const keys = new Float64Array(n);
+  for (let x = 0; x < n; x++) keys[x] = word(order[i + x]!) * GROUP_INDEX + x;
+  keys.sort();
+  const before = order.slice(i, j);
+  for (let x = 0; x < n; x++) order[i + x] = before[keys[x]! % GROUP_INDEX]!;
+  if (take === rest) {
+    // The 4 bytes were the last of the sort prefix: equal words are equal prefixes.
+    return;
+  }
+  for (let x = 0; x < n;) {
+    const w = Math.floor(keys[x]! / GROUP_INDEX);
+    let y = x + 1;
+    while (y < n && Math.floor(keys[y]! / GROUP_INDEX) === w) y++;
+    if (y - x > 1) sortGroup(slab, order, i + x, i + y, width, sortWidth, common + take);
+    x = y;
+  }
 }
 
 /**
