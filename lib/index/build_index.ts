@@ -115,7 +115,7 @@ export async function connectArchive(
     const hash = blockHash(block);
     const failure = (pre
       ? checker.conclude(pre, block, hash, h, "full")
-      : checker.check(block, hash, h, "full")) ?? indexer.connect(block, h, hash);
+      : checker.check(block, hash, h, "full")) ?? indexer.connect(block, h, hash, pre?.txids);
     if (failure) {
       const rejected = { ...failure, hash: hashToHex(hash), height: h, file: -1, offset: -1 };
       indexer.checkpoint(rejected);

@@ -150,14 +150,20 @@ export class ChainIndexer {
   /**
    * Connects the next block (`height` = {@link height} + 1; `hash` in
    * internal order): null when it passes the chain-wide rules (and it is
-   * indexed), else the failure (nothing of the block is kept).
+   * indexed), else the failure (nothing of the block is kept). `txids`: the
+   * block's txids when the caller has them (a precheck computed them).
    */
-  connect(bytes: Uint8Array, height: number, hash: Uint8Array): CheckFailure | null {
+  connect(
+    bytes: Uint8Array,
+    height: number,
+    hash: Uint8Array,
+    txids?: Uint8Array,
+  ): CheckFailure | null {
     if (height !== this.height + 1) {
       throw new RangeError(`chain index: block ${height} given, ${this.height + 1} expected`);
     }
     const L = this.layout.parse(bytes);
-    const ids = computeTxids(L);
+    const ids = txids?.length === 32 * L.txCount ? txids : computeTxids(L);
     if (this.beforeSnapshotBase(height, hash)) {
       // Below a snapshot's base: the set is the snapshot's; only the rules' state is followed.
       if (height === this.network.bip34Height) {

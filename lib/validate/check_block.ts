@@ -59,6 +59,8 @@ export interface BlockPrecheck {
   coinbaseScriptLen: number;
   /** Two transactions spend the same outpoint (reported after every other rule). */
   crossSpend: CheckFailure | null;
+  /** The txids (32 bytes each, internal order), when the level computed them. */
+  txids?: Uint8Array;
 }
 
 /** Consensus limits (BIP141). */
@@ -119,6 +121,7 @@ export class BlockChecker {
     }
     if (level === "framing" || level === "headers") return pre;
     const txids = computeTxids(L);
+    pre.txids = txids;
     pre.tx = this.checkTransactions(bytes, txids, pre);
     if (pre.tx) return pre;
     pre.witnessData = hasWitness(L);
