@@ -32,23 +32,38 @@ export function exists(p: string): boolean {
 
 const BLOCK_SIZE = 1_400_000;
 
+/**
+ * Transaction shapes of a bench chain: `heavy` (the generator's default: 8.4 inputs and 8.7
+ * outputs per transaction, ≈1.8 kB) or `mainnet` (≈2.3 inputs and 2.5 outputs, ≈0.5 kB, near
+ * mainnet's averages).
+ */
+export type ChainShape = "heavy" | "mainnet";
+
+const SHAPES = {
+  heavy: {},
+  mainnet: { consolidationRate: 0.001, batchRate: 0.001 },
+};
+
 /** The bench chain of `gib` GiB (generated once, then reused): its directory and blk files. */
-export function benchChain(gib: number): { blocksDir: string; files: BlkFile[]; total: number } {
+export function benchChain(
+  gib: number,
+  shape: ChainShape = "heavy",
+): { blocksDir: string; files: BlkFile[]; total: number } {
   const root = new URL("../.tmp/bench-collect", import.meta.url).pathname;
-  const blocksDir = `${root}/blocks-${gib}g`;
+  const blocksDir = `${root}/blocks-${gib}g${shape === "heavy" ? "" : `-${shape}`}`;
   const marker = `${blocksDir}/.complete`;
   if (!exists(marker)) {
     if (exists(blocksDir)) Deno.removeSync(blocksDir, { recursive: true });
     const count = Math.ceil((gib * 2 ** 30) / (BLOCK_SIZE * 0.8)) + 100;
     console.log(
-      `generating ~${gib} GiB regtest chain (${count} blocks of ≈${
+      `generating ~${gib} GiB ${shape} regtest chain (${count} blocks of ≈${
         BLOCK_SIZE / 1e6
       } MB) in ${blocksDir} …`,
     );
     const t = performance.now();
     const s = writeBlocksDir(
       blocksDir,
-      generateChain({ seed: 7, blocks: count, targetBlockSize: BLOCK_SIZE }),
+      generateChain({ seed: 7, blocks: count, targetBlockSize: BLOCK_SIZE, ...SHAPES[shape] }),
       { seed: 7, shuffleWindow: 8 },
     );
     Deno.writeTextFileSync(`${blocksDir}/hashes.txt`, s.mainHashes.join("\n") + "\n");

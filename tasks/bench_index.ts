@@ -2,10 +2,12 @@
  * `deno task bench:index [GiB] [--utxo-millions N]`: the chain index.
  *
  * 1. Throughput: `deno task index` (chain-wide rules + txid/spend/UTXO
- *    indexes) over an archive of the bench chain (≥ 1 GiB, ≥ 1 M
- *    transactions), in its own process: tx/s, inputs/s, peak RSS — beside
- *    the reference run in the same script: a plain scan of the same archive
- *    (read, decompress, parse, txids; no rules, no index).
+ *    indexes) over archives of two bench chains of ≥ 1 GiB — the heavy one
+ *    the other benchmarks use (8.4 inputs per transaction) and a
+ *    mainnet-shaped one (≈2.3 inputs, ≥ 1 M transactions) — each in its own
+ *    process: tx/s, inputs/s, peak RSS, beside the reference run in the same
+ *    script: a plain scan of the same archive (read, decompress, parse,
+ *    txids; no rules, no index).
  * 2. Lookup latency from the library: `--txid` and `--outpoint` p50/p99.
  * 3. Index bytes per transaction.
  * 4. UTXO-set scale (`utxo_scale.ts`, own process): N million unspent
@@ -23,7 +25,7 @@ import { ArchiveReader } from "../lib/archive/archive_reader.ts";
 import { collect } from "../lib/collect/collect.ts";
 import { Prng } from "../lib/gen/prng.ts";
 import { OutpointIndex } from "../lib/index/outpoint_index.ts";
-import { benchChain, exists, rss, timed } from "./_bench_chain.ts";
+import { benchChain, type ChainShape, exists, rss, timed } from "./_bench_chain.ts";
 
 const { values, positionals } = parseArgs({
   args: Deno.args,
@@ -32,84 +34,92 @@ const { values, positionals } = parseArgs({
 });
 const gib = Number(positionals[0] ?? 1);
 const millions = Number(values["utxo-millions"] ?? 50);
-const { blocksDir } = benchChain(gib);
-const archive = new URL(`../.tmp/bench-index/archive-${gib}g`, import.meta.url).pathname;
-if (!exists(`${archive}/.complete`)) {
-  if (exists(archive)) Deno.removeSync(archive, { recursive: true });
-  console.log(`collecting ${blocksDir} into ${archive} …`);
-  await collect({ blocks: blocksDir, out: archive, includeTip: true, parity: false });
-  Deno.writeTextFileSync(`${archive}/.complete`, "");
-} else if (exists(`${archive}/index`)) {
-  for (const e of Deno.readDirSync(`${archive}/index`)) {
-    if (e.name !== "heights.idx") {
-      Deno.removeSync(`${archive}/index/${e.name}`, { recursive: true });
+const deno = Deno.execPath();
+const k = (n: number) => `${(n / 1000).toFixed(0)} k`;
+const rows: string[] = [];
+
+/** Collects (once) the `shape` chain's archive and removes its index (not the height index). */
+async function benchArchive(shape: ChainShape): Promise<string> {
+  const { blocksDir } = benchChain(gib, shape);
+  const archive = new URL(
+    `../.tmp/bench-index/archive-${gib}g${shape === "heavy" ? "" : `-${shape}`}`,
+    import.meta.url,
+  ).pathname;
+  if (!exists(`${archive}/.complete`)) {
+    if (exists(archive)) Deno.removeSync(archive, { recursive: true });
+    console.log(`collecting ${blocksDir} into ${archive} …`);
+    await collect({ blocks: blocksDir, out: archive, includeTip: true, parity: false });
+    Deno.writeTextFileSync(`${archive}/.complete`, "");
+  } else if (exists(`${archive}/index`)) {
+    for (const e of Deno.readDirSync(`${archive}/index`)) {
+      if (e.name !== "heights.idx") {
+        Deno.removeSync(`${archive}/index/${e.name}`, { recursive: true });
+      }
     }
   }
+  return archive;
 }
 
-// Reference: one pass over the archive (read, decompress, parse, txids).
-const t0 = performance.now();
-const reader = await ArchiveReader.open(archive);
-const layout = new BlockLayout();
-let txs = 0, inputs = 0;
-for (let h = reader.startHeight; h <= reader.tipHeight; h++) {
-  const b = await reader.readBlock(h);
-  layout.parse(b);
-  computeTxids(layout);
-  blockHash(b);
-  txs += layout.txCount;
-  inputs += layout.inputCount - 1;
+/** The scan and the index of the `shape` chain; rows for the table; returns the archive. */
+async function throughput(shape: ChainShape): Promise<string> {
+  const archive = await benchArchive(shape);
+  // Reference: one pass over the archive (read, decompress, parse, txids).
+  const t0 = performance.now();
+  const reader = await ArchiveReader.open(archive);
+  const layout = new BlockLayout();
+  let txs = 0, inputs = 0;
+  for (let h = reader.startHeight; h <= reader.tipHeight; h++) {
+    const b = await reader.readBlock(h);
+    layout.parse(b);
+    computeTxids(layout);
+    blockHash(b);
+    txs += layout.txCount;
+    inputs += layout.inputCount - 1;
+  }
+  const scan = (performance.now() - t0) / 1000;
+  reader.close();
+  console.log(
+    `\n${shape} archive: ${reader.tipHeight + 1} blocks, ${txs.toLocaleString("en")} ` +
+      `transactions, ${inputs.toLocaleString("en")} inputs (${(inputs / txs).toFixed(1)} per tx)`,
+  );
+  const run = await timed(deno, [
+    "run",
+    "--allow-read",
+    "--allow-write",
+    new URL("../cli/index.ts", import.meta.url).pathname,
+    "--archive",
+    archive,
+    "--json",
+  ]);
+  const r = JSON.parse(run.stdout);
+  if (r.rejected) throw new Error(`bench chain rejected: ${JSON.stringify(r.rejected)}`);
+  rows.push(
+    `| ${shape}: archive scan (reference: read, parse, txids) | ${scan.toFixed(1)} | ` +
+      `${k(txs / scan)} | ${k(inputs / scan)} | |`,
+    `| ${shape}: index (rules + txid/spend/UTXO indexes) | ${run.seconds.toFixed(1)} | ` +
+      `${k(txs / run.seconds)} | ${k(inputs / run.seconds)} | ${rss(run)} |`,
+  );
+  console.log(`index vs scan: ${(run.seconds / scan).toFixed(2)}× the time`);
+  let txidBytes = 0;
+  for (const e of Deno.readDirSync(`${archive}/index`)) {
+    if (e.name.startsWith("txid-") || e.name === "txnum.idx") {
+      txidBytes += Deno.statSync(`${archive}/index/${e.name}`).size;
+    }
+  }
+  console.log(
+    `index bytes: ${(r.indexBytes / 2 ** 20).toFixed(1)} MiB, ${(r.indexBytes / txs).toFixed(1)} ` +
+      `B/tx, of which txid index (txid segments + txnum.idx) ${(txidBytes / txs).toFixed(1)} B/tx`,
+  );
+  return archive;
 }
-const scan = (performance.now() - t0) / 1000;
-reader.close();
-console.log(
-  `\narchive: ${reader.tipHeight + 1} blocks, ${txs.toLocaleString("en")} transactions, ` +
-    `${inputs.toLocaleString("en")} inputs`,
-);
 
-const deno = Deno.execPath();
-const run = await timed(deno, [
-  "run",
-  "--allow-read",
-  "--allow-write",
-  new URL("../cli/index.ts", import.meta.url).pathname,
-  "--archive",
-  archive,
-  "--json",
-]);
-const r = JSON.parse(run.stdout);
-if (r.rejected) throw new Error(`bench chain rejected: ${JSON.stringify(r.rejected)}`);
-const k = (n: number) => `${(n / 1000).toFixed(0)} k`;
+const archive = await throughput("heavy");
+await throughput("mainnet");
 console.log("\n| run | seconds | tx/s | inputs/s | peak RSS |");
 console.log("| --- | ---: | ---: | ---: | ---: |");
-console.log(
-  `| archive scan (reference: read, parse, txids) | ${scan.toFixed(1)} | ${k(txs / scan)} | ${
-    k(inputs / scan)
-  } | |`,
-);
-console.log(
-  `| index (rules + txid/spend/UTXO indexes) | ${run.seconds.toFixed(1)} | ${
-    k(txs / run.seconds)
-  } | ` +
-    `${k(inputs / run.seconds)} | ${rss(run)} |`,
-);
-console.log(`index vs scan: ${(run.seconds / scan).toFixed(2)}× the time`);
-console.log(
-  `index bytes: ${(r.indexBytes / 2 ** 20).toFixed(1)} MiB, ${
-    (r.indexBytes / txs).toFixed(1)
-  } B/tx`,
-);
-let txidBytes = 0;
-for (const e of Deno.readDirSync(`${archive}/index`)) {
-  if (e.name.startsWith("txid-") || e.name === "txnum.idx") {
-    txidBytes += Deno.statSync(`${archive}/index/${e.name}`).size;
-  }
-}
-console.log(
-  `  of which txid index (txid segments + txnum.idx): ${(txidBytes / txs).toFixed(1)} B/tx`,
-);
+for (const row of rows) console.log(row);
 
-// Lookup latency from the library.
+// Lookup latency from the library (the heavy chain's archive).
 const index = await OutpointIndex.open(archive);
 const rng = new Prng(5);
 const pick = async () => {

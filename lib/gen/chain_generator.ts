@@ -49,6 +49,16 @@ export interface ChainGenOptions {
    * (the largest of 8 drawn) into this many (default 0: mostly 1–3 outputs).
    */
   outputsPerTx?: number;
+  /**
+   * Share of transactions that consolidate 50–600 inputs (default 0.02: 8.4 inputs per
+   * transaction on average; mainnet's ≈2.3 is about 0.001).
+   */
+  consolidationRate?: number;
+  /**
+   * Share of transactions that pay out to 100–1,500 outputs (default 0.01; mainnet's ≈2.6
+   * outputs per transaction is about 0.001).
+   */
+  batchRate?: number;
 }
 
 /** One generated block. */
@@ -98,6 +108,10 @@ export function* generateChain(options: ChainGenOptions): Generator<GenBlock> {
   yield { height: 0, hash: tip.hash, bytes: genesis, kind: "main" };
   // Coinbase rewards wait here until they mature (100 blocks), then join the pool.
   const maturing: Array<{ txid: Uint8Array; value: number; height: number }> = [];
+  const shape = {
+    consolidation: options.consolidationRate ?? 0.02,
+    batch: options.batchRate ?? 0.01,
+  };
   for (let h = 1; h <= options.blocks; h++) {
     while (maturing.length > 0 && maturing[0]!.height + COINBASE_MATURITY <= h) {
       const m = maturing.shift()!;
@@ -113,7 +127,7 @@ export function* generateChain(options: ChainGenOptions): Generator<GenBlock> {
       const before = body.length, kindsBefore = outKinds.length;
       const witnessStart = { at: -1 };
       const fanOut = options.outputsPerTx ?? (pool.size < target / 100 ? -1 : 0);
-      const fee = buildTx(body, pool, rng, outKinds, fanOut, witnessStart);
+      const fee = buildTx(body, pool, rng, outKinds, fanOut, witnessStart, shape);
       if (fee < 0) break;
       // BIP141 weight: 4 × bytes without witness + witness bytes (marker and flag included).
       const size = body.length - before;
@@ -241,6 +255,7 @@ function buildTx(
   outKinds: number[],
   fanOut: number,
   witnessStart: { at: number },
+  shape: { consolidation: number; batch: number },
 ): number {
   const picked: number[] = [];
   if (fanOut > 0) {
@@ -253,7 +268,10 @@ function buildTx(
     picked.push(best);
   } else {
     // Input count: mostly 1–3; sometimes a consolidation of up to 600 inputs (≈90 kB).
-    const want = Math.min(rng.chance(0.02) ? rng.int(50, 600) : rng.int(1, 3), pool.size);
+    const want = Math.min(
+      rng.chance(shape.consolidation) ? rng.int(50, 600) : rng.int(1, 3),
+      pool.size,
+    );
     for (let tries = 0; picked.length < want && tries < want * 4; tries++) {
       const i = rng.int(0, pool.size - 1);
       if (picked.includes(i)) continue;
@@ -279,7 +297,7 @@ function buildTx(
   // pool is too small to fill blocks (fanOut -1).
   let nOut = fanOut > 0
     ? fanOut
-    : rng.chance(0.01)
+    : rng.chance(shape.batch)
     ? rng.int(100, 1500)
     : fanOut < 0
     ? rng.int(4, 24)
