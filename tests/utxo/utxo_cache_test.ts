@@ -14,43 +14,72 @@ function key(i: number): Uint8Array {
   return k;
 }
 
-for (const seed of [1, 2, 3]) {
-  Deno.test(`UTXO cache over the store equals a Map model (adds, spends, flushes; seed ${seed})`, async () => {
-    const dir = Deno.makeTempDirSync({ prefix: "blkpipe-cache-" });
-    const store = await UtxoStore.open(dir, { managed: emptyUtxoState() });
-    const cache = new UtxoCache(store, 700); // flushes every few hundred operations
-    const model = new Map<number, { id: number; height: number }>();
-    const rng = new Prng(seed);
-    let next = 0;
-    for (let h = 1; h <= 400; h++) {
-      const live = [...model.keys()];
-      const spend = new Set<number>();
-      for (let j = 0; j < rng.int(0, 12) && live.length > 0; j++) {
-        spend.add(live[rng.int(0, live.length - 1)]!);
+/**
+ * The hints `UtxoRules` passes to `apply`: for each spent output, the entry and free slot its
+ * lookup found; for each new output, the free slot of its BIP30 lookup.
+ */
+function lookupHints(cache: UtxoCache, adds: Uint8Array, dels: Uint8Array) {
+  const hints = {
+    adds: new Int32Array(adds.length / 36),
+    deletes: new Int32Array(dels.length / 18),
+  };
+  for (let j = 0; j < adds.length / 36; j++) {
+    assertEquals(cache.get(adds, 36 * j), -1, "a new output is not in the set yet");
+    hints.adds[j] = cache.lastFreeSlot;
+  }
+  for (let j = 0; j < dels.length / 36; j++) {
+    cache.get(dels, 36 * j);
+    hints.deletes[2 * j] = cache.lastEntry;
+    hints.deletes[2 * j + 1] = cache.lastFreeSlot;
+  }
+  return hints;
+}
+
+for (
+  const [seed, withHints] of [[1, false], [2, false], [3, false], [4, true], [5, true]] as const
+) {
+  Deno.test(
+    `UTXO cache over the store equals a Map model (adds, spends, flushes${
+      withHints ? ", lookup hints" : ""
+    }; seed ${seed})`,
+    async () => {
+      const dir = Deno.makeTempDirSync({ prefix: "blkpipe-cache-" });
+      const store = await UtxoStore.open(dir, { managed: emptyUtxoState() });
+      const cache = new UtxoCache(store, 700); // flushes every few hundred operations
+      const model = new Map<number, { id: number; height: number }>();
+      const rng = new Prng(seed);
+      let next = 0;
+      for (let h = 1; h <= 400; h++) {
+        const live = [...model.keys()];
+        const spend = new Set<number>();
+        for (let j = 0; j < rng.int(0, 12) && live.length > 0; j++) {
+          spend.add(live[rng.int(0, live.length - 1)]!);
+        }
+        const n = rng.int(0, 15);
+        const adds = new Uint8Array(36 * n), values = new Float64Array(n);
+        for (let j = 0; j < n; j++) {
+          adds.set(key(next), 36 * j);
+          values[j] = 2 * (next + 1) + (j === 0 ? 1 : 0);
+          model.set(next++, { id: values[j]!, height: h });
+        }
+        const dels = new Uint8Array(36 * spend.size);
+        [...spend].forEach((i, j) => {
+          dels.set(key(i), 36 * j);
+          model.delete(i);
+        });
+        const hints = withHints ? lookupHints(cache, adds, dels) : undefined;
+        cache.apply(h, adds, values, dels, false, hints);
+        if (rng.int(0, 40) === 0) cache.flush();
+        for (let q = 0; q < 20; q++) {
+          const i = rng.int(0, next + 5);
+          const m = model.get(i);
+          assertEquals(cache.get(key(i), 0), m ? m.id : -1, `height ${h}, outpoint ${i}`);
+          if (m) assertEquals(cache.foundHeight, m.height);
+        }
       }
-      const n = rng.int(0, 15);
-      const adds = new Uint8Array(36 * n), values = new Float64Array(n);
-      for (let j = 0; j < n; j++) {
-        adds.set(key(next), 36 * j);
-        values[j] = 2 * (next + 1) + (j === 0 ? 1 : 0);
-        model.set(next++, { id: values[j]!, height: h });
-      }
-      const dels = new Uint8Array(36 * spend.size);
-      [...spend].forEach((i, j) => {
-        dels.set(key(i), 36 * j);
-        model.delete(i);
-      });
-      cache.apply(h, adds, values, dels);
-      if (rng.int(0, 40) === 0) cache.flush();
-      for (let q = 0; q < 20; q++) {
-        const i = rng.int(0, next + 5);
-        const m = model.get(i);
-        assertEquals(cache.get(key(i), 0), m ? m.id : -1, `height ${h}, outpoint ${i}`);
-        if (m) assertEquals(cache.foundHeight, m.height);
-      }
-    }
-    cache.flush();
-    for (let i = 0; i < next; i++) assertEquals(store.get(key(i), 0), model.get(i)?.id ?? -1);
-    store.close();
-  });
+      cache.flush();
+      for (let i = 0; i < next; i++) assertEquals(store.get(key(i), 0), model.get(i)?.id ?? -1);
+      store.close();
+    },
+  );
 }
