@@ -95,6 +95,12 @@ export class RecordScanner {
   private readonly plain: boolean;
   private readonly fileName: string | undefined;
   private pending: Uint8Array = new Uint8Array(0);
+  /**
+   * Where the pending bytes and the next chunk are joined, reused from chunk to chunk (a fresh
+   * buffer per chunk costs the kernel's zeroing of its pages each time). Nothing keeps a view of
+   * it: blocks and the new pending bytes are copies.
+   */
+  private join: Uint8Array = new Uint8Array(0);
   private base: number; // file offset of pending[0]
   private zeroStart = -1; // file offset where a zero run began, or -1
   private garbageStart = -1; // file offset where garbage began, or -1
@@ -119,7 +125,9 @@ export class RecordScanner {
     let data: Uint8Array;
     if (this.pending.length === 0) data = chunk;
     else {
-      data = new Uint8Array(this.pending.length + chunk.length);
+      const need = this.pending.length + chunk.length;
+      if (this.join.length < need) this.join = new Uint8Array(need);
+      data = this.join.subarray(0, need);
       data.set(this.pending);
       data.set(chunk, this.pending.length);
     }
