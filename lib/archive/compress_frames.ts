@@ -15,14 +15,14 @@ export interface CompressOptions {
   workers?: number;
   /** zstd level (default 3). */
   level?: number;
-  /** Frames compressing at once (default max(4, 8 × workers)). */
+  /** Frames compressing or waiting to be passed on in order (default max(4, 2 × workers)). */
   inflight?: number;
 }
 
 /** Compresses each job's frame (one zstd frame with its content checksum), in order. */
 export function compressFrames(options: CompressOptions = {}): TransformStream<FrameJob, FrameJob> {
   const workers = options.workers ?? 2;
-  const limit = options.inflight ?? Math.max(4, 8 * workers);
+  const limit = options.inflight ?? Math.max(4, 2 * workers);
   let pool: CompressPool | undefined;
   const queue: Array<Promise<FrameJob>> = [];
   const compress = (job: FrameJob): Promise<FrameJob> => {
