@@ -4,7 +4,7 @@ import { collect } from "../../lib/collect/collect.ts";
 import { type GenBlock, generateChain } from "../../lib/gen/chain_generator.ts";
 import { writeBlocksDir } from "../../lib/gen/blocks_dir_writer.ts";
 import { buildChainIndex } from "../../lib/index/build_index.ts";
-import { readTree } from "../_support/archive_files.ts";
+import { cliCommand, readTree } from "../_support/archive_files.ts";
 import { BROKEN, brokenChain } from "../_support/utxo_mutations.ts";
 
 const base = Deno.makeTempDirSync({ prefix: "blkpipe-index-workers-" });
@@ -57,4 +57,31 @@ Deno.test("index: a block breaking a per-block rule, archived at --check headers
       BROKEN - 1,
     ]);
   }
+});
+
+Deno.test("index with only --allow-read=<archive> --allow-write=<archive>: checks on the main thread, says which flag to add", async () => {
+  const chain = [...generateChain({ seed: 6, blocks: 120, targetBlockSize: 20_000 })];
+  writeBlocksDir(`${base}/scoped-blocks`, chain, { seed: 6 });
+  const lib = new URL("../../lib", import.meta.url).pathname;
+  const runs = [];
+  for (const [name, read] of [["scoped", ""], ["with-lib", `,${lib}`]]) {
+    const dir = `${base}/${name}`;
+    await collect({ blocks: `${base}/scoped-blocks`, out: dir, includeTip: true, parity: false });
+    const r = await cliCommand("index.ts", [`--allow-read=${dir}${read}`, `--allow-write=${dir}`], [
+      "--archive",
+      dir,
+      "--json",
+    ]).output();
+    const err = new TextDecoder().decode(r.stderr);
+    assertEquals(r.code, 0, err);
+    const summary = JSON.parse(new TextDecoder().decode(r.stdout));
+    assertEquals([summary.to, summary.validationWorkers], [120, read ? 1 : 0]);
+    assertEquals(
+      err.includes(`note: validation ran on the main thread: add --allow-read=${lib}`),
+      !read,
+      err,
+    );
+    runs.push(indexFiles(dir));
+  }
+  assertEquals(runs[1], runs[0]);
 });
