@@ -154,7 +154,8 @@ export async function buildChainIndex(
       checkpointEvery: options.checkpointEvery,
     });
     const from = indexer.height + 1, firstTx = indexer.txCount;
-    validation = startValidationPool(network, options.validationWorkers ?? 1);
+    // (No worker to start when there is nothing new to connect.)
+    validation = startValidationPool(network, from <= tip ? options.validationWorkers ?? 1 : 0);
     const rejected = await connectArchive(indexer, reader, tip, {
       ...options,
       pool: validation.pool,
