@@ -20,8 +20,9 @@ export interface MemoryRun {
 /**
  * The order of `count` entries of `width` bytes in `slab` sorted by their
  * first `sortWidth` bytes (indices into the slab; the slab is not moved),
- * stable: a typed-array sort on a 3-byte prefix, then each group of equal
- * prefixes by the rest of the sort prefix ({@link sortGroup}).
+ * stable: a radix sort on a 3-byte prefix (two 12-bit passes over typed
+ * arrays, no comparison), then each group of equal prefixes by the rest of
+ * the sort prefix ({@link sortGroup}).
  */
 export function sortOrder(
   slab: Uint8Array,
@@ -29,21 +30,49 @@ export function sortOrder(
   width: number,
   sortWidth: number,
 ): Uint32Array {
-  if (count >= 1 << 29) throw new RangeError("Too many entries to sort in one run");
-  const keys = new Float64Array(count);
-  for (let i = 0; i < count; i++) {
-    const a = i * width;
-    keys[i] = ((slab[a]! << 16) | (slab[a + 1]! << 8) | slab[a + 2]!) * 536870912 + i;
+  if (count > 0xffffffff) throw new RangeError("Too many entries to sort in one run");
+  const take = Math.min(3, sortWidth);
+  const prefixAt = (a: number) => {
+    let p = 0;
+    for (let k = 0; k < 3; k++) p = (p << 8) | (k < take ? slab[a + k]! : 0);
+    return p;
+  };
+  // Pass 1, the prefix's low 12 bits: indices into their buckets (reading the slab in order),
+  // each keeping its high 12 bits beside it. 12 bytes per entry in all, as the comparison sort
+  // it replaces needed (8-byte keys and the 4-byte order).
+  const low = new Uint32Array(4097);
+  for (let i = 0, a = 0; i < count; i++, a += width) low[(prefixAt(a) & 4095) + 1]!++;
+  for (let d = 1; d <= 4096; d++) low[d]! += low[d - 1]!; // low[d]: bucket d's first position
+  const midIndex = new Uint32Array(count), midHigh = new Uint16Array(count);
+  const fill = low.slice(0, 4096);
+  for (let i = 0, a = 0; i < count; i++, a += width) {
+    const p = prefixAt(a), at = fill[p & 4095]!++;
+    midIndex[at] = i;
+    midHigh[at] = p >>> 12;
   }
-  keys.sort();
-  const order = new Uint32Array(count);
-  for (let i = 0; i < count; i++) order[i] = keys[i]! % 536870912;
-  for (let i = 0; i < count;) {
-    const p = Math.floor(keys[i]! / 536870912);
-    let j = i + 1;
-    while (j < count && Math.floor(keys[j]! / 536870912) === p) j++;
-    if (j - i > 1) sortGroup(slab, order, i, j, width, sortWidth, 3);
-    i = j;
+  // Pass 2, the high 12 bits, stable: bucket d of pass 1 holds low digit d.
+  const high = new Uint32Array(4097);
+  for (let i = 0; i < count; i++) high[midHigh[i]! + 1]!++;
+  for (let d = 1; d <= 4096; d++) high[d]! += high[d - 1]!;
+  const order = new Uint32Array(count), lowOf = new Uint16Array(count);
+  fill.set(high.subarray(0, 4096));
+  for (let d = 0; d < 4096; d++) {
+    for (let i = low[d]!; i < low[d + 1]!; i++) {
+      const at = fill[midHigh[i]!]!++;
+      order[at] = midIndex[i]!;
+      lowOf[at] = d;
+    }
+  }
+  if (take === sortWidth) return order; // the prefix was the whole sort key
+  // Runs of equal prefixes: equal low digits inside one high bucket.
+  for (let h = 0; h < 4096; h++) {
+    const end = high[h + 1]!;
+    for (let i = high[h]!; i < end;) {
+      let j = i + 1;
+      while (j < end && lowOf[j] === lowOf[i]) j++;
+      if (j - i > 1) sortGroup(slab, order, i, j, width, sortWidth, 3);
+      i = j;
+    }
   }
   return order;
 }
