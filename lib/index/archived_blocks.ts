@@ -13,6 +13,7 @@
 import type { ArchiveReader } from "../archive/archive_reader.ts";
 import type { BlockPrecheck } from "../validate/check_block.ts";
 import type { CheckPool } from "../validate/check_pool.ts";
+import { precheckWindow } from "../validate/precheck_stream.ts";
 
 /** One block of the archive. */
 export interface ArchivedBlock {
@@ -23,12 +24,10 @@ export interface ArchivedBlock {
   pre?: BlockPrecheck;
 }
 
-/** Window of blocks read ahead: at most this many, and at most {@link AHEAD_BYTES} bytes. */
-const AHEAD_BLOCKS = 32, AHEAD_BYTES = 64 << 20;
-
 /**
- * Yields heights `from..to` of `reader`, prechecked on `pool` when given. Stopping early (break)
- * leaves the prechecks in flight to finish on their own; their results are dropped.
+ * Yields heights `from..to` of `reader`, prechecked on `pool` when given (read ahead within the
+ * precheck stage's window). Stopping early (break) leaves the prechecks in flight to finish on
+ * their own; their results are dropped.
  */
 export async function* archivedBlocks(
   reader: ArchiveReader,
@@ -40,27 +39,19 @@ export async function* archivedBlocks(
     for (let h = from; h <= to; h++) yield { height: h, bytes: await reader.readBlock(h) };
     return;
   }
-  const window: Array<{ size: number; done: Promise<ArchivedBlock> }> = [];
-  let next = from, bytes = 0;
-  try {
-    for (let h = from; h <= to; h++) {
-      while (next <= to && (next <= h || (window.length < AHEAD_BLOCKS && bytes < AHEAD_BYTES))) {
-        const height = next++;
-        const block = await reader.readBlock(height);
-        const done = pool.precheck(block, "full").then((r) => ({
-          height,
-          bytes: r.bytes,
-          pre: r.pre,
-        }));
-        done.catch(() => {}); // awaited in order below; a failure surfaces there
-        window.push({ size: block.length, done });
-        bytes += block.length;
-      }
-      const head = window.shift()!;
-      bytes -= head.size;
-      yield await head.done;
+  const window = precheckWindow<ArchivedBlock>(pool);
+  let next = from;
+  while (next <= to || window.length > 0) {
+    while (next <= to && !window.over) {
+      const height = next++;
+      const block = await reader.readBlock(height);
+      const done = pool.precheck(block, "full").then((r) => ({
+        height,
+        bytes: r.bytes,
+        pre: r.pre,
+      }));
+      window.push(done, block.length);
     }
-  } finally {
-    window.length = 0;
+    yield await window.take();
   }
 }

@@ -14,6 +14,7 @@
 import type { BlockEvent } from "../source/block_records.ts";
 import type { BlockPrecheck, CheckLevel } from "./check_block.ts";
 import type { CheckPool } from "./check_pool.ts";
+import { InOrderWindow } from "../workers/in_order_window.ts";
 
 /** A blk event; blocks carry their precheck. */
 export type PrecheckedEvent = BlockEvent & { pre?: BlockPrecheck };
@@ -27,6 +28,19 @@ export interface PrecheckOptions {
 }
 
 /**
+ * The window of prechecks in flight on `pool`: enough to keep every worker busy, no more, since
+ * each block held is memory (peak RSS of collect on 1.26 GiB with 2 + 2 workers: ≈720–750 MiB with
+ * 64 blocks / 64 MiB and 16 frames at the compressors, ≈550 MiB with 8 / 16 MiB and 4, same wall
+ * time within noise).
+ */
+export function precheckWindow<T>(pool: CheckPool, o: PrecheckOptions = {}): InOrderWindow<T> {
+  return new InOrderWindow<T>(
+    o.maxBlocks ?? Math.max(8, 4 * pool.size),
+    o.maxBytes ?? Math.max(16, 8 * pool.size) * 2 ** 20,
+  );
+}
+
+/**
  * Runs each block's precheck at `level` on `pool`, in order. The events' block buffers are
  * transferred to the workers and back (the events passed on carry the returned buffers).
  */
@@ -35,38 +49,22 @@ export function precheckBlocks(
   level: CheckLevel,
   o: PrecheckOptions = {},
 ): TransformStream<BlockEvent, PrecheckedEvent> {
-  // Enough to keep every worker busy, no more: each block held here is memory (peak RSS of
-  // collect on 1.26 GiB with 2 + 2 workers: ≈720–750 MiB with 64 blocks / 64 MiB and 16 frames at
-  // the compressors, ≈550 MiB with 8 / 16 MiB and 4, same wall time within noise).
-  const maxBlocks = o.maxBlocks ?? Math.max(8, 4 * pool.size);
-  const maxBytes = o.maxBytes ?? Math.max(16, 8 * pool.size) * 2 ** 20;
-  const queue: Array<{ size: number; done: Promise<PrecheckedEvent> }> = [];
-  let bytes = 0;
-  const next = async () => {
-    const head = queue.shift()!;
-    bytes -= head.size;
-    return await head.done;
-  };
+  const window = precheckWindow<PrecheckedEvent>(pool, o);
   return new TransformStream<BlockEvent, PrecheckedEvent>({
     async transform(e, controller) {
-      if (e.kind !== "block") {
-        queue.push({ size: 0, done: Promise.resolve(e) });
-      } else {
+      if (e.kind !== "block") window.push(Promise.resolve(e), 0);
+      else {
         const done = pool.precheck(e.bytes, level).then((r) => ({
           ...e,
           bytes: r.bytes,
           pre: r.pre,
         }));
-        done.catch(() => {}); // awaited in order below; a failure surfaces there
-        queue.push({ size: e.bytes.length, done });
-        bytes += e.bytes.length;
+        window.push(done, e.bytes.length);
       }
-      while (queue.length > maxBlocks || (bytes > maxBytes && queue.length > 1)) {
-        controller.enqueue(await next());
-      }
+      while (window.over) controller.enqueue(await window.take());
     },
     async flush(controller) {
-      while (queue.length > 0) controller.enqueue(await next());
+      while (window.length > 0) controller.enqueue(await window.take());
     },
   });
 }

@@ -18,6 +18,13 @@ export function readTree(dir: string, prefix = ""): Map<string, Uint8Array> {
   return out;
 }
 
+/** The chain index files under `dir/index` (no temporaries), sorted by path. */
+export function indexFiles(dir: string): Array<[string, Uint8Array]> {
+  return [...readTree(`${dir}/index`)].filter(([k]) => !k.endsWith(".tmp")).sort(([a], [b]) =>
+    a < b ? -1 : 1
+  );
+}
+
 /** Asserts that two archive directories hold the same files with the same bytes. */
 export function assertSameArchive(actual: string, expected: string, what: string): void {
   const a = readTree(actual), b = readTree(expected);

@@ -6,7 +6,7 @@ import { writeBlocksDir } from "../../lib/gen/blocks_dir_writer.ts";
 import { Prng } from "../../lib/gen/prng.ts";
 import { buildChainIndex } from "../../lib/index/build_index.ts";
 import { OutpointIndex } from "../../lib/index/outpoint_index.ts";
-import { cliCommand, readTree } from "../_support/archive_files.ts";
+import { cliCommand, indexFiles } from "../_support/archive_files.ts";
 import { decodeBlock, reseal, setHeader } from "../_support/block_model.ts";
 import { outputsOf } from "../_support/chain_outputs.ts";
 import { BROKEN, brokenChain, CHAIN, MUTATIONS } from "../_support/utxo_mutations.ts";
@@ -52,10 +52,6 @@ const clean = [...generateChain({ seed: 71, blocks: 240, targetBlockSize: 40_000
 writeBlocksDir(`${base}/clean-blocks`, clean, { seed: 71, shuffleWindow: 8 });
 const MEM = "300KiB"; // tiny: many checkpoints, UTXO spills between them
 const MEM_BYTES = 300 * 1024;
-const indexFiles = (dir: string) =>
-  [...readTree(`${dir}/index`)].filter(([k]) => !k.endsWith(".tmp")).sort(([a], [b]) =>
-    a < b ? -1 : 1
-  );
 
 function assertSameIndex(a: string, b: string, what: string): void {
   const x = indexFiles(a), y = indexFiles(b);

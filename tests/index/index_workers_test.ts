@@ -4,15 +4,10 @@ import { collect } from "../../lib/collect/collect.ts";
 import { type GenBlock, generateChain } from "../../lib/gen/chain_generator.ts";
 import { writeBlocksDir } from "../../lib/gen/blocks_dir_writer.ts";
 import { buildChainIndex } from "../../lib/index/build_index.ts";
-import { cliCommand, readTree } from "../_support/archive_files.ts";
+import { cliCommand, indexFiles } from "../_support/archive_files.ts";
 import { BROKEN, brokenChain } from "../_support/utxo_mutations.ts";
 
 const base = Deno.makeTempDirSync({ prefix: "blkpipe-index-workers-" });
-
-/** The index files of `dir`, sorted by name. */
-function indexFiles(dir: string): Array<[string, Uint8Array]> {
-  return [...readTree(`${dir}/index`)].sort(([a], [b]) => (a < b ? -1 : 1));
-}
 
 Deno.test("index: per-block checks on 0, 1 or 2 workers give byte-identical indexes", async () => {
   const chain = [...generateChain({ seed: 5, blocks: 200, targetBlockSize: 30_000 })];
