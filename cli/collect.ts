@@ -51,9 +51,9 @@ compressed, indexed archive. Run it again to resume after an interruption or to 
   --depth N           reorganisation depth: heights are final this deep (default 6); the last N
                       blocks are archived by a later run, once buried
   --include-tip       archive them now too (a block set that will not change, e.g. a copy)
-  --workers N         compression threads, and as many validation threads (default 2; validation
-                      workers need --allow-read on blkpipe's lib/, else collect validates on the
-                      main thread and says so)
+  --workers N         worker threads (default 2); each checks blocks and compresses frames
+                      (checking there needs --allow-read on blkpipe's lib/, else collect
+                      validates on the main thread and says so)
   --checkpoint SIZE   record a resume point after this much data (default 8MiB; 64MiB on s3://)
   --redundancy PCT    PAR2 recovery data for sealed chunks and metadata (default:
                       as the archive records, else 10)

@@ -177,9 +177,7 @@ export class ArchiveWriter {
   }
 
   private async syncAll(): Promise<void> {
-    await this.chunk.sync();
-    await this.index.sync();
-    await this.rejects.sync();
+    await Promise.all([this.chunk.sync(), this.index.sync(), this.rejects.sync()]);
   }
 
   private async seal(openTail: boolean): Promise<void> {

@@ -6,7 +6,7 @@
  */
 
 import { ARCHIVE_DEFAULTS } from "./manifest.ts";
-import { CompressPool } from "./compress_pool.ts";
+import { CompressPool, type FrameCompressor } from "./compress_pool.ts";
 import type { CompressedFrameJob, FrameJob } from "./frame_job.ts";
 
 /** Options of {@link compressFrames}. */
@@ -17,6 +17,11 @@ export interface CompressOptions {
   level?: number;
   /** Frames compressing or waiting to be passed on in order (default max(4, 2 × workers)). */
   inflight?: number;
+  /**
+   * Compress on these workers (shared with other work, e.g. the validation pool's) instead of
+   * starting `workers` of its own; the caller closes them.
+   */
+  compressor?: FrameCompressor | undefined;
 }
 
 /** Compresses each job's frame (one zstd frame with its content checksum), in order. */
@@ -27,8 +32,9 @@ export function compressFrames(options: CompressOptions = {}): TransformStream<F
   const queue: Array<Promise<FrameJob>> = [];
   const compress = (job: FrameJob): Promise<FrameJob> => {
     if (job.blocks === 0 || job.compressed) return Promise.resolve(job);
-    pool ??= new CompressPool(workers, options.level ?? ARCHIVE_DEFAULTS.zstdLevel);
-    return pool.compress(job.raw).then((c): CompressedFrameJob => ({
+    const compressor = options.compressor ??
+      (pool ??= new CompressPool(workers, options.level ?? ARCHIVE_DEFAULTS.zstdLevel));
+    return compressor.compress(job.raw).then((c): CompressedFrameJob => ({
       ...job,
       raw: c.raw,
       compressed: { frame: c.frame, checksum: c.checksum },

@@ -1,30 +1,23 @@
 /**
  * zstd compression on a pool of Workers (native zstd from node:zlib; one
- * call per frame, buffers transferred). The workers are created from
- * in-memory code, so they need no file-read permission.
+ * call per frame, buffers transferred both ways, no copy). The workers are
+ * created from in-memory code, so they need no file-read permission.
  *
  * @module
  */
 
 import { type PoolReply, RequestPool, transferable } from "../workers/request_pool.ts";
 import { zstdFrameInfo } from "./zstd_frame.ts";
+import { compressFrameWith } from "./zstd_compress_sync.ts";
 
 const WORKER_SOURCE = `
-import { constants, zstdCompressSync } from "node:zlib";
+import * as zlib from "node:zlib";
+const compressFrameWith = ${compressFrameWith.toString()};
 self.onmessage = (e) => {
   const { id, raw, level } = e.data;
   try {
-    const out = zstdCompressSync(raw, {
-      params: {
-        [constants.ZSTD_c_compressionLevel]: level,
-        [constants.ZSTD_c_checksumFlag]: 1,
-        [constants.ZSTD_c_contentSizeFlag]: 1,
-      },
-      pledgedSrcSize: raw.length,
-    });
-    const copy = new Uint8Array(out.byteLength);
-    copy.set(out);
-    self.postMessage({ id, raw, compressed: copy }, [raw.buffer, copy.buffer]);
+    const compressed = compressFrameWith(zlib, raw, level);
+    self.postMessage({ id, raw, compressed }, [raw.buffer, compressed.buffer]);
   } catch (err) {
     self.postMessage({ id, raw, error: String(err) }, [raw.buffer]);
   }
@@ -41,13 +34,27 @@ export interface CompressedFrame {
   checksum: number;
 }
 
+/** Something that compresses archive frames: a {@link CompressPool}, or workers shared with other work. */
+export interface FrameCompressor {
+  /** Compresses `raw` (transferred; use the returned `raw`) into one zstd frame. */
+  compress(raw: Uint8Array): Promise<CompressedFrame>;
+}
+
+/** A worker's reply as a {@link CompressedFrame}: the first zstd frame of `out`, with its checksum. */
+export function compressedFrame(raw: Uint8Array, out: Uint8Array): CompressedFrame {
+  // zstdCompressSync may append an empty frame: keep exactly the first one.
+  const info = zstdFrameInfo(out, 0);
+  if (info.checksum === undefined) throw new Error("zstd frame lacks its content checksum");
+  return { raw, frame: out.subarray(0, info.length), checksum: info.checksum };
+}
+
 interface Reply extends PoolReply {
   raw: Uint8Array;
   compressed?: Uint8Array;
 }
 
 /** Round-robin pool of zstd workers. */
-export class CompressPool {
+export class CompressPool implements FrameCompressor {
   private readonly pool: RequestPool<Reply>;
   private readonly url: string;
 
@@ -62,11 +69,7 @@ export class CompressPool {
     const r = await this.pool.request({ raw: owned, level: this.level }, [
       owned.buffer as ArrayBuffer,
     ]);
-    const out = r.compressed!;
-    // zstdCompressSync may append an empty frame: keep exactly the first one.
-    const info = zstdFrameInfo(out, 0);
-    if (info.checksum === undefined) throw new Error("zstd frame lacks its content checksum");
-    return { raw: r.raw, frame: out.subarray(0, info.length), checksum: info.checksum };
+    return compressedFrame(r.raw, r.compressed!);
   }
 
   /** Stops the workers. */

@@ -18,8 +18,7 @@ import { computeTxids } from "../bitcoin/txid.ts";
 import { hashToHex } from "../bytes/hex.ts";
 import { newXxh64, type Xxh64 } from "../hash/xxh64.ts";
 import { emptyUtxoState, UtxoStore } from "../segment/utxo_store.ts";
-import type { AppendFile } from "../store/store.ts";
-import { LocalStore } from "../store/local_store.ts";
+import { type LocalAppendFile, LocalStore } from "../store/local_store.ts";
 import type { CheckFailure } from "../validate/reject.ts";
 import { UtxoRules } from "../utxo/utxo_rules.ts";
 import { BIP34_HASH } from "../utxo/block_subsidy.ts";
@@ -78,7 +77,7 @@ export class ChainIndexer {
     /** The chain's rules. */
     readonly network: NetworkParams,
     private readonly rules: UtxoRules,
-    private readonly txnum: AppendFile,
+    private readonly txnum: LocalAppendFile,
     private readonly xxh: Xxh64,
   ) {
     this.lastHash = slot.hash;
@@ -239,7 +238,7 @@ export class ChainIndexer {
     const v = new DataView(rec.buffer);
     this.firsts.forEach((f, i) => v.setBigUint64(i * TXNUM_RECORD_SIZE, BigInt(f), true));
     this.txnum.append(rec);
-    this.txnum.sync();
+    this.txnum.syncNow();
     const next: IndexSlot = {
       ...this.slot,
       height: this.height,

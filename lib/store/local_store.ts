@@ -8,7 +8,7 @@
  * @module
  */
 
-import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync } from "node:fs";
+import { closeSync, fstatSync, fsync, fsyncSync, ftruncateSync, openSync } from "node:fs";
 import { preadExact, pwriteAll } from "./pread.ts";
 import { type AppendFile, ArchiveLockedError, type Store, type StoreLock } from "./store.ts";
 
@@ -45,6 +45,40 @@ export function writeFileAtomic(path: string, data: Uint8Array | string): void {
   }
   Deno.renameSync(tmp, path);
   syncDir(parentOf(path));
+}
+
+/**
+ * fsync on a thread of the runtime's pool: the calling thread goes on with other work meanwhile
+ * (collect orders and frames the next blocks while a resume point's files reach the disk).
+ */
+export function fsyncInBackground(fd: number): Promise<void> {
+  return new Promise((resolve, reject) => fsync(fd, (e) => e ? reject(e) : resolve()));
+}
+
+/** {@link writeFileAtomic} with its fsyncs off the calling thread. */
+export async function writeFileAtomicInBackground(
+  path: string,
+  data: Uint8Array | string,
+): Promise<void> {
+  const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
+  const tmp = `${path}.tmp`;
+  const fd = openSync(tmp, "w");
+  try {
+    pwriteAll(fd, bytes, null);
+    await fsyncInBackground(fd);
+  } finally {
+    closeSync(fd);
+  }
+  Deno.renameSync(tmp, path);
+  const dir = parentOf(path);
+  let dirFd: number;
+  try {
+    dirFd = openSync(dir, "r");
+  } catch {
+    return;
+  }
+  // Some platforms cannot fsync directories; the rename is still atomic.
+  await fsyncInBackground(dirFd).catch(() => {}).finally(() => closeSync(dirFd));
 }
 
 /** Writes all of `bytes` at a `Deno.FsFile`'s current position. */
@@ -116,7 +150,12 @@ export class LocalAppendFile implements AppendFile {
     ftruncateSync(this.fd, length);
     this.len = length;
   }
-  sync(): void {
+  /** fsync, off the calling thread. */
+  sync(): Promise<void> {
+    return fsyncInBackground(this.fd);
+  }
+  /** fsync, on the calling thread. */
+  syncNow(): void {
     fsyncSync(this.fd);
   }
   close(): void {
@@ -200,8 +239,7 @@ export class LocalStore implements Store {
   replace(path: string, data: Uint8Array | string): Promise<void> {
     this.forget(path);
     Deno.mkdirSync(parentOf(this.describe(path)), { recursive: true });
-    writeFileAtomic(this.describe(path), data);
-    return Promise.resolve();
+    return writeFileAtomicInBackground(this.describe(path), data);
   }
 
   remove(path: string): Promise<void> {
@@ -223,7 +261,7 @@ export class LocalStore implements Store {
     return Promise.resolve();
   }
 
-  openAppend(path: string, truncate?: number): Promise<AppendFile> {
+  openAppend(path: string, truncate?: number): Promise<LocalAppendFile> {
     this.forget(path);
     Deno.mkdirSync(parentOf(this.describe(path)), { recursive: true });
     const f = new LocalAppendFile(openLocal(this.describe(path), "a+"), this.describe(path));

@@ -340,12 +340,11 @@ class SpoolFile extends LocalAppendFile {
     super.truncate(length);
     this.dirtyFrom = Math.min(this.dirtyFrom, length);
   }
-  override sync(): void | Promise<void> {
-    super.sync();
+  override async sync(): Promise<void> {
+    await super.sync();
     if (!this.publish) return;
-    return this.publish(this).then(() => {
-      this.remoteLength = this.len;
-      this.dirtyFrom = this.len;
-    });
+    await this.publish(this);
+    this.remoteLength = this.len;
+    this.dirtyFrom = this.len;
   }
 }

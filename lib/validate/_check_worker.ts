@@ -1,13 +1,15 @@
 /**
  * Worker side of the validation pool: runs {@link BlockChecker} (the whole
  * check, or its height-independent precheck) on blocks transferred in (zero
- * copy) and transfers them back with the result.
+ * copy) and transfers them back with the result. The same workers also
+ * compress archive frames (collect's one pool of threads).
  *
  * @module
  */
 
 /// <reference lib="deno.worker" />
 
+import { compressFrameSync } from "../archive/zstd_compress_sync.ts";
 import { networkByName } from "../bitcoin/network.ts";
 import { BlockChecker, type CheckLevel } from "./check_block.ts";
 
@@ -21,12 +23,15 @@ export interface CheckRequest {
   height?: number;
   hash?: Uint8Array;
   bytes: Uint8Array;
+  /** Compress `bytes` into one zstd frame at this level instead of checking it. */
+  compress?: number;
 }
 
 let checker: BlockChecker | undefined;
 
 self.onmessage = (e: MessageEvent<CheckRequest>) => {
   const m = e.data;
+  if (m.compress !== undefined) return compress(m);
   if (!checker || checker.network.name !== m.network) {
     checker = new BlockChecker(networkByName(m.network));
   }
@@ -42,3 +47,14 @@ self.onmessage = (e: MessageEvent<CheckRequest>) => {
     m.bytes.buffer as ArrayBuffer,
   ]);
 };
+
+function compress(m: CheckRequest): void {
+  const transfer = [m.bytes.buffer as ArrayBuffer];
+  try {
+    const compressed = compressFrameSync(m.bytes, m.compress!);
+    transfer.push(compressed.buffer as ArrayBuffer);
+    self.postMessage({ id: m.id, bytes: m.bytes, compressed }, transfer);
+  } catch (err) {
+    self.postMessage({ id: m.id, bytes: m.bytes, error: String(err) }, transfer);
+  }
+}

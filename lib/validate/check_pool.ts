@@ -1,11 +1,14 @@
 /**
  * A pool of Workers running the per-block checks ({@link BlockChecker}):
  * blocks are transferred to a worker and back (zero copy; the caller's
- * buffer is detached and the returned `bytes` replaces it).
+ * buffer is detached and the returned `bytes` replaces it). The same
+ * workers compress frames ({@link CheckPool.frameCompressor}), so a job that
+ * validates and compresses runs one set of threads.
  *
  * @module
  */
 
+import { compressedFrame, type FrameCompressor } from "../archive/compress_pool.ts";
 import { fileURLToPath } from "node:url";
 import { genesisBlock } from "../bitcoin/genesis.ts";
 import { blockHash } from "../bitcoin/header.ts";
@@ -33,6 +36,7 @@ export interface PrecheckResult {
 
 interface Reply extends PoolResult, PoolReply {
   pre: BlockPrecheck;
+  compressed?: Uint8Array;
 }
 
 /** Round-robin pool of check workers. */
@@ -80,6 +84,23 @@ export class CheckPool {
       bytes: owned,
     };
     return this.pool.request(msg, [owned.buffer as ArrayBuffer]);
+  }
+
+  /** Compresses frames at zstd `level` on these workers, between their checks. */
+  frameCompressor(level: number): FrameCompressor {
+    return {
+      compress: async (raw) => {
+        const owned = transferable(raw);
+        const msg: Omit<CheckRequest, "id"> = {
+          network: this.network.name,
+          level: "framing",
+          compress: level,
+          bytes: owned,
+        };
+        const r = await this.pool.request(msg, [owned.buffer as ArrayBuffer]);
+        return compressedFrame(r.bytes, r.compressed!);
+      },
+    };
   }
 
   /** Resolves once every worker has loaded and checked one tiny block. */

@@ -311,20 +311,23 @@ Deno.test("validation on workers and on the main thread: the same archive, the s
     concatBytes(blocks.map((b) => blkRecord(NETWORKS.regtest.magic, b))),
   );
   const runs = [];
-  for (const validationWorkers of [0, 2]) {
-    const out = `${base}/w${validationWorkers}`;
+  for (const [validateOnWorkers, workers] of [[false, 2], [true, 2], [true, 1]] as const) {
+    const out = `${base}/w${validateOnWorkers}${workers}`;
     const s = await collect({
       blocks: `${base}/blocks`,
       out,
       includeTip: true,
-      validationWorkers,
+      validateOnWorkers,
+      workers,
       chunkPolicy: { blocks: 25 },
+      frameBytes: 4096, // many frames, compressed between the checks on the same workers
     });
-    assertEquals(s.validationWorkers, validationWorkers);
+    assertEquals(s.validationWorkers, validateOnWorkers ? workers : 0);
     assertEquals([s.rejected, s.tip?.height], [1, 59]);
     runs.push(out);
   }
   const rejects = Deno.readTextFileSync(`${runs[1]}/rejects.jsonl`);
   assertTrue(rejects.includes('"bad-txnmrklroot"'), rejects);
   assertSameArchive(runs[1]!, runs[0]!, "validated on workers vs on the main thread");
+  assertSameArchive(runs[2]!, runs[0]!, "one worker validating and compressing");
 });
