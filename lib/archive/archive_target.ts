@@ -20,6 +20,7 @@ import {
   newManifest,
 } from "./manifest.ts";
 import { decodeResumeState, type ResumeState } from "./resume_record.ts";
+import { readOpenFrames } from "./open_frames.ts";
 
 /** An archive open for writing (holding its writer lock). */
 export interface ArchiveTarget {
@@ -56,7 +57,12 @@ export interface OpenTargetOptions extends ArchiveLayoutOptions {
  */
 export async function loadArchiveState(store: Store): Promise<ResumeState | null> {
   const text = await readText(store, ARCHIVE_PATHS.state);
-  if (text !== null) return decodeResumeState(text, store.describe(ARCHIVE_PATHS.state));
+  if (text !== null) {
+    const s = decodeResumeState(text, store.describe(ARCHIVE_PATHS.state));
+    const open = s.open;
+    if (open === null || Array.isArray(open.frames)) return s as ResumeState;
+    return { ...s, open: { ...open, frames: await readOpenFrames(store, open.id, open.frames) } };
+  }
   if ((await store.size(ARCHIVE_PATHS.manifest)) !== null) {
     throw new ArchiveError(
       `${store.location} has a manifest but no ${ARCHIVE_PATHS.state}: cannot extend it safely`,

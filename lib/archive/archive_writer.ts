@@ -19,6 +19,7 @@ import type { FrameJob } from "./frame_job.ts";
 import { encodeIndexHeader, INDEX_HEADER_SIZE, INDEX_RECORD_SIZE } from "./height_index.ts";
 import { ARCHIVE_PATHS, type ArchiveManifest, manifestJson } from "./manifest.ts";
 import { encodeResumeState, RESUME_FORMAT, type ResumeState } from "./resume_record.ts";
+import { OPEN_FRAMES_PATH } from "./open_frames.ts";
 
 /** Counters for progress and summaries. */
 export interface WriterStats {
@@ -52,7 +53,7 @@ export async function createArchive(
 ): Promise<ResumeState> {
   const state: ResumeState = {
     format: RESUME_FORMAT,
-    version: 1,
+    version: 2,
     manifest,
     open: null,
     indexRecords: 0,
@@ -162,6 +163,7 @@ export class ArchiveWriter {
       if (job.endsChunk) await this.seal(false);
       if (checkpoint !== null) this.pipeline = checkpoint;
       await this.saveState();
+      if (job.endsChunk) await this.store.remove(OPEN_FRAMES_PATH); // no record names it now
     }
   }
 
@@ -211,6 +213,7 @@ export class ArchiveWriter {
       if (this.chunk.state && this.chunk.state.frames.length > 0) await this.seal(true);
       this.pipeline = this.lastCheckpoint;
       await this.saveState();
+      if (this.chunk.state === null) await this.store.remove(OPEN_FRAMES_PATH);
       await this.store.replace(ARCHIVE_PATHS.manifest, manifestJson(this.manifest));
     } finally {
       this.close();

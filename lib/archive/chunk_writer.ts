@@ -14,6 +14,7 @@ import { LocalStore } from "../store/local_store.ts";
 import { newXxh64, verifyFrame } from "./frame_codec.ts";
 import { type ChunkEntry, chunkFileName } from "./manifest.ts";
 import { readChunkTable } from "./read_seek_table.ts";
+import { OpenFramesLog } from "./open_frames.ts";
 import type { OpenChunkState } from "./resume_record.ts";
 import { encodeSeekTable } from "./seek_table.ts";
 
@@ -46,6 +47,8 @@ export async function copyFile(
 /** Manages the chunk being written. */
 export class ChunkWriter {
   private file: AppendFile | undefined;
+  /** The open chunk's seek entries, as durable as the chunk (`state/open-frames.bin`). */
+  private frameLog: OpenFramesLog | undefined;
   private hasher: Hash | undefined;
   private hashedBytes = 0;
   private checkFrom = 0;
@@ -73,6 +76,7 @@ export class ChunkWriter {
     }
     if (store !== this.out) await this.out.remove(final); // a copy made before the kill
     this.file = await store.openAppend(this.openPath(c), c.bytes);
+    this.frameLog = await OpenFramesLog.open(this.out, c.id, c.frames);
     this.state = c;
     this.checkFrom = c.frames.length;
   }
@@ -93,6 +97,7 @@ export class ChunkWriter {
       rawBytes: last.rawBytes,
       location: "out",
     };
+    this.frameLog = await OpenFramesLog.open(this.out, c.id, c.frames);
     this.state = c;
     await record();
     await this.out.rename(last.file, this.openPath(c));
@@ -112,6 +117,7 @@ export class ChunkWriter {
       location: this.stage ? "stage" : "out",
     };
     this.file = await this.storeOf(c).openAppend(this.openPath(c), 0);
+    this.frameLog = await OpenFramesLog.open(this.out, id, []);
     this.state = c;
     this.checkFrom = 0;
   }
@@ -140,15 +146,17 @@ export class ChunkWriter {
     this.file!.append(frame);
     hasher.update(frame);
     this.hashedBytes += frame.length;
-    c.frames.push({ compressed: frame.length, decompressed: rawBytes, checksum });
+    const entry = { compressed: frame.length, decompressed: rawBytes, checksum };
+    c.frames.push(entry);
+    this.frameLog!.add(entry);
     c.bytes += frame.length;
     c.blocks += blocks;
     c.rawBytes += rawBytes;
   }
 
-  /** fsyncs the open chunk. */
+  /** fsyncs the open chunk and the list of its frames. */
   async sync(): Promise<void> {
-    await this.file?.sync();
+    await Promise.all([this.file?.sync(), this.frameLog?.sync()]);
   }
 
   /** Re-reads and checks the frames written since the last check; returns how many. */
@@ -183,6 +191,8 @@ export class ChunkWriter {
     this.hashedBytes = 0;
     this.file!.close();
     this.file = undefined;
+    this.frameLog!.close(); // the seek table has them now; the file goes once no record names it
+    this.frameLog = undefined;
     const store = this.storeOf(c);
     const final = chunkFileName(c.id);
     if (store !== this.out) {
@@ -208,5 +218,7 @@ export class ChunkWriter {
   close(): void {
     this.file?.close();
     this.file = undefined;
+    this.frameLog?.close();
+    this.frameLog = undefined;
   }
 }

@@ -1,7 +1,8 @@
 /**
  * `state/resume.json`: the source of truth while runs come and go — the
- * manifest as of the last checkpoint, the open chunk's durable frames, the
- * durable lengths of the index and rejects files, and the pipeline snapshot
+ * manifest as of the last checkpoint, the open chunk's durable frames (their
+ * count; the entries are in `state/open-frames.bin`), the durable lengths of
+ * the index and rejects files, and the pipeline snapshot
  * of whoever writes the archive, stored as opaque data the archive format
  * does not interpret. Written atomically only after the data it describes
  * has been fsynced.
@@ -36,7 +37,8 @@ export interface OpenChunkState {
 /** The resume file. `pipeline` is the writer's own snapshot (collect's), or null. */
 export interface ResumeState<P = unknown> {
   format: typeof RESUME_FORMAT;
-  version: 1;
+  /** 2: the open chunk's frames are counted here, listed in `state/open-frames.bin` (1: listed here). */
+  version: 1 | 2;
   /** Manifest as of this checkpoint (sealed chunks and tip). */
   manifest: ArchiveManifest;
   /** The chunk being appended to, or null. */
@@ -52,13 +54,22 @@ export interface ResumeState<P = unknown> {
   pipeline: P | null;
 }
 
-/** Serializes a resume record (key order fixed: equal states give equal bytes). */
+/** The resume file as stored: version 2 counts the open chunk's frames instead of listing them. */
+export type StoredResumeState = Omit<ResumeState, "open"> & {
+  open: (Omit<OpenChunkState, "frames"> & { frames: SeekEntry[] | number }) | null;
+};
+
+/**
+ * Serializes a resume record (key order fixed: equal states give equal bytes), version 2: the
+ * open chunk's frames as a count (their entries go to `state/open-frames.bin`, see
+ * `open_frames.ts`), so the record's size does not grow with the chunk.
+ */
 export function encodeResumeState(s: ResumeState): string {
-  const ordered: ResumeState = {
+  const ordered: StoredResumeState = {
     format: RESUME_FORMAT,
-    version: 1,
+    version: 2,
     manifest: s.manifest,
-    open: s.open,
+    open: s.open && { ...s.open, frames: s.open.frames.length },
     indexRecords: s.indexRecords,
     rejectsBytes: s.rejectsBytes,
     pipeline: s.pipeline,
@@ -66,9 +77,12 @@ export function encodeResumeState(s: ResumeState): string {
   return JSON.stringify(ordered);
 }
 
-/** Parses and checks a resume record; `path` names it in errors. */
-export function decodeResumeState(text: string, path: string): ResumeState {
-  let s: ResumeState;
+/**
+ * Parses and checks a resume record; `path` names it in errors. Version 1 lists the open chunk's
+ * frames, version 2 counts them (`loadArchiveState` reads the list from `state/open-frames.bin`).
+ */
+export function decodeResumeState(text: string, path: string): StoredResumeState {
+  let s: StoredResumeState;
   try {
     s = JSON.parse(text);
   } catch (e) {

@@ -20,7 +20,11 @@ import type { S3Client } from "./s3_client.ts";
 export const PIECE_BYTES = 1 << 20;
 
 /** Store paths kept as pieces (everything else is one object). */
-export const PIECED_PATHS: ReadonlySet<string> = new Set(["index/heights.idx", "rejects.jsonl"]);
+export const PIECED_PATHS: ReadonlySet<string> = new Set([
+  "index/heights.idx",
+  "rejects.jsonl",
+  "state/open-frames.bin",
+]);
 
 const pieceKey = (key: string, n: number) => `${key}.pieces/${String(n).padStart(8, "0")}`;
 
