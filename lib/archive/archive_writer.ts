@@ -134,13 +134,14 @@ export class ArchiveWriter {
     if (job.blocks > 0) {
       if (!job.compressed) throw new TypeError("ArchiveWriter.write needs compressed frames");
       await this.openChunkFor(job);
-      this.chunk.append(job.compressed.frame, job.compressed.checksum, job.raw.length, job.blocks);
+      const { frame, checksum, rawBytes } = job.compressed;
+      this.chunk.append(frame, checksum, rawBytes, job.blocks);
       this.index.append(job.index);
       this.indexRecords += job.blocks;
       this.stats.frames++;
       this.stats.blocks += job.blocks;
-      this.stats.rawBytes += job.raw.length;
-      this.stats.storedBytes += job.compressed.frame.length;
+      this.stats.rawBytes += rawBytes;
+      this.stats.storedBytes += frame.length;
       this.sinceCheck += job.blocks;
       this.manifest = { ...this.manifest, tip: { height: job.lastHeight, hash: job.lastHash } };
     }

@@ -22,6 +22,12 @@ export interface CompressOptions {
    * starting `workers` of its own; the caller closes them.
    */
   compressor?: FrameCompressor | undefined;
+  /**
+   * The producer hands its frames' buffers over (each job's `raw` a view from offset 0 of a
+   * buffer nothing else reads) and takes them back here once compressed; the jobs passed on then
+   * carry an empty `raw` (the size is in `compressed.rawBytes`).
+   */
+  recycle?: ((raw: Uint8Array) => void) | undefined;
 }
 
 /** Compresses each job's frame (one zstd frame with its content checksum), in order. */
@@ -34,11 +40,13 @@ export function compressFrames(options: CompressOptions = {}): TransformStream<F
     if (job.blocks === 0 || job.compressed) return Promise.resolve(job);
     const compressor = options.compressor ??
       (pool ??= new CompressPool(workers, options.level ?? ARCHIVE_DEFAULTS.zstdLevel));
-    return compressor.compress(job.raw).then((c): CompressedFrameJob => ({
-      ...job,
-      raw: c.raw,
-      compressed: { frame: c.frame, checksum: c.checksum },
-    }));
+    const recycle = options.recycle;
+    return compressor.compress(job.raw, recycle !== undefined).then((c): CompressedFrameJob => {
+      const compressed = { frame: c.frame, checksum: c.checksum, rawBytes: c.raw.length };
+      if (!recycle) return { ...job, raw: c.raw, compressed };
+      recycle(c.raw);
+      return { ...job, raw: new Uint8Array(0), compressed };
+    });
   };
   return new TransformStream<FrameJob, FrameJob>({
     async transform(job, controller) {

@@ -8,15 +8,20 @@
 
 import { type PoolReply, RequestPool, transferable } from "../workers/request_pool.ts";
 import { zstdFrameInfo } from "./zstd_frame.ts";
-import { compressFrameWith } from "./zstd_compress_sync.ts";
+import { frameCompressorWith } from "./zstd_compress_sync.ts";
 
 const WORKER_SOURCE = `
 import * as zlib from "node:zlib";
-const compressFrameWith = ${compressFrameWith.toString()};
+const frameCompressorWith = ${frameCompressorWith.toString()};
+let compress, compressLevel;
 self.onmessage = (e) => {
   const { id, raw, level } = e.data;
   try {
-    const compressed = compressFrameWith(zlib, raw, level);
+    if (level !== compressLevel) {
+      compress = frameCompressorWith(zlib, level);
+      compressLevel = level;
+    }
+    const compressed = compress(raw);
     self.postMessage({ id, raw, compressed }, [raw.buffer, compressed.buffer]);
   } catch (err) {
     self.postMessage({ id, raw, error: String(err) }, [raw.buffer]);
@@ -36,8 +41,11 @@ export interface CompressedFrame {
 
 /** Something that compresses archive frames: a {@link CompressPool}, or workers shared with other work. */
 export interface FrameCompressor {
-  /** Compresses `raw` (transferred; use the returned `raw`) into one zstd frame. */
-  compress(raw: Uint8Array): Promise<CompressedFrame>;
+  /**
+   * Compresses `raw` (transferred; use the returned `raw`) into one zstd frame. `whole`: the
+   * caller gives up all of `raw`'s buffer (a view from offset 0 is transferred, not copied).
+   */
+  compress(raw: Uint8Array, whole?: boolean): Promise<CompressedFrame>;
 }
 
 /** A worker's reply as a {@link CompressedFrame}: the first zstd frame of `out`, with its checksum. */
@@ -64,8 +72,8 @@ export class CompressPool implements FrameCompressor {
   }
 
   /** Compresses `raw` (transferred; use the returned `raw`) into one zstd frame. */
-  async compress(raw: Uint8Array): Promise<CompressedFrame> {
-    const owned = transferable(raw);
+  async compress(raw: Uint8Array, whole = false): Promise<CompressedFrame> {
+    const owned = transferable(raw, whole);
     const r = await this.pool.request({ raw: owned, level: this.level }, [
       owned.buffer as ArrayBuffer,
     ]);

@@ -2,7 +2,9 @@
  * Accumulates blocks into one frame's worth of linearized blk records
  * (`[magic][len u32 LE][block]`, the format Bitcoin Core's `-loadblock`
  * reads) and their height-index records — in byte buffers, no object per
- * block.
+ * block. With `reuse`, a frame's buffer is handed out as it is (no copy)
+ * and comes back through {@link FrameBuilder.recycle} once compressed, so a
+ * long run allocates a few frame buffers instead of one per frame.
  *
  * @module
  */
@@ -25,10 +27,12 @@ export class FrameBuilder {
   private raw = new Uint8Array(4 << 20);
   private index = new Uint8Array(INDEX_RECORD_SIZE * 256);
   private size = 0;
+  private readonly spare: ArrayBuffer[] = [];
   /** Blocks added to the current frame. */
   blocks = 0;
 
-  constructor(readonly magic: Uint8Array) {}
+  /** `reuse`: {@link take} hands out the frame's own buffer (see {@link recycle}). */
+  constructor(readonly magic: Uint8Array, readonly reuse = false) {}
 
   /** Uncompressed bytes in the current frame. */
   get rawSize(): number {
@@ -63,15 +67,35 @@ export class FrameBuilder {
     this.blocks++;
   }
 
-  /** Returns the current frame (copies) and starts an empty one. */
+  /**
+   * Returns the current frame and starts an empty one. Without `reuse` the bytes are a copy;
+   * with it they are a view of the builder's buffer from offset 0, which is the caller's now
+   * (transfer it whole) until given back to {@link recycle}.
+   */
   take(): BuiltFrame {
+    let raw: Uint8Array;
+    if (this.reuse) {
+      raw = this.raw.subarray(0, this.size);
+      const spare = this.spare.pop();
+      this.raw = spare ? new Uint8Array(spare) : new Uint8Array(this.raw.length);
+    } else raw = this.raw.slice(0, this.size);
     const out = {
-      raw: this.raw.slice(0, this.size),
+      raw,
       index: this.index.slice(0, this.blocks * INDEX_RECORD_SIZE),
       blocks: this.blocks,
     };
     this.size = 0;
     this.blocks = 0;
     return out;
+  }
+
+  /**
+   * Takes back the buffer of a frame from {@link take} once nothing reads it any more (a few are
+   * kept; smaller ones than the builder needs now are dropped).
+   */
+  recycle(raw: Uint8Array): void {
+    const b = raw.buffer;
+    if (!this.reuse || !(b instanceof ArrayBuffer) || b.byteLength < this.raw.length) return;
+    if (this.spare.length < 4) this.spare.push(b);
   }
 }

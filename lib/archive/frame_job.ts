@@ -32,10 +32,18 @@ export interface FrameJob {
    */
   checkpoint: unknown;
   /** The compressed frame (set by `compressFrames`). */
-  compressed?: { frame: Uint8Array; checksum: number };
+  compressed?: CompressedData;
+}
+
+/** A frame as compressed. */
+export interface CompressedData {
+  /** Exactly one zstd frame. */
+  frame: Uint8Array;
+  /** Its content checksum (low 32 bits of XXH64 of the uncompressed bytes). */
+  checksum: number;
+  /** Uncompressed bytes (`raw` may be empty by now: its buffer reused). */
+  rawBytes: number;
 }
 
 /** A job after compression. */
-export type CompressedFrameJob = FrameJob & {
-  compressed: { frame: Uint8Array; checksum: number };
-};
+export type CompressedFrameJob = FrameJob & { compressed: CompressedData };

@@ -68,8 +68,9 @@ export class Framer {
   private first: number;
   private lastHash = "";
 
-  constructor(readonly layout: FrameLayout, position: FramePosition) {
-    this.frames = new FrameBuilder(layout.magic);
+  /** `reuseFrames`: frames' buffers are handed out and given back ({@link recycle}). */
+  constructor(readonly layout: FrameLayout, position: FramePosition, reuseFrames = false) {
+    this.frames = new FrameBuilder(layout.magic, reuseFrames);
     this.pos = { ...position };
     this.first = position.nextHeight;
   }
@@ -92,6 +93,11 @@ export class Framer {
   /** The current frame should be closed now (size reached or chunk full). */
   get ready(): boolean {
     return this.frames.rawSize >= this.layout.frameBytes || this.chunkFull;
+  }
+
+  /** Gives back a closed frame's buffer once nothing reads it (with `reuseFrames`). */
+  recycle(raw: Uint8Array): void {
+    this.frames.recycle(raw);
   }
 
   /** Adds the block at `height` (must be the next height). */

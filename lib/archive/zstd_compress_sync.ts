@@ -1,38 +1,73 @@
 /**
- * One archive frame compressed synchronously (native zstd from
- * `node:zlib`): content size and checksum recorded, output owned whole so a
- * worker can transfer it without a copy. Used by the validation workers
- * (which also compress) and, through its source text, by the in-memory
- * compression workers.
+ * Archive frames compressed synchronously (native zstd from `node:zlib`,
+ * one context kept per compressor): content checksum recorded, output owned
+ * whole so a worker can transfer it without a copy. Used by the validation
+ * workers (which also compress) and, through its source text, by the
+ * in-memory compression workers.
  *
  * @module
  */
 
 import * as zlib from "node:zlib";
 
-/**
- * Compresses `raw` at `level` with the zlib module `z`; the result's buffer is its own.
- * Self-contained (no outer names) so that its source text can run in an in-memory worker.
- */
-export function compressFrameWith(z: typeof zlib, raw: Uint8Array, level: number): Uint8Array {
-  // pledgedSrcSize (Node's option, missing from Deno's types) puts the size in the frame header.
-  const options = {
-    params: {
-      [z.constants.ZSTD_c_compressionLevel]: level,
-      [z.constants.ZSTD_c_checksumFlag]: 1,
-      [z.constants.ZSTD_c_contentSizeFlag]: 1,
-    },
-    pledgedSrcSize: raw.length,
-  };
-  const out = z.zstdCompressSync(raw, options);
-  // node:zlib returns an exactly sized buffer of its own; copy only if it ever does not.
-  return out.byteOffset === 0 && out.byteLength === out.buffer.byteLength
-    ? out
-    : new Uint8Array(out);
+/** node:zlib's native zstd handle as its streaming class uses it (not part of the public API). */
+interface ZstdHandle {
+  writeSync(
+    flush: number,
+    input: Uint8Array,
+    inOffset: number,
+    inLength: number,
+    out: Uint8Array,
+    outOffset: number,
+    outLength: number,
+  ): void;
 }
 
 /**
- * {@link compressFrameWith} with this module's `node:zlib`.
+ * A compressor of archive frames at `level` with the zlib module `z`, keeping one native zstd
+ * context for all its frames instead of a new context (tables, window) per frame: ≈35 MiB less
+ * peak RSS in collect. Each call ends a frame (`ZSTD_e_end`): frames are independent, with their
+ * content checksum, and their bytes do not depend on what the context compressed before
+ * (tested); they do not declare their content size (the seek table has it). Where node:zlib's
+ * streaming handle is not as expected it compresses each frame with `zstdCompressSync`. The
+ * result's buffer is its own (transferable). Self-contained (no outer names) so that its source
+ * text can run in an in-memory worker.
+ */
+export function frameCompressorWith(
+  z: typeof zlib,
+  level: number,
+): (raw: Uint8Array) => Uint8Array {
+  const C = z.constants;
+  const params = { [C.ZSTD_c_compressionLevel]: level, [C.ZSTD_c_checksumFlag]: 1 };
+  const stream = z.createZstdCompress({ params }) as unknown as {
+    _handle?: ZstdHandle;
+    _writeState?: Uint32Array;
+  };
+  const handle = stream._handle, state = stream._writeState;
+  let out = new Uint8Array(0);
+  if (typeof handle?.writeSync !== "function" || !(state instanceof Uint32Array)) {
+    return (raw) => {
+      const bytes = z.zstdCompressSync(raw, { params });
+      return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
+        ? bytes
+        : new Uint8Array(bytes);
+    };
+  }
+  return (raw) => {
+    const need = raw.length + (raw.length >> 7) + 1024; // above ZSTD_compressBound
+    if (out.length < need) out = new Uint8Array(need);
+    handle.writeSync(C.ZSTD_e_end, raw, 0, raw.length, out, 0, out.length);
+    const [outLeft, inLeft] = state;
+    if (inLeft !== 0 || !outLeft) throw new Error("zstd: a frame did not fit its output bound");
+    return out.slice(0, out.length - outLeft);
+  };
+}
+
+const compressors = new Map<number, (raw: Uint8Array) => Uint8Array>();
+
+/**
+ * One frame at `level` with this module's `node:zlib`, through a compressor kept per level
+ * ({@link frameCompressorWith}).
  *
  * @example
  * ```ts
@@ -44,5 +79,7 @@ export function compressFrameWith(z: typeof zlib, raw: Uint8Array, level: number
  * ```
  */
 export function compressFrameSync(raw: Uint8Array, level: number): Uint8Array {
-  return compressFrameWith(zlib, raw, level);
+  let c = compressors.get(level);
+  if (!c) compressors.set(level, c = frameCompressorWith(zlib, level));
+  return c(raw);
 }

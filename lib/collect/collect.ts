@@ -305,6 +305,7 @@ async function runCore(
         workers,
         level: zstdLevel,
         compressor: validation.pool?.frameCompressor(zstdLevel),
+        recycle: (raw) => core.recycleFrame(raw),
       }))
       .pipeThrough(tick)
       .pipeTo(archiveSink(target, {

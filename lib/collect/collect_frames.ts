@@ -100,7 +100,7 @@ export class CollectCore {
       chainRules: o.chainRules,
     });
     this.checker = new BlockChecker(o.network);
-    this.framer = new Framer(o.layout, o.position);
+    this.framer = new Framer(o.layout, o.position, true);
     this.readerPos = snap?.reader ?? null;
     this.tipHash = snap?.tipHash ?? o.tip?.hash ?? null;
     this.lastCheckpoint = snap ?? this.snapshot();
@@ -126,6 +126,11 @@ export class CollectCore {
   /** Blocks still waiting for their parent. */
   get pending(): number {
     return this.orderer.orphanCount;
+  }
+
+  /** Gives back a frame's buffer once compressed (its jobs hand their buffers out). */
+  recycleFrame(raw: Uint8Array): void {
+    this.framer.recycle(raw);
   }
 
   /** Stop at the next frame boundary (SIGINT). */

@@ -89,8 +89,8 @@ export class CheckPool {
   /** Compresses frames at zstd `level` on these workers, between their checks. */
   frameCompressor(level: number): FrameCompressor {
     return {
-      compress: async (raw) => {
-        const owned = transferable(raw);
+      compress: async (raw, whole = false) => {
+        const owned = transferable(raw, whole);
         const msg: Omit<CheckRequest, "id"> = {
           network: this.network.name,
           level: "framing",

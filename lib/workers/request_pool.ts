@@ -16,9 +16,12 @@ export interface PoolReply {
   error?: string | null;
 }
 
-/** A buffer the caller can give away: its own, whole, non-shared ArrayBuffer (else a copy). */
-export function transferable(b: Uint8Array): Uint8Array {
-  return b.byteOffset === 0 && b.byteLength === b.buffer.byteLength &&
+/**
+ * A buffer the caller can give away: its own, whole, non-shared ArrayBuffer (else a copy). With
+ * `whole`, the caller gives up all of `b`'s buffer: a view from offset 0 goes as it is.
+ */
+export function transferable(b: Uint8Array, whole = false): Uint8Array {
+  return b.byteOffset === 0 && (whole || b.byteLength === b.buffer.byteLength) &&
       b.buffer instanceof ArrayBuffer
     ? b
     : b.slice();

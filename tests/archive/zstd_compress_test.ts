@@ -1,0 +1,50 @@
+import * as zlib from "node:zlib";
+import { assertEquals, assertTrue } from "../_support/assert.ts";
+import { frameCompressorWith } from "../../lib/archive/zstd_compress_sync.ts";
+import { zstdFrameInfo } from "../../lib/archive/zstd_frame.ts";
+import { generateChain } from "../../lib/gen/chain_generator.ts";
+
+// Frames of real-looking block bytes, of varied sizes (the last of each much smaller).
+const blocks = [...generateChain({ seed: 9, blocks: 60, targetBlockSize: 60_000 })];
+const frames: Uint8Array[] = [];
+{
+  const all = blocks.filter((b) => b.kind === "main").map((b) => b.bytes);
+  for (let i = 0; i < all.length; i += 7) {
+    const group = all.slice(i, i + 7);
+    const raw = new Uint8Array(group.reduce((n, b) => n + b.length, 0));
+    let at = 0;
+    for (const b of group) raw.set(b, (at += b.length) - b.length);
+    frames.push(raw);
+  }
+}
+
+const same = (a: Uint8Array, b: Uint8Array) =>
+  a.length === b.length && a.every((x, i) => x === b[i]);
+
+Deno.test("one zstd context for many frames: each frame's bytes are what a fresh context gives", () => {
+  assertTrue(frames.length >= 8, `${frames.length} frames`);
+  const forward = frameCompressorWith(zlib, 3), backward = frameCompressorWith(zlib, 3);
+  const fwd = frames.map((f) => forward(f));
+  const bwd = [...frames].reverse().map((f) => backward(f)).reverse();
+  frames.forEach((f, i) => {
+    const fresh = frameCompressorWith(zlib, 3)(f);
+    assertTrue(same(fwd[i]!, fresh) && same(bwd[i]!, fresh), `frame ${i} depends on history`);
+    const info = zstdFrameInfo(fwd[i]!, 0);
+    assertEquals(info.length, fwd[i]!.length, "exactly one frame");
+    assertTrue(info.checksum !== undefined, "content checksum");
+    assertTrue(same(new Uint8Array(zlib.zstdDecompressSync(fwd[i]!)), f), `frame ${i} decodes`);
+    // Its own buffer, so a worker can transfer it.
+    assertEquals(fwd[i]!.buffer.byteLength, fwd[i]!.length);
+  });
+});
+
+Deno.test("without node:zlib's streaming handle the compressor falls back to one call per frame", () => {
+  const noHandle = { ...zlib, createZstdCompress: () => ({}) } as unknown as typeof zlib;
+  const compress = frameCompressorWith(noHandle, 3);
+  for (const f of frames.slice(0, 3)) {
+    const out = compress(f);
+    assertTrue(same(new Uint8Array(zlib.zstdDecompressSync(out)), f));
+    assertTrue(zstdFrameInfo(out, 0).checksum !== undefined);
+    assertTrue(same(out, frameCompressorWith(zlib, 3)(f)), "the same bytes either way");
+  }
+});
