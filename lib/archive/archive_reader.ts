@@ -15,7 +15,7 @@ import { RECORD_HEADER_SIZE, recordSize } from "../bitcoin/blk_record.ts";
 import { openStore } from "../store/open_store.ts";
 import { ByteLru } from "../bytes/byte_lru.ts";
 import type { Store } from "../store/store.ts";
-import { decompressFrame } from "./frame_codec.ts";
+import { decompressFrame, type FrameWhere } from "./frame_codec.ts";
 import {
   decodeIndexHeader,
   decodeIndexRecord,
@@ -31,6 +31,18 @@ import type { OpenChunkState } from "./resume_record.ts";
 
 const HINT =
   "run `deno task verify` on the archive (and `deno task parity repair` if it has parity)";
+
+/** Where a frame is stored. */
+export interface FrameSource {
+  store: Store;
+  /** Path in `store`. */
+  file: string;
+  offset: number;
+  /** Compressed bytes. */
+  length: number;
+  /** Frame number in its chunk. */
+  frame: number;
+}
 
 /** A chunk whose seek table cannot be read, as one line that says what to do. */
 function damagedChunk(e: unknown, id: number): unknown {
@@ -177,6 +189,41 @@ export class ArchiveReader {
     return c;
   }
 
+  /** The index records of `count` heights from `height` (one read). */
+  async records(height: number, count: number): Promise<IndexRecord[]> {
+    if (count <= 0) return [];
+    await this.record(height + count - 1); // range check
+    const at = indexOffset(height, this.startHeight);
+    const bytes = await this.store.readAt(ARCHIVE_PATHS.index, at, count * INDEX_RECORD_SIZE);
+    return Array.from(
+      { length: count },
+      (_, i) =>
+        decodeIndexRecord(bytes.subarray(i * INDEX_RECORD_SIZE, (i + 1) * INDEX_RECORD_SIZE)),
+    );
+  }
+
+  /** Where frame `frame` of chunk `chunk` is stored: its store, file, offset and length. */
+  async frameSource(chunk: number, frame: number): Promise<FrameSource> {
+    const c = await this.chunk(chunk);
+    const e = c.entries[frame];
+    if (!e) throw new RangeError(`Chunk ${chunk} has no frame ${frame}`);
+    const open = this.openChunk?.id === chunk ? this.openChunk : null;
+    const file = open ? open.file : this.manifest.chunks.find((x) => x.id === chunk)!.file;
+    const store = open ? open.store : this.store;
+    const offset = c.offsets[frame]!;
+    return { store, file, offset, length: e.compressed, frame };
+  }
+
+  /** Frame `frame` of chunk `chunk` as stored (compressed), and where it is. */
+  async compressedFrame(
+    chunk: number,
+    frame: number,
+  ): Promise<{ bytes: Uint8Array; where: FrameWhere }> {
+    const s = await this.frameSource(chunk, frame);
+    const bytes = await s.store.readAt(s.file, s.offset, s.length);
+    return { bytes, where: { file: s.store.describe(s.file), frame, offset: s.offset } };
+  }
+
   /** Decompressed frame `frame` of chunk `chunk` (the last one is cached). */
   async frame(chunk: number, frame: number): Promise<Uint8Array> {
     const key = `${chunk}:${frame}`;
@@ -187,15 +234,8 @@ export class ArchiveReader {
       this.frameBytes = cached;
       return cached;
     }
-    const c = await this.chunk(chunk);
-    const e = c.entries[frame];
-    if (!e) throw new RangeError(`Chunk ${chunk} has no frame ${frame}`);
-    const open = this.openChunk?.id === chunk ? this.openChunk : null;
-    const file = open ? open.file : this.manifest.chunks.find((x) => x.id === chunk)!.file;
-    const store = open ? open.store : this.store;
-    const offset = c.offsets[frame]!;
-    const bytes = await store.readAt(file, offset, e.compressed);
-    this.frameBytes = decompressFrame(bytes, { file: store.describe(file), frame, offset });
+    const { bytes, where } = await this.compressedFrame(chunk, frame);
+    this.frameBytes = decompressFrame(bytes, where);
     this.frameKey = key;
     if (this.cacheBytes > 0) this.lru.set(key, this.frameBytes, this.frameBytes.length);
     return this.frameBytes;

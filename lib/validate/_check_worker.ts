@@ -9,6 +9,8 @@
 
 /// <reference lib="deno.worker" />
 
+import { closeSync, openSync, readSync } from "node:fs";
+import { zstdDecompressSync } from "node:zlib";
 import { compressFrameSync } from "../archive/zstd_compress_sync.ts";
 import { networkByName } from "../bitcoin/network.ts";
 import { BlockChecker, type CheckLevel } from "./check_block.ts";
@@ -25,6 +27,14 @@ export interface CheckRequest {
   bytes: Uint8Array;
   /** Compress `bytes` into one zstd frame at this level instead of checking it. */
   compress?: number;
+  /**
+   * `bytes` is an archive frame as stored (or, with `source`, empty: read it from the file):
+   * decompress it and precheck the blocks at these (offset, size) pairs of the decompressed
+   * bytes instead.
+   */
+  blocks?: Uint32Array;
+  /** Where to read the frame (a local file), when `bytes` is empty. */
+  source?: { path: string; offset: number; length: number };
 }
 
 let checker: BlockChecker | undefined;
@@ -32,6 +42,7 @@ let checker: BlockChecker | undefined;
 self.onmessage = (e: MessageEvent<CheckRequest>) => {
   const m = e.data;
   if (m.compress !== undefined) return compress(m);
+  if (m.blocks !== undefined) return precheckFrame(m);
   if (!checker || checker.network.name !== m.network) {
     checker = new BlockChecker(networkByName(m.network));
   }
@@ -57,4 +68,37 @@ function compress(m: CheckRequest): void {
   } catch (err) {
     self.postMessage({ id: m.id, bytes: m.bytes, error: String(err) }, transfer);
   }
+}
+
+function precheckFrame(m: CheckRequest): void {
+  try {
+    checker ??= new BlockChecker(networkByName(m.network));
+    const out = zstdDecompressSync(m.source ? readSource(m.source) : m.bytes);
+    // Its own buffer, to transfer (node:zlib returns one for a frame this size).
+    const raw = out.byteOffset === 0 && out.byteLength === out.buffer.byteLength
+      ? new Uint8Array(out.buffer)
+      : new Uint8Array(out);
+    const b = m.blocks!, pres = [];
+    for (let i = 0; i < b.length; i += 2) {
+      pres.push(checker.precheck(raw.subarray(b[i]!, b[i]! + b[i + 1]!), m.level));
+    }
+    self.postMessage({ id: m.id, bytes: raw, pres }, [raw.buffer as ArrayBuffer]);
+  } catch (err) {
+    self.postMessage({ id: m.id, error: String(err) });
+  }
+}
+
+function readSource(s: { path: string; offset: number; length: number }): Uint8Array {
+  const buf = new Uint8Array(s.length);
+  const fd = openSync(s.path, "r");
+  try {
+    for (let done = 0; done < buf.length;) {
+      const n = readSync(fd, buf, done, buf.length - done, s.offset + done);
+      if (n === 0) throw new Error(`${s.path}: ends before ${s.offset + buf.length}`);
+      done += n;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return buf;
 }

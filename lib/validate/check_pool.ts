@@ -36,7 +36,16 @@ export interface PrecheckResult {
 
 interface Reply extends PoolResult, PoolReply {
   pre: BlockPrecheck;
+  pres?: BlockPrecheck[];
   compressed?: Uint8Array;
+}
+
+/** Result of {@link CheckPool.precheckFrame}. */
+export interface FramePrecheck {
+  /** The decompressed frame. */
+  raw: Uint8Array;
+  /** The blocks' prechecks, in the order asked. */
+  pres: BlockPrecheck[];
 }
 
 /** Round-robin pool of check workers. */
@@ -84,6 +93,28 @@ export class CheckPool {
       bytes: owned,
     };
     return this.pool.request(msg, [owned.buffer as ArrayBuffer]);
+  }
+
+  /**
+   * Decompresses an archive frame as stored on the next worker — `compressed` (transferred), or
+   * read there from a local file — and prechecks the blocks at the (offset, size) pairs `blocks`
+   * of its decompressed bytes.
+   */
+  async precheckFrame(
+    compressed: Uint8Array | { path: string; offset: number; length: number },
+    blocks: Uint32Array,
+    level: CheckLevel,
+  ): Promise<FramePrecheck> {
+    const owned = compressed instanceof Uint8Array ? transferable(compressed) : new Uint8Array(0);
+    const msg: Omit<CheckRequest, "id"> = {
+      network: this.network.name,
+      level,
+      blocks,
+      bytes: owned,
+      ...(compressed instanceof Uint8Array ? {} : { source: compressed }),
+    };
+    const r = await this.pool.request(msg, [owned.buffer as ArrayBuffer]);
+    return { raw: r.bytes, pres: r.pres! };
   }
 
   /** Compresses frames at zstd `level` on these workers, between their checks. */

@@ -1,4 +1,4 @@
-import { assertEquals } from "../_support/assert.ts";
+import { assertEquals, assertTrue } from "../_support/assert.ts";
 import { blockHash } from "../../lib/bitcoin/header.ts";
 import { collect } from "../../lib/collect/collect.ts";
 import { type GenBlock, generateChain } from "../../lib/gen/chain_generator.ts";
@@ -79,4 +79,31 @@ Deno.test("index with only --allow-read=<archive> --allow-write=<archive>: check
     runs.push(indexFiles(dir));
   }
   assertEquals(runs[1], runs[0]);
+});
+
+Deno.test("index: a damaged frame stops the run with the same message on workers as on the main thread", async () => {
+  const chain = [...generateChain({ seed: 8, blocks: 160, targetBlockSize: 30_000 })];
+  writeBlocksDir(`${base}/damaged-blocks`, chain, { seed: 8 });
+  const messages = [];
+  for (const workers of [0, 1]) {
+    const dir = `${base}/damaged-w${workers}`;
+    await collect({
+      blocks: `${base}/damaged-blocks`,
+      out: dir,
+      includeTip: true,
+      parity: false,
+      frameBytes: 256 << 10,
+    });
+    const chunk = `${dir}/chunks/00000.blk.zst`;
+    const bytes = Deno.readFileSync(chunk);
+    for (let i = 0; i < 64; i++) bytes[(bytes.length >> 1) + i]! ^= 0x5a; // inside a middle frame
+    Deno.writeFileSync(chunk, bytes);
+    const err = await buildChainIndex(dir, { validationWorkers: workers }).then(
+      () => null,
+      (e: Error) => e.message.replaceAll(dir, "DIR"),
+    );
+    messages.push(err);
+  }
+  assertTrue(/DIR\/chunks\/00000.blk.zst.*frame/.test(messages[0] ?? ""), `${messages[0]}`);
+  assertEquals(messages[1], messages[0]);
 });
