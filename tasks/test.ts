@@ -12,6 +12,8 @@
  * @module
  */
 
+import { pathExists } from "../lib/store/local_store.ts";
+
 const PERMISSIONS = [
   "--allow-read",
   "--allow-write",
@@ -28,17 +30,8 @@ const EVERYTHING = ["tests/", "lib/", "mod.ts"];
  */
 export function testArgs(args: readonly string[]): string[] {
   const rest = args.filter((a) => a !== "--");
-  const named = rest.some((a) => !a.startsWith("-") && exists(a));
+  const named = rest.some((a) => !a.startsWith("-") && pathExists(a));
   return ["test", "--doc", ...PERMISSIONS, ...rest, ...(named ? [] : EVERYTHING)];
-}
-
-function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 if (import.meta.main) {

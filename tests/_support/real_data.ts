@@ -8,6 +8,7 @@
  */
 
 import { fromHex } from "../../lib/bytes/hex.ts";
+import { pathExists } from "../../lib/store/local_store.ts";
 
 /** Absolute path of the corpus directory. */
 export const REAL_DIR = new URL("../../../shared/data/real/", import.meta.url).pathname;
@@ -39,17 +40,8 @@ export interface RealBlock {
   bytes: Uint8Array;
 }
 
-function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** True when the corpus is present. */
-export const REAL_DATA_AVAILABLE = exists(REAL_DIR + "index.jsonl");
+export const REAL_DATA_AVAILABLE = pathExists(REAL_DIR + "index.jsonl");
 const REQUIRED = Deno.env.get("BLKPIPE_REQUIRE_REAL_DATA") === "1";
 
 if (!REAL_DATA_AVAILABLE && !REQUIRED) {
