@@ -38,7 +38,7 @@ export async function getTx(
   indexDir?: string,
 ): Promise<number> {
   const txid = parseTxid(hex, "--txid");
-  const index = await openIndex(() => TxidIndex.open(archive, { indexDir }), io);
+  const index = await openIndex(() => TxidIndex.open(archive, { indexDir, blooms: false }), io);
   if (!index) return 1;
   try {
     const found = await index.find(txid);
@@ -91,7 +91,7 @@ export async function getOutpoint(
     );
   }
   const txid = parseTxid(m[1]!, "--outpoint");
-  const index = await openIndex(() => OutpointIndex.open(archive, { indexDir }), io);
+  const index = await openIndex(() => OutpointIndex.open(archive, { indexDir, blooms: false }), io);
   if (!index) return 1;
   try {
     const info = await index.find(txid, Number(m[2]));

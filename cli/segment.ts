@@ -263,7 +263,7 @@ async function stats(args: string[], io: Io): Promise<number> {
       openedBytes: seg.openedBytes,
       bloomBitsPerEntry: seg.count ? Number((seg.footer.bloomBits / seg.count).toFixed(2)) : 0,
       bloomProbes: seg.footer.bloomProbes,
-      expectedFpr: seg.bloom.expectedFpr(seg.count),
+      expectedFpr: seg.bloom!.expectedFpr(seg.count),
       buckets: seg.footer.bucketCount,
       entriesPerBucket: seg.footer.bucketEntries,
     }));

@@ -10,7 +10,7 @@ export { buildChainIndex, type BuildIndexOptions, type IndexBuild } from "./buil
 export { ChainIndexer, type ChainIndexerOptions, DEFAULT_INDEX_MEM } from "./chain_indexer.ts";
 export { CHAIN_INDEX_PATHS, type IndexSlot } from "./chain_index_format.ts";
 export { OutpointIndex, type OutpointInfo, VoutOutOfRangeError } from "./outpoint_index.ts";
-export { type FoundTx, TxidIndex, type TxLocation } from "./txid_index.ts";
+export { type FoundTx, type IndexOpenOptions, TxidIndex, type TxLocation } from "./txid_index.ts";
 export { TXID_INDEX_PATHS } from "./txid_index_format.ts";
 export { type ExportOptions, exportSnapshot, type SnapshotExport } from "./export_snapshot.ts";
 export { exportUtxoCheckpoint } from "./export_checkpoint.ts";

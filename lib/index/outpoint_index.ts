@@ -11,7 +11,7 @@ import { hashToHex, toHex } from "../bytes/hex.ts";
 import { txidOf } from "../bitcoin/txid.ts";
 import { Segment } from "../segment/segment.ts";
 import { CHAIN_INDEX_PATHS, SPEND_ENTRY, spenderOf, spendKey } from "./chain_index_format.ts";
-import { TxidIndex } from "./txid_index.ts";
+import { type IndexOpenOptions, segmentOptions, TxidIndex } from "./txid_index.ts";
 
 /** One output and what spent it (Esplora's outspend fields plus the output itself). */
 export interface OutpointInfo {
@@ -61,15 +61,14 @@ export class OutpointIndex {
    * Opens the index of the archive at `archive` (NotFound with a hint when it was never built),
    * kept in the archive's directory or in `indexDir`.
    */
-  static async open(
-    archive: string,
-    o: { indexDir?: string | undefined } = {},
-  ): Promise<OutpointIndex> {
+  static async open(archive: string, o: IndexOpenOptions = {}): Promise<OutpointIndex> {
     const txids = await TxidIndex.open(archive, o);
     const dir = o.indexDir ?? archive;
     try {
       const spends = await Promise.all(
-        txids.slot.spend.map((n) => Segment.open(`${dir}/${CHAIN_INDEX_PATHS.spend(n)}`)),
+        txids.slot.spend.map((n) =>
+          Segment.open(`${dir}/${CHAIN_INDEX_PATHS.spend(n)}`, segmentOptions(o))
+        ),
       );
       return new OutpointIndex(txids, spends);
     } catch (e) {

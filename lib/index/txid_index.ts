@@ -10,7 +10,7 @@ import { txidOf } from "../bitcoin/txid.ts";
 import { ByteLru } from "../bytes/byte_lru.ts";
 import { BlockLayout } from "../bitcoin/block_layout.ts";
 import { ArchiveReader } from "../archive/archive_reader.ts";
-import { Segment } from "../segment/segment.ts";
+import { Segment, type SegmentOpenOptions } from "../segment/segment.ts";
 import { closeSync } from "node:fs";
 import { openLocal } from "../store/local_store.ts";
 import { preadExact } from "../store/pread.ts";
@@ -50,6 +50,19 @@ export interface FoundTx {
   outputs: number;
 }
 
+/** How to open the chain index for lookups. */
+export interface IndexOpenOptions {
+  /** A local directory holding the index (default: the archive's own directory). */
+  indexDir?: string | undefined;
+  /** Load the segments' bloom filters (default true; false for one-shot lookups). */
+  blooms?: boolean | undefined;
+}
+
+/** The segment options for index options. */
+export function segmentOptions(o: IndexOpenOptions): SegmentOpenOptions {
+  return { bloom: o.blooms !== false };
+}
+
 /** Lookups by txid. Open with {@link TxidIndex.open}. */
 export class TxidIndex {
   private constructor(
@@ -66,12 +79,10 @@ export class TxidIndex {
   /**
    * Opens the index of the archive at `archive` (throws NotFound when it was never built). The
    * index is in the archive's directory, or in `indexDir` (a local directory: needed for an
-   * archive in object storage).
+   * archive in object storage). `blooms: false` opens the segments without their bloom filters
+   * (see {@link SegmentOpenOptions}): for a process that makes a few lookups and exits.
    */
-  static async open(
-    archive: string,
-    o: { indexDir?: string | undefined } = {},
-  ): Promise<TxidIndex> {
+  static async open(archive: string, o: IndexOpenOptions = {}): Promise<TxidIndex> {
     const dir = o.indexDir ?? archive;
     let slot;
     try {
@@ -96,7 +107,7 @@ export class TxidIndex {
     preadExact(fd, head, 0, path);
     const start = decodeTxnumHeader(head, path);
     const segments = await Promise.all(
-      slot.txid.map((n) => Segment.open(`${dir}/${CHAIN_INDEX_PATHS.txid(n)}`)),
+      slot.txid.map((n) => Segment.open(`${dir}/${CHAIN_INDEX_PATHS.txid(n)}`, segmentOptions(o))),
     );
     // A writer may checkpoint the index just before the archive's resume point.
     const max = Math.min(slot.height, reader.tipHeight);

@@ -45,7 +45,7 @@ export async function checkSegment(path: string): Promise<SegmentCheck> {
           problems.push(`${path}: entry ${index} is out of order`);
         }
         copyBytes(prev, 0, bytes, at, sw);
-        if (!seg.bloom.mayContain(bytes, at, kw)) {
+        if (!seg.bloom!.mayContain(bytes, at, kw)) {
           problems.push(`${path}: entry ${index} missing from the bloom filter`);
         }
         if (index % B === 0 && compareBytes(seg.directory, (index / B) * kw, bytes, at, kw) !== 0) {

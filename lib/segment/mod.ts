@@ -9,7 +9,7 @@
 export { BloomFilter } from "./bloom.ts";
 export { SegmentBuilder } from "./build_segment.ts";
 export { checkSegment, type SegmentCheck } from "./check_segment.ts";
-export { type KeyEntries, Segment } from "./segment.ts";
+export { type KeyEntries, Segment, type SegmentOpenOptions } from "./segment.ts";
 export { SEGMENT_VERSION, type SegmentHeader } from "./segment_format.ts";
 export { SegmentWriter, type SegmentWriterOptions } from "./segment_writer.ts";
 export {

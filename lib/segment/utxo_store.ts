@@ -280,7 +280,7 @@ export class UtxoStore {
     const older = this.segments.slice(0, this.segments.length - k);
     const newer = this.segments.slice(this.segments.length - k);
     const guard = (key: Uint8Array, at: number) =>
-      older.some((o) => o.bloom.mayContain(key, at, UTXO_KEY_WIDTH));
+      older.some((o) => o.bloom === null || o.bloom.mayContain(key, at, UTXO_KEY_WIDTH));
     const seg = this.writeSegment(
       newer.map((x) => segmentSource(x)),
       newer.reduce((n, x) => n + x.count, 0),

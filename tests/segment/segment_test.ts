@@ -4,7 +4,11 @@ import { Prng } from "../../lib/gen/prng.ts";
 import { Segment } from "../../lib/segment/segment.ts";
 import { SegmentWriter } from "../../lib/segment/segment_writer.ts";
 import { sortEntries } from "../../lib/segment/memory_run.ts";
-import { SEGMENT_HEADER_SIZE, SEGMENT_TRAILER_SIZE } from "../../lib/segment/segment_format.ts";
+import {
+  SEGMENT_FOOTER_FIXED,
+  SEGMENT_HEADER_SIZE,
+  SEGMENT_TRAILER_SIZE,
+} from "../../lib/segment/segment_format.ts";
 
 const KW = 32, W = 40;
 
@@ -74,12 +78,12 @@ Deno.test("bloom false-positive rate over 1,000,000 absent keys is within 2× of
   const trials = 1_000_000;
   for (let i = 0; i < trials; i++) {
     rng.fill(key);
-    if (seg.bloom.mayContain(key, 0, KW)) fp++;
+    if (seg.bloom!.mayContain(key, 0, KW)) fp++;
   }
-  const theory = seg.bloom.expectedFpr(N);
+  const theory = seg.bloom!.expectedFpr(N);
   const rate = fp / trials;
   console.log(
-    `bloom: ${seg.bloom.m / N} bits/entry, ${seg.bloom.k} probes: FPR ${
+    `bloom: ${seg.bloom!.m / N} bits/entry, ${seg.bloom!.k} probes: FPR ${
       (rate * 100).toFixed(3)
     }% (theory ${(theory * 100).toFixed(3)}%)`,
   );
@@ -129,5 +133,62 @@ Deno.test("corrupt footer, truncation, wrong magic or version, checksum mismatch
       String((e as Error).message).includes("damaged.seg"),
       `${what}: ${(e as Error).message}`,
     );
+  }
+});
+
+Deno.test("opened without its bloom filter: only the directory is read, the same answers, damage still caught", async () => {
+  const full = await Segment.open(path);
+  const lean = await Segment.open(path, { bloom: false });
+  const dirLen = full.footer.bucketCount * KW;
+  assertEquals(lean.bloom, null);
+  assertEquals(
+    lean.openedBytes,
+    SEGMENT_HEADER_SIZE + SEGMENT_TRAILER_SIZE + SEGMENT_FOOTER_FIXED + dirLen,
+  );
+  assertTrue(lean.openedBytes < full.openedBytes, `${lean.openedBytes} vs ${full.openedBytes}`);
+  for (let i = 0; i < N; i += 7) {
+    const f = lean.find(slab, i * W);
+    assertTrue(f !== null && f.count === 1, `key ${i}`);
+    assertEquals(
+      f!.bytes.subarray(f!.first * W, f!.first * W + W),
+      slab.subarray(i * W, i * W + W),
+    );
+  }
+  const rng = new Prng(5);
+  const key = new Uint8Array(KW);
+  for (let i = 0; i < 10_000; i++) {
+    rng.fill(key);
+    assertEquals(lean.find(key, 0), null);
+    assertEquals(full.find(key, 0), null);
+  }
+  const keys = new Uint8Array(50 * KW);
+  for (let i = 0; i < 50; i++) keys.set(slab.subarray(3 * i * W, 3 * i * W + KW), i * KW);
+  let batch = 0;
+  lean.findBatch(keys, 50, (i, e) => {
+    batch++;
+    assertEquals(
+      e.bytes.subarray(e.first * W, e.first * W + KW),
+      keys.subarray(i * KW, i * KW + KW),
+    );
+  });
+  assertEquals(batch, 50);
+  full.close();
+  lean.close();
+
+  const size = Deno.statSync(path).size;
+  const dirAt = size - SEGMENT_TRAILER_SIZE - dirLen;
+  const cases: Array<[string, (b: Uint8Array) => Uint8Array, string]> = [
+    ["directory out of order", (b) => (b[dirAt + KW] = 0xff, b), "bad-footer"],
+    ["truncated", (b) => b.subarray(0, size - 1000), "bad-trailer"],
+    ["wrong magic", (b) => (b[0] = 0x58, b), "bad-magic"],
+    ["footer sizes", (b) => (b[N * W + SEGMENT_HEADER_SIZE + 12]! ^= 1, b), "bad-footer"],
+  ];
+  for (const [what, edit, code] of cases) {
+    const p = `${dir}/damaged-lean.seg`;
+    Deno.writeFileSync(p, edit(Deno.readFileSync(path)));
+    const e = await assertRejects(() => Segment.open(p, { bloom: false }));
+    assertTrue(e instanceof CorruptDataError, `${what}: ${e}`);
+    assertEquals((e as CorruptDataError).code, code, what);
+    assertTrue(String((e as Error).message).includes("damaged-lean.seg"), `${what}: ${e}`);
   }
 });
