@@ -59,6 +59,8 @@ export const DEFAULT_INDEX_MEM = 1 << 30;
 /** Maintains an archive's chain index; see the module doc. */
 export class ChainIndexer {
   private readonly layout = new BlockLayout();
+  /** What {@link UtxoCache.warm} returned (kept so that its reads are not optimised away). */
+  warmth = 0;
   private readonly txids = new EntryBatch(TXID_ENTRY);
   private readonly spends = new EntryBatch(SPEND_ENTRY);
   private firsts: number[] = [];
@@ -169,6 +171,14 @@ export class ChainIndexer {
         this.rules.bip34Matched = BIP34_HASH[this.network.name] === hashToHex(hash);
       }
     } else {
+      this.warmth ^= this.cache.warm(
+        bytes,
+        L.inPrevout,
+        L.inputCount,
+        ids,
+        (t) => L.txFirstOutput[t + 1]! - L.txFirstOutput[t]!,
+        L.txCount,
+      );
       const failure = this.rules.connect(L, ids, height, hash, this.cache);
       if (failure) return failure;
       const r = this.rules;

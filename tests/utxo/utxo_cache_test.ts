@@ -83,3 +83,27 @@ for (
     },
   );
 }
+
+Deno.test("warm reads the slot a lookup probes first, from a block's prevouts and from txids, and changes nothing", async () => {
+  const dir = Deno.makeTempDirSync({ prefix: "blkpipe-warm-" });
+  const store = await UtxoStore.open(dir, { managed: emptyUtxoState() });
+  const cache = new UtxoCache(store, 1 << 16);
+  const txid = new Uint8Array(32).map((_, i) => (i * 37 + 11) & 255);
+  const vout = 300; // both low bytes of the vout count in the hash
+  const k = new Uint8Array(36);
+  k.set(txid);
+  new DataView(k.buffer).setUint32(32, vout); // keys hold the vout big-endian
+  cache.apply(7, k, Float64Array.of(42), new Uint8Array(0));
+  const expected = txid[0]! ^ 1 /* live */ ^ 7; /* height */
+  // A serialized outpoint (txid ‖ vout little-endian) inside a block's bytes.
+  const block = new Uint8Array(100);
+  block.set(txid, 20);
+  new DataView(block.buffer).setUint32(52, vout, true);
+  assertEquals(cache.warm(block, Uint32Array.of(20), 1, new Uint8Array(0), () => 0, 0), expected);
+  // The same output reached through its txid and output count (only vout 300 is present).
+  assertEquals(cache.warm(block, new Uint32Array(0), 0, txid, () => vout + 1, 1), expected);
+  assertEquals(cache.warm(block, new Uint32Array(0), 0, txid, () => vout, 1), 0);
+  assertEquals(cache.get(k, 0), 42);
+  assertEquals(cache.foundHeight, 7);
+  store.close();
+});
