@@ -82,32 +82,70 @@ export function benchChain(
 export interface Run {
   seconds: number;
   rssMiB: number | null;
+  /** Peak RSS over the first and the second half of the run (sampled with `ps`), if sampled. */
+  halvesMiB: [number, number] | null;
   stdout: string;
 }
 
-/** Runs `cmd args` (with `env` added) and measures wall time and (with /usr/bin/time) peak RSS. */
+/**
+ * Runs `cmd args` (with `env` added) and measures wall time and (with /usr/bin/time) peak RSS;
+ * with `sample`, also samples the process's RSS every 200 ms (with `ps`) to report the peak of
+ * each half of the run (is memory still growing at the end?).
+ */
 export async function timed(
   cmd: string,
   args: string[],
   env: Record<string, string> = {},
+  sample = false,
 ): Promise<Run> {
   const argv = exists("/usr/bin/time") ? ["/usr/bin/time", "-v", cmd, ...args] : [cmd, ...args];
   const t = performance.now();
-  const out = await new Deno.Command(argv[0]!, {
+  const child = new Deno.Command(argv[0]!, {
     args: argv.slice(1),
     stdout: "piped",
     stderr: "piped",
     env,
-  }).output();
-  const seconds = (performance.now() - t) / 1000;
+  }).spawn();
+  const samples: Array<[number, number]> = [];
+  const timer = sample
+    ? setInterval(() => {
+      const kib = rssKiB(child.pid, argv[0] === "/usr/bin/time");
+      if (kib !== null) samples.push([performance.now() - t, kib]);
+    }, 200)
+    : undefined;
+  const out = await child.output();
+  clearInterval(timer);
+  const elapsed = performance.now() - t;
   const err = new TextDecoder().decode(out.stderr);
   if (!out.success) throw new Error(`${cmd} failed: ${err}`);
   const m = /Maximum resident set size \(kbytes\): (\d+)/.exec(err);
+  const half = (second: boolean) =>
+    Math.max(0, ...samples.filter(([at]) => (at >= elapsed / 2) === second).map(([, k]) => k)) /
+    1024;
   return {
-    seconds,
+    seconds: elapsed / 1000,
     rssMiB: m ? Number(m[1]) / 1024 : null,
+    halvesMiB: samples.length > 1 ? [half(false), half(true)] : null,
     stdout: new TextDecoder().decode(out.stdout),
   };
+}
+
+/**
+ * RSS in KiB of `pid`'s child (the command under /usr/bin/time), else of `pid`; null when gone.
+ * Through `ps`: Deno lets a process read /proc only with --allow-all.
+ */
+function rssKiB(pid: number, underTime: boolean): number | null {
+  try {
+    const out = new Deno.Command("ps", {
+      args: ["-o", "rss=", underTime ? "--ppid" : "-p", String(pid)],
+      stdout: "piped",
+      stderr: "null",
+    }).outputSync();
+    const kib = Number(new TextDecoder().decode(out.stdout).trim().split(/\s+/)[0]);
+    return out.success && kib > 0 ? kib : null;
+  } catch {
+    return null;
+  }
 }
 
 /** Peak RSS of a run, printable. */

@@ -8,7 +8,9 @@
  * piped into `zstd -3 -T0`). Also measured: collect with 1 and 2 workers, and
  * the serial part (reading, ordering, validating, framing on one thread,
  * nothing compressed or written) in core-seconds per GiB. Peak RSS comes
- * from /usr/bin/time -v when available.
+ * from /usr/bin/time -v when available; each collect run's RSS is also
+ * sampled with `ps` and the peak of each half printed (still growing at
+ * the end of the run, or level?).
  *
  * @module
  */
@@ -76,20 +78,25 @@ for (
   ] as const
 ) {
   const out = `${root}/archive-${Date.now()}`;
-  const r = await timed(Deno.execPath(), [
-    "run",
-    "--allow-read",
-    "--allow-write",
-    new URL("../cli/collect.ts", import.meta.url).pathname,
-    "--blocks",
-    blocksDir,
-    "--out",
-    out,
-    "--json",
-    "--include-tip",
-    "--no-parity", // parity is measured by bench:parity
-    ...extra,
-  ]);
+  const r = await timed(
+    Deno.execPath(),
+    [
+      "run",
+      "--allow-read",
+      "--allow-write",
+      new URL("../cli/collect.ts", import.meta.url).pathname,
+      "--blocks",
+      blocksDir,
+      "--out",
+      out,
+      "--json",
+      "--include-tip",
+      "--no-parity", // parity is measured by bench:parity
+      ...extra,
+    ],
+    {},
+    true,
+  );
   const s = JSON.parse(r.stdout);
   rows.push([label, r, `ratio ${(s.rawBytes / s.storedBytes).toFixed(3)}, ${s.blocks} blocks`]);
   Deno.removeSync(out, { recursive: true });
@@ -104,6 +111,16 @@ for (const [label, r, note] of rows) {
       `peak RSS ${rss(r).padStart(8)}  ${
         (r.seconds / zstd.seconds).toFixed(2)
       }× zstd${vsLinearize}  ${note}`,
+  );
+}
+// Flat with chain length? The peak RSS of each half of every collect run (sampled every 200 ms).
+for (const [label, r] of rows) {
+  if (r.halvesMiB === null) continue;
+  const [a, b] = r.halvesMiB;
+  console.log(
+    `  ${label.padEnd(34)} peak RSS first half ${a.toFixed(0)} MiB, second half ${
+      b.toFixed(0)
+    } MiB (${b >= a ? "+" : ""}${((b / a - 1) * 100).toFixed(1)}%)`,
   );
 }
 
