@@ -25,6 +25,16 @@ const DEAD = 0, LIVE = 1, TOMBSTONE = 2, OVERWRITE = 3;
 /** Bytes of memory per cached output (slab entry and two table slots). */
 export const CACHE_BYTES_PER_ENTRY = 36 + 8 + 4 + 1 + 16;
 
+/**
+ * A key's 32-bit hash from its txid at `k[at..]` (SHA-256d output: four bytes of it are as good as
+ * any) mixed with the vout's low 16 bits.
+ */
+function hashOf(k: Uint8Array, at: number, low16: number): number {
+  const h = (k[at]! | (k[at + 1]! << 8) | (k[at + 2]! << 16) | (k[at + 3]! << 24)) ^
+    Math.imul(low16, 0x9e3779b1);
+  return Math.imul(h ^ (h >>> 15), 0x2c1b3c6d) | 0;
+}
+
 /** A write-back cache over a UTXO store; see the module doc. */
 export class UtxoCache implements UtxoView {
   /** Creation height of the output the last {@link get} found. */
@@ -58,11 +68,9 @@ export class UtxoCache implements UtxoView {
     return this.used;
   }
 
-  /** 32-bit hash of a key (txids are SHA-256d output: four bytes of it, mixed with the vout). */
+  /** 32-bit hash of a key (txid ‖ vout BE): see {@link hashOf}. */
   private hash(k: Uint8Array, at: number): number {
-    const h = (k[at]! | (k[at + 1]! << 8) | (k[at + 2]! << 16) | (k[at + 3]! << 24)) ^
-      Math.imul(k[at + 35]! | (k[at + 34]! << 8), 0x9e3779b1);
-    return Math.imul(h ^ (h >>> 15), 0x2c1b3c6d) | 0;
+    return hashOf(k, at, k[at + 35]! | (k[at + 34]! << 8));
   }
 
   /**
@@ -119,9 +127,7 @@ export class UtxoCache implements UtxoView {
 
   /** One key's first slot and entry (`low16`: the vout's low 16 bits), as {@link hash} sees it. */
   private touch(k: Uint8Array, at: number, low16: number): number {
-    let h = (k[at]! | (k[at + 1]! << 8) | (k[at + 2]! << 16) | (k[at + 3]! << 24)) ^
-      Math.imul(low16, 0x9e3779b1);
-    h = Math.imul(h ^ (h >>> 15), 0x2c1b3c6d) | 0;
+    const h = hashOf(k, at, low16);
     const v = this.slots[2 * (h & this.mask)]!;
     if (v === 0) return 0;
     const e = v - 1;
