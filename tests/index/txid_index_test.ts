@@ -115,7 +115,15 @@ Deno.test("index stops on SIGINT at a block boundary with a checkpoint; the reru
   const perms = ["--allow-read", "--allow-write"];
   const args = ["--archive", dir, "--checkpoint-every", "300", "--json"];
   const child = cliCommand("index.ts", perms, args).spawn();
-  await new Promise((r) => setTimeout(r, 700));
+  // Interrupt once the first checkpoint is durable (a fixed delay could land before it on a slow
+  // machine: then there is nothing to resume from, and nothing to test).
+  for (
+    let waited = 0;
+    waited < 60_000 && !pathExists(`${dir}/index/checkpoint.json`);
+    waited += 20
+  ) {
+    await new Promise((r) => setTimeout(r, 20));
+  }
   try {
     child.kill("SIGINT");
   } catch {
@@ -126,6 +134,8 @@ Deno.test("index stops on SIGINT at a block boundary with a checkpoint; the reru
   const stopped = JSON.parse(new TextDecoder().decode(first.stdout));
   const pointer = JSON.parse(Deno.readTextFileSync(`${dir}/index/checkpoint.json`));
   assertEquals(pointer.height, stopped.to); // what it reports is what is durable
+  const tip = expected.at(-1)!.height;
+  assertTrue(stopped.to < tip, `stopped at ${stopped.to}, tip ${tip}: the interrupt came too late`);
   const last = await cliCommand("index.ts", perms, args).output();
   assertEquals(last.code, 0, new TextDecoder().decode(last.stderr));
   const done = JSON.parse(new TextDecoder().decode(last.stdout));
