@@ -18,15 +18,20 @@
  */
 
 import { ArchiveError } from "./manifest.ts";
-import type { SeekEntry } from "./seek_table.ts";
+import {
+  readSeekEntries,
+  SEEK_ENTRY_SIZE,
+  type SeekEntry,
+  writeSeekEntries,
+} from "./seek_table.ts";
 import type { AppendFile, Store } from "../store/store.ts";
 
 /** Path of the file inside an archive. */
 export const OPEN_FRAMES_PATH = "state/open-frames.bin";
 /** Header bytes. */
 export const OPEN_FRAMES_HEADER_SIZE = 16;
-/** Bytes per entry. */
-export const OPEN_FRAME_ENTRY_SIZE = 12;
+/** Bytes per entry (a seek entry with its checksum). */
+export const OPEN_FRAME_ENTRY_SIZE = SEEK_ENTRY_SIZE;
 const MAGIC = new TextEncoder().encode("BPFRAMES");
 
 function header(chunk: number): Uint8Array {
@@ -40,12 +45,7 @@ function header(chunk: number): Uint8Array {
 
 function encodeEntries(entries: readonly SeekEntry[]): Uint8Array {
   const out = new Uint8Array(entries.length * OPEN_FRAME_ENTRY_SIZE);
-  const v = new DataView(out.buffer);
-  entries.forEach((e, i) => {
-    v.setUint32(i * 12, e.compressed, true);
-    v.setUint32(i * 12 + 4, e.decompressed, true);
-    v.setUint32(i * 12 + 8, e.checksum, true);
-  });
+  writeSeekEntries(new DataView(out.buffer), 0, entries);
   return out;
 }
 
@@ -80,15 +80,7 @@ export async function readOpenFrames(
     );
   }
   const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
-  const out: SeekEntry[] = [];
-  for (let at = OPEN_FRAMES_HEADER_SIZE; at < size; at += OPEN_FRAME_ENTRY_SIZE) {
-    out.push({
-      compressed: v.getUint32(at, true),
-      decompressed: v.getUint32(at + 4, true),
-      checksum: v.getUint32(at + 8, true),
-    });
-  }
-  return out;
+  return readSeekEntries(v, OPEN_FRAMES_HEADER_SIZE, count);
 }
 
 /** The writer's side: entries added with each frame, written and fsynced with {@link sync}. */

@@ -36,6 +36,31 @@ export interface SeekEntry {
   checksum: number;
 }
 
+/** Bytes of a seek entry with its checksum. */
+export const SEEK_ENTRY_SIZE = 12;
+
+/** Writes `entries` as seek entries with checksums (12 bytes each) into `v` from byte `at`. */
+export function writeSeekEntries(v: DataView, at: number, entries: readonly SeekEntry[]): void {
+  entries.forEach((e, i) => {
+    v.setUint32(at + 12 * i, e.compressed, true);
+    v.setUint32(at + 12 * i + 4, e.decompressed, true);
+    v.setUint32(at + 12 * i + 8, e.checksum, true);
+  });
+}
+
+/** Reads `n` seek entries of `width` bytes (12 with checksums, 8 without) from `v` at byte `at`. */
+export function readSeekEntries(v: DataView, at: number, n: number, width = 12): SeekEntry[] {
+  const out: SeekEntry[] = [];
+  for (let i = 0, p = at; i < n; i++, p += width) {
+    out.push({
+      compressed: v.getUint32(p, true),
+      decompressed: v.getUint32(p + 4, true),
+      checksum: width === 12 ? v.getUint32(p + 8, true) : 0,
+    });
+  }
+  return out;
+}
+
 /** Bytes of a seek table (with checksums) for `entries`. */
 export function encodeSeekTable(entries: readonly SeekEntry[]): Uint8Array {
   const size = 12 * entries.length + SEEK_TABLE_FOOTER_SIZE;
@@ -43,11 +68,7 @@ export function encodeSeekTable(entries: readonly SeekEntry[]): Uint8Array {
   const v = new DataView(out.buffer);
   v.setUint32(0, SEEK_TABLE_SKIPPABLE_MAGIC, true);
   v.setUint32(4, size, true);
-  entries.forEach((e, i) => {
-    v.setUint32(8 + 12 * i, e.compressed, true);
-    v.setUint32(12 + 12 * i, e.decompressed, true);
-    v.setUint32(16 + 12 * i, e.checksum, true);
-  });
+  writeSeekEntries(v, 8, entries);
   const f = 8 + 12 * entries.length;
   v.setUint32(f, entries.length, true);
   out[f + 4] = CHECKSUM_FLAG;
@@ -103,14 +124,5 @@ export function decodeSeekTable(table: Uint8Array, file = "chunk"): SeekEntry[] 
       where("footer", f),
     );
   }
-  const out: SeekEntry[] = [];
-  for (let i = 0; i < n; i++) {
-    const at = 8 + width * i;
-    out.push({
-      compressed: v.getUint32(at, true),
-      decompressed: v.getUint32(at + 4, true),
-      checksum: checksums ? v.getUint32(at + 8, true) : 0,
-    });
-  }
-  return out;
+  return readSeekEntries(v, 8, n, width);
 }
