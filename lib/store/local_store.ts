@@ -15,14 +15,19 @@ import { type AppendFile, ArchiveLockedError, type Store, type StoreLock } from 
 /** Name of the lock file at the root of a locally stored archive. */
 export const LOCK_FILE = "writer.lock";
 
+/** A directory opened for fsync, or null where that is impossible. */
+function openDir(dir: string): number | null {
+  try {
+    return openSync(dir, "r");
+  } catch {
+    return null;
+  }
+}
+
 /** fsyncs a directory so that a rename in it is durable (best effort where unsupported). */
 export function syncDir(dir: string): void {
-  let fd: number;
-  try {
-    fd = openSync(dir, "r");
-  } catch {
-    return;
-  }
+  const fd = openDir(dir);
+  if (fd === null) return;
   try {
     fsyncSync(fd);
   } catch {
@@ -32,18 +37,28 @@ export function syncDir(dir: string): void {
   }
 }
 
-/** Writes `data` to `path` atomically: tmp file, fsync, rename, directory fsync. */
-export function writeFileAtomic(path: string, data: Uint8Array | string): void {
+/** Writes `data` to `path`.tmp and returns the open file (the caller fsyncs and closes it). */
+function writeTmp(path: string, data: Uint8Array | string): number {
   const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
-  const tmp = `${path}.tmp`;
-  const fd = openSync(tmp, "w");
+  const fd = openSync(`${path}.tmp`, "w");
   try {
     pwriteAll(fd, bytes, null);
+  } catch (e) {
+    closeSync(fd);
+    throw e;
+  }
+  return fd;
+}
+
+/** Writes `data` to `path` atomically: tmp file, fsync, rename, directory fsync. */
+export function writeFileAtomic(path: string, data: Uint8Array | string): void {
+  const fd = writeTmp(path, data);
+  try {
     fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
-  Deno.renameSync(tmp, path);
+  Deno.renameSync(`${path}.tmp`, path);
   syncDir(parentOf(path));
 }
 
@@ -60,23 +75,15 @@ export async function writeFileAtomicInBackground(
   path: string,
   data: Uint8Array | string,
 ): Promise<void> {
-  const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
-  const tmp = `${path}.tmp`;
-  const fd = openSync(tmp, "w");
+  const fd = writeTmp(path, data);
   try {
-    pwriteAll(fd, bytes, null);
     await fsyncInBackground(fd);
   } finally {
     closeSync(fd);
   }
-  Deno.renameSync(tmp, path);
-  const dir = parentOf(path);
-  let dirFd: number;
-  try {
-    dirFd = openSync(dir, "r");
-  } catch {
-    return;
-  }
+  Deno.renameSync(`${path}.tmp`, path);
+  const dirFd = openDir(parentOf(path));
+  if (dirFd === null) return;
   // Some platforms cannot fsync directories; the rename is still atomic.
   await fsyncInBackground(dirFd).catch(() => {}).finally(() => closeSync(dirFd));
 }

@@ -9,9 +9,10 @@
 
 /// <reference lib="deno.worker" />
 
-import { closeSync, openSync, readSync } from "node:fs";
+import { closeSync, openSync } from "node:fs";
 import { zstdDecompressSync } from "node:zlib";
 import { compressFrameSync } from "../archive/zstd_compress_sync.ts";
+import { preadExact } from "../store/pread.ts";
 import { networkByName } from "../bitcoin/network.ts";
 import { BlockChecker, type CheckLevel } from "./check_block.ts";
 
@@ -92,11 +93,7 @@ function readSource(s: { path: string; offset: number; length: number }): Uint8A
   const buf = new Uint8Array(s.length);
   const fd = openSync(s.path, "r");
   try {
-    for (let done = 0; done < buf.length;) {
-      const n = readSync(fd, buf, done, buf.length - done, s.offset + done);
-      if (n === 0) throw new Error(`${s.path}: ends before ${s.offset + buf.length}`);
-      done += n;
-    }
+    preadExact(fd, buf, s.offset, s.path);
   } finally {
     closeSync(fd);
   }
