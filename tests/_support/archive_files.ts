@@ -25,12 +25,20 @@ export function indexFiles(dir: string): Array<[string, Uint8Array]> {
   );
 }
 
-/** Asserts that two archive directories hold the same files with the same bytes. */
-export function assertSameArchive(actual: string, expected: string, what: string): void {
-  const a = readTree(actual), b = readTree(expected);
+/**
+ * Asserts that two archive directories hold the same files with the same bytes, leaving out the
+ * paths `ignore` names (files that legitimately differ between the two runs compared).
+ */
+export function assertSameArchive(
+  actual: string,
+  expected: string,
+  what: string,
+  ignore: (path: string) => boolean = () => false,
+): void {
   // The writer lock holds the last writer's pid (or nothing): not archive data.
-  a.delete("writer.lock");
-  b.delete("writer.lock");
+  const kept = (dir: string) =>
+    new Map([...readTree(dir)].filter(([k]) => k !== "writer.lock" && !ignore(k)));
+  const a = kept(actual), b = kept(expected);
   assertEquals([...a.keys()].sort(), [...b.keys()].sort(), `${what}: file list`);
   for (const [k, v] of b) {
     const got = a.get(k)!;

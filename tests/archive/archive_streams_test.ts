@@ -1,20 +1,14 @@
 import { assertEquals, assertRejects, assertTrue } from "../_support/assert.ts";
-import { archiveSink } from "../../lib/archive/archive_sink.ts";
 import { openArchiveTarget } from "../../lib/archive/archive_target.ts";
-import { compressFrames } from "../../lib/archive/compress_frames.ts";
-import { frameBlocks } from "../../lib/archive/frame_blocks.ts";
 import { collect } from "../../lib/collect/collect.ts";
 import { verifyCollected } from "../../lib/collect/verify_collected.ts";
 import { NETWORKS } from "../../lib/bitcoin/network.ts";
 import type { OrderedBlock } from "../../lib/chain/chain_types.ts";
-import { orderBlocks } from "../../lib/chain/order_blocks.ts";
 import { generateChain } from "../../lib/gen/chain_generator.ts";
 import { writeBlocksDir } from "../../lib/gen/blocks_dir_writer.ts";
-import { BlkPositionedReader } from "../../lib/source/blk_positioned_reader.ts";
-import { readBlockRecords } from "../../lib/source/block_records.ts";
 import { LocalStore } from "../../lib/store/local_store.ts";
-import { validateBlocks } from "../../lib/validate/validate_blocks.ts";
-import { readTree } from "../_support/archive_files.ts";
+import { streamPipeline } from "../_support/stream_pipeline.ts";
+import { assertSameArchive, readTree } from "../_support/archive_files.ts";
 
 const network = NETWORKS.regtest;
 const layout = { chunkPolicy: { blocks: 70 }, frameBytes: 128 << 10, parity: false as const };
@@ -38,37 +32,18 @@ async function streamInto(
 ): Promise<void> {
   const target = await openArchiveTarget(new LocalStore(out), { network, ...layout });
   const from = target.position.nextHeight;
-  const positioned = new BlkPositionedReader(blocks);
   const window = new TransformStream<OrderedBlock, OrderedBlock>({
     transform(b, c) {
       if (b.height === failAt) throw new Error(`stream failed at height ${failAt}`);
       if (b.height >= from && b.height <= to) c.enqueue(b);
     },
   });
-  await readBlockRecords(blocks, { network })
-    .pipeThrough(orderBlocks({ network, fetch: (f, o) => positioned.readBlock(f, o) }))
-    .pipeThrough(validateBlocks({ network }))
-    .pipeThrough(window)
-    .pipeThrough(frameBlocks(target))
-    .pipeThrough(compressFrames())
-    .pipeTo(archiveSink(target));
-  positioned.close();
+  await streamPipeline(blocks, target, network, window);
 }
 
 /** Asserts equal chunks, index and manifest (rejects and resume records legitimately differ). */
 function assertSameData(actual: string, expected: string, what: string): void {
-  const data = (dir: string) =>
-    new Map(
-      [...readTree(dir)].filter(([k]) =>
-        !k.startsWith("state/") && k !== "rejects.jsonl" && k !== "writer.lock"
-      ),
-    );
-  const a = data(actual), b = data(expected);
-  assertEquals([...a.keys()].sort(), [...b.keys()].sort(), `${what}: files`);
-  for (const [k, v] of b) {
-    const got = a.get(k)!;
-    assertTrue(got.length === v.length && got.every((x, i) => x === v[i]), `${what}: ${k} differs`);
-  }
+  assertSameArchive(actual, expected, what, (k) => k.startsWith("state/") || k === "rejects.jsonl");
 }
 
 Deno.test("hand-composed stream stages write collect's chunks, index and manifest", async () => {

@@ -1,8 +1,5 @@
 import { assertEquals, assertRejects, assertTrue } from "../_support/assert.ts";
-import { archiveSink } from "../../lib/archive/archive_sink.ts";
 import { openArchiveTarget } from "../../lib/archive/archive_target.ts";
-import { compressFrames } from "../../lib/archive/compress_frames.ts";
-import { frameBlocks } from "../../lib/archive/frame_blocks.ts";
 import type { FrameJob } from "../../lib/archive/frame_job.ts";
 import { ARCHIVE_PATHS } from "../../lib/archive/manifest.ts";
 import {
@@ -14,14 +11,11 @@ import {
 import { decodeResumeState } from "../../lib/archive/resume_record.ts";
 import { NETWORKS } from "../../lib/bitcoin/network.ts";
 import type { OrderedBlock } from "../../lib/chain/chain_types.ts";
-import { orderBlocks } from "../../lib/chain/order_blocks.ts";
 import { generateChain } from "../../lib/gen/chain_generator.ts";
 import { writeBlocksDir } from "../../lib/gen/blocks_dir_writer.ts";
-import { BlkPositionedReader } from "../../lib/source/blk_positioned_reader.ts";
-import { readBlockRecords } from "../../lib/source/block_records.ts";
 import { LocalStore } from "../../lib/store/local_store.ts";
-import { validateBlocks } from "../../lib/validate/validate_blocks.ts";
-import { readTree } from "../_support/archive_files.ts";
+import { streamPipeline } from "../_support/stream_pipeline.ts";
+import { assertSameArchive } from "../_support/archive_files.ts";
 
 const network = NETWORKS.regtest;
 // One chunk of many small frames, a resume point after every frame.
@@ -43,7 +37,6 @@ async function run(out: string, seen: Seen[] = [], failAt = Infinity): Promise<v
   const store = new LocalStore(out);
   const target = await openArchiveTarget(store, { network, ...layout });
   const from = target.position.nextHeight;
-  const positioned = new BlkPositionedReader(blocks);
   const window = new TransformStream<OrderedBlock, OrderedBlock>({
     transform(b, c) {
       if (b.height >= from) c.enqueue(b);
@@ -66,29 +59,11 @@ async function run(out: string, seen: Seen[] = [], failAt = Infinity): Promise<v
       c.enqueue({ ...job, checkpoint: { frame: job.firstHeight } });
     },
   });
-  try {
-    await readBlockRecords(blocks, { network })
-      .pipeThrough(orderBlocks({ network, fetch: (f, o) => positioned.readBlock(f, o) }))
-      .pipeThrough(validateBlocks({ network }))
-      .pipeThrough(window)
-      .pipeThrough(frameBlocks(target))
-      .pipeThrough(compressFrames())
-      .pipeThrough(resumePoints)
-      .pipeTo(archiveSink(target));
-  } finally {
-    positioned.close();
-  }
+  await streamPipeline(blocks, target, network, window, resumePoints);
 }
 
 function sameFiles(actual: string, expected: string): void {
-  const data = (dir: string) =>
-    new Map([...readTree(dir)].filter(([k]) => !k.startsWith("state/") && k !== "writer.lock"));
-  const a = data(actual), b = data(expected);
-  assertEquals([...a.keys()].sort(), [...b.keys()].sort());
-  for (const [k, v] of b) {
-    const got = a.get(k)!;
-    assertTrue(got.length === v.length && got.every((x, i) => x === v[i]), `${k} differs`);
-  }
+  assertSameArchive(actual, expected, "resumed vs uninterrupted", (k) => k.startsWith("state/"));
 }
 
 Deno.test("resume records count the open chunk's frames: their size does not grow with the chunk", async () => {
