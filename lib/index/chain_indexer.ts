@@ -176,7 +176,7 @@ export class ChainIndexer {
         L.inPrevout,
         L.inputCount,
         ids,
-        (t) => L.txFirstOutput[t + 1]! - L.txFirstOutput[t]!,
+        L.txFirstOutput,
         L.txCount,
       );
       const failure = this.rules.connect(L, ids, height, hash, this.cache);

@@ -102,7 +102,8 @@ export class UtxoCache implements UtxoView {
    * entry that slot names — loads that do not depend on one another, so the processor overlaps
    * their cache misses instead of taking them one lookup at a time. `prevouts`: offsets in
    * `bytes` of `n` serialized outpoints (txid ‖ vout LE); `txids`: `m` txids whose outputs
-   * `0..outputs(t)-1` will be looked up or added. Changes nothing; returns a value only so that
+   * will be looked up or added, transaction t having `firstOutput[t+1] − firstOutput[t]` of them
+   * (a block layout's `txFirstOutput`). Changes nothing; returns a value only so that
    * the reads are not optimised away.
    */
   warm(
@@ -110,7 +111,7 @@ export class UtxoCache implements UtxoView {
     prevouts: Uint32Array,
     n: number,
     txids: Uint8Array,
-    outputsOf: (t: number) => number,
+    firstOutput: Uint32Array,
     m: number,
   ): number {
     let sink = 0;
@@ -119,7 +120,7 @@ export class UtxoCache implements UtxoView {
       sink ^= this.touch(bytes, p, bytes[p + 32]! | (bytes[p + 33]! << 8));
     }
     for (let t = 0; t < m; t++) {
-      const k = outputsOf(t);
+      const k = firstOutput[t + 1]! - firstOutput[t]!;
       for (let o = 0; o < k; o++) sink ^= this.touch(txids, 32 * t, o & 0xffff);
     }
     return sink;

@@ -99,10 +99,16 @@ Deno.test("warm reads the slot a lookup probes first, from a block's prevouts an
   const block = new Uint8Array(100);
   block.set(txid, 20);
   new DataView(block.buffer).setUint32(52, vout, true);
-  assertEquals(cache.warm(block, Uint32Array.of(20), 1, new Uint8Array(0), () => 0, 0), expected);
+  assertEquals(
+    cache.warm(block, Uint32Array.of(20), 1, new Uint8Array(0), new Uint32Array(1), 0),
+    expected,
+  );
   // The same output reached through its txid and output count (only vout 300 is present).
-  assertEquals(cache.warm(block, new Uint32Array(0), 0, txid, () => vout + 1, 1), expected);
-  assertEquals(cache.warm(block, new Uint32Array(0), 0, txid, () => vout, 1), 0);
+  assertEquals(
+    cache.warm(block, new Uint32Array(0), 0, txid, Uint32Array.of(0, vout + 1), 1),
+    expected,
+  );
+  assertEquals(cache.warm(block, new Uint32Array(0), 0, txid, Uint32Array.of(0, vout), 1), 0);
   assertEquals(cache.get(k, 0), 42);
   assertEquals(cache.foundHeight, 7);
   store.close();
