@@ -13,6 +13,7 @@ import { preadExact } from "../store/pread.ts";
 import { newXxh64, type Xxh64 } from "../hash/xxh64.ts";
 import { ChecksumMismatchError, CorruptDataError } from "../bytes/errors.ts";
 import { BloomFilter } from "./bloom.ts";
+import { releasableCopy, release } from "../bytes/releasable.ts";
 import { compareBytes, countEqual, lowerBound } from "./compare.ts";
 import {
   decodeFooterInfo,
@@ -55,6 +56,8 @@ export class Segment {
   /** Bytes read to open it (header + trailer + footer). */
   readonly openedBytes: number;
   private closed = false;
+  /** The buffer {@link peek} reads into, grown as needed. */
+  private scratch = new Uint8Array(0);
 
   private constructor(
     readonly path: string,
@@ -110,11 +113,11 @@ export class Segment {
       const footer = decodeFooterInfo(footerBytes);
       const bloomLen = checkFooterSizes(path, header, trailer, footer);
       const bloom = new BloomFilter(
-        footerBytes.slice(SEGMENT_FOOTER_FIXED, SEGMENT_FOOTER_FIXED + bloomLen),
+        releasableCopy(footerBytes.subarray(SEGMENT_FOOTER_FIXED, SEGMENT_FOOTER_FIXED + bloomLen)),
         footer.bloomBits,
         footer.bloomProbes,
       );
-      const directory = footerBytes.slice(SEGMENT_FOOTER_FIXED + bloomLen);
+      const directory = releasableCopy(footerBytes.subarray(SEGMENT_FOOTER_FIXED + bloomLen));
       const opened = SEGMENT_HEADER_SIZE + SEGMENT_TRAILER_SIZE + trailer.footerLength;
       return new Segment(path, fd, header, footer, bloom, directory, size, opened);
     } catch (e) {
@@ -160,6 +163,11 @@ export class Segment {
     return this.header.entryCount;
   }
 
+  /** Bytes this open segment keeps in memory: its bloom filter and bucket directory. */
+  get residentBytes(): number {
+    return (this.bloom?.bits.length ?? 0) + this.directory.length;
+  }
+
   /** Reads `n` entries starting at entry `first`. */
   readEntries(first: number, n: number): Uint8Array {
     const w = this.header.entryWidth;
@@ -169,6 +177,7 @@ export class Segment {
   /** Entry range [start, end) that can hold `key` (from the directory), or null when the bloom filter says no. */
   candidateRange(key: Uint8Array, at = 0): [number, number] | null {
     const kw = this.header.keyWidth;
+    if (this.closed) throw new Error(`${this.path}: segment used after close`);
     if (this.count === 0 || (this.bloom !== null && !this.bloom.mayContain(key, at, kw))) {
       return null;
     }
@@ -188,6 +197,24 @@ export class Segment {
     if (!range) return null;
     const bytes = this.readEntries(range[0], range[1] - range[0]);
     return locate(bytes, range[1] - range[0], this.header, key, at);
+  }
+
+  /**
+   * {@link find} into a buffer this segment reuses: the result is valid only until its next
+   * `peek` — for synchronous lookups that decode the entries at once. A read into a fresh
+   * buffer costs about twice a read into a warm one (6.6–8.5 against 3.4–4.3 µs for 4 KiB
+   * from the page cache, measured here), and the UTXO set's lookups are such reads.
+   */
+  peek(key: Uint8Array, at = 0): KeyEntries | null {
+    const range = this.candidateRange(key, at);
+    if (!range) return null;
+    const n = range[1] - range[0], len = n * this.header.entryWidth;
+    if (this.scratch.length < len) {
+      this.scratch = new Uint8Array(Math.max(len, 2 * this.scratch.length));
+    }
+    const bytes = this.scratch.subarray(0, len);
+    preadExact(this.fd, bytes, SEGMENT_HEADER_SIZE + range[0] * this.header.entryWidth, this.path);
+    return locate(bytes, n, this.header, key, at);
   }
 
   /**
@@ -239,10 +266,14 @@ export class Segment {
     }
   }
 
-  /** Closes the file. */
+  /** Closes the file and frees the bloom filter and directory at once; lookups fail afterwards. */
   close(): void {
-    if (!this.closed) closeSync(this.fd);
+    if (this.closed) return;
+    closeSync(this.fd);
     this.closed = true;
+    if (this.bloom) release(this.bloom.bits);
+    release(this.directory);
+    this.scratch = new Uint8Array(0);
   }
 }
 

@@ -126,6 +126,11 @@ export class UtxoStore {
     };
   }
 
+  /** Bytes held in memory: the memory runs and every segment's bloom filter and directory. */
+  residentBytes(): number {
+    return this.segments.reduce((n, s) => n + s.residentBytes, this.memoryBytes);
+  }
+
   /** Counters. */
   stats(): UtxoStoreStats {
     return {
@@ -342,7 +347,7 @@ export class UtxoStore {
     for (let s = this.segments.length - 1; s >= 0; s--) {
       const seg = this.segments[s]!;
       if (seg.header.minHeight >= before || seg.header.maxHeight < since) continue;
-      const found = seg.find(key, at);
+      const found = seg.peek(key, at); // decoded at once: the segment's reused buffer is fine
       if (!found) continue;
       const v = resolveUtxo(found.bytes, found.first, found.count, since, before);
       if (v !== UTXO_ABSENT) {

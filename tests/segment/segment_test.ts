@@ -75,6 +75,31 @@ Deno.test("every present key is found; opening reads only header, footer and tra
   seg.close();
 });
 
+Deno.test("peek answers as find does, reading into one reused buffer; resident bytes are the bloom and directory", async () => {
+  const seg = await Segment.open(path);
+  const rng = new Prng(5);
+  const buffers = new Set<ArrayBufferLike>();
+  for (let j = 0; j < 3000; j++) {
+    const i = rng.int(0, N - 1);
+    const p = seg.peek(slab, i * W)!;
+    const f = seg.find(slab, i * W)!;
+    assertEquals(p.count, 1);
+    assertEquals(p.bytes.subarray(p.first * W, p.first * W + W), slab.subarray(i * W, i * W + W));
+    assertEquals(p.bytes, f.bytes);
+    buffers.add(p.bytes.buffer);
+  }
+  assertTrue(buffers.size <= 2, `${buffers.size} buffers for 3,000 reads (grown, never renewed)`);
+  const absent = new Uint8Array(KW).fill(0xfe);
+  assertEquals(seg.peek(absent, 0), null);
+  assertEquals(seg.residentBytes, seg.bloom!.bits.length + seg.directory.length);
+  assertTrue(seg.residentBytes > N, "≈1.5 bytes per entry of bloom filter");
+  seg.close();
+  // Closing frees the filter and directory at once; a lookup afterwards is an error, not a miss.
+  assertEquals(seg.residentBytes, 0);
+  assertThrows(() => seg.peek(slab, 0), /used after close/);
+  assertThrows(() => seg.find(slab, 0), /used after close/);
+});
+
 Deno.test("bloom false-positive rate over 1,000,000 absent keys is within 2× of theory", async () => {
   const seg = await Segment.open(path);
   const rng = new Prng(99);
