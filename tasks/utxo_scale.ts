@@ -1,18 +1,20 @@
 /**
- * `utxo_scale.ts MILLIONS DIR` (run by bench:index): grows a UTXO set the
- * way the chain index does — blocks of 4,000 new outputs into the UTXO cache
- * (the default 1 GiB budget's 35%) over the store, a checkpoint (flush,
- * the indexer's size-tiered compaction) every 9.9 M entries — to MILLIONS million
- * unspent outputs, and
- * between blocks looks up 1,000 random earlier outputs (all hits). Prints,
- * per 10 M: adds/s and lookups/s in that stretch, RSS, segments.
+ * `utxo_scale.ts MILLIONS DIR` (run by bench:index): grows a UTXO set the way
+ * the chain index does — blocks of 4,000 new outputs into the UTXO cache (the
+ * default 1 GiB budget's 35%, shared with the segments' filters) over the
+ * store, a checkpoint (flush, the indexer's size-tiered compaction) every
+ * 9.9 M entries — to MILLIONS million unspent outputs, and between blocks
+ * looks up 1,000 random earlier outputs (all hits). Prints, per 10 M: adds/s
+ * and lookups/s in that stretch, the peak RSS sampled after every block of
+ * it, the segments' resident filters and directories, the cache's size (what
+ * they leave of its share) and the segment count.
  *
  * @module
  */
 
 import { emptyUtxoState, UtxoStore } from "../lib/segment/utxo_store.ts";
 import { Prng } from "../lib/gen/prng.ts";
-import { DEFAULT_INDEX_MEM } from "../lib/index/chain_indexer.ts";
+import { DEFAULT_INDEX_MEM, UTXO_SHARE } from "../lib/index/chain_indexer.ts";
 import { CACHE_BYTES_PER_ENTRY, UtxoCache } from "../lib/utxo/utxo_cache.ts";
 
 const millions = Number(Deno.args[0] ?? 50);
@@ -23,7 +25,8 @@ try {
   // none
 }
 const store = await UtxoStore.open(dir, { managed: emptyUtxoState() });
-const cache = new UtxoCache(store, Math.floor((DEFAULT_INDEX_MEM * 0.35) / CACHE_BYTES_PER_ENTRY));
+const share = DEFAULT_INDEX_MEM * UTXO_SHARE;
+const cache = new UtxoCache(store, Math.floor(share / CACHE_BYTES_PER_ENTRY), share);
 
 /** Outpoint number `i` → a random-looking 36-byte key (txid from a mix of i, vout 0). */
 function keyOf(out: Uint8Array, at: number, i: number): void {
@@ -46,21 +49,27 @@ const key = new Uint8Array(36);
 const rng = new Prng(9);
 let total = 0, sinceCheckpoint = 0, height = 0;
 let addMs = 0, lookMs = 0, looks = 0, addsInStretch = 0, misses = 0;
-console.log("| unspent | adds/s | lookups/s | RSS | segments |");
-console.log("| ---: | ---: | ---: | ---: | ---: |");
+console.log(
+  "| unspent | adds/s | lookups/s | RSS, peak of the stretch | filters + directories | cache | segments |",
+);
+console.log("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+let peak = 0;
+const MiB = (n: number) => `${(n / 2 ** 20).toFixed(0)} MiB`;
 while (total < millions * 1e6) {
   for (let j = 0; j < BLOCK; j++) keyOf(adds, 36 * j, total + j);
   let t = performance.now();
   cache.apply(++height, adds, values, new Uint8Array(0));
   sinceCheckpoint += BLOCK;
   if (sinceCheckpoint >= CHECKPOINT) {
-    cache.flush();
+    cache.flush(false);
     store.compactTiered(height + 1);
+    cache.refit();
     sinceCheckpoint = 0;
   }
   addMs += performance.now() - t;
   total += BLOCK;
   addsInStretch += BLOCK;
+  peak = Math.max(peak, Deno.memoryUsage().rss);
   t = performance.now();
   for (let j = 0; j < LOOKUPS; j++) {
     keyOf(key, 0, rng.int(0, total - 1));
@@ -69,17 +78,18 @@ while (total < millions * 1e6) {
   lookMs += performance.now() - t;
   looks += LOOKUPS;
   if (total % 10_000_000 === 0) {
-    const m = Deno.memoryUsage();
     console.log(
       `| ${total / 1e6} M | ${(addsInStretch / addMs).toFixed(0)} k | ${
         (looks / lookMs).toFixed(0)
-      } k | ` +
-        `${(m.rss / 2 ** 20).toFixed(0)} MiB | ${store.stats().segments} |`,
+      } k | ${MiB(peak)} | ${MiB(store.residentBytes())} | ${
+        (cache.capacity / 1e6).toFixed(2)
+      } M | ${store.stats().segments} |`,
     );
     addMs =
       lookMs =
       looks =
       addsInStretch =
+      peak =
         0;
   }
 }

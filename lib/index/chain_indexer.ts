@@ -56,6 +56,12 @@ export interface ChainIndexerOptions {
 /** The default memory budget. */
 export const DEFAULT_INDEX_MEM = 1 << 30;
 
+/**
+ * The UTXO set's share of the budget: the cache plus the UTXO segments' bloom filters and
+ * directories (the cache shrinks as they grow, down to a quarter of the share).
+ */
+export const UTXO_SHARE = 0.35;
+
 /** Maintains an archive's chain index; see the module doc. */
 export class ChainIndexer {
   private readonly layout = new BlockLayout();
@@ -120,7 +126,7 @@ export class ChainIndexer {
       slot,
       found?.name ?? "b",
       utxo,
-      new UtxoCache(utxo, Math.floor((mem * 0.35) / CACHE_BYTES_PER_ENTRY)),
+      new UtxoCache(utxo, Math.floor((mem * UTXO_SHARE) / CACHE_BYTES_PER_ENTRY), mem * UTXO_SHARE),
       o.network,
       new UtxoRules(o.network, slot.bip34Matched),
       txnum,
@@ -267,8 +273,9 @@ export class ChainIndexer {
       this.spends.writeSegment(`${this.dir}/${P.spend(next.nextSegment)}`, this.xxh);
       next.spend.push(next.nextSegment++);
     }
-    this.cache.flush();
+    this.cache.flush(false);
     this.utxo.compactTiered(next.height + 1);
+    this.cache.refit(); // after the compaction: where a resumed run sizes it too
     compactIfNeeded(this.dir, next, this.xxh);
     next.utxo = this.utxo.state;
     this.slotName = this.slotName === "a" ? "b" : "a";

@@ -7,6 +7,8 @@
  * @module
  */
 
+import { releasable } from "../bytes/releasable.ts";
+
 /** Bits per entry by default. */
 export const BLOOM_BITS_PER_ENTRY = 12;
 /** Probes by default. */
@@ -62,7 +64,7 @@ export class BloomFilter {
     k = BLOOM_PROBES,
   ): BloomFilter {
     const m = Math.max(64, Math.ceil((Math.max(1, entries) * bitsPerEntry) / 64) * 64);
-    return new BloomFilter(new Uint8Array(m / 8), m, k);
+    return new BloomFilter(releasable(m / 8), m, k);
   }
 
   /** Adds `key[at, at+len)`. */

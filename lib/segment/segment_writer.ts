@@ -14,6 +14,7 @@
 import { newXxh64, type Xxh64 } from "../hash/xxh64.ts";
 import { parentOf, syncDir, writeAllSync } from "../store/local_store.ts";
 import { BLOOM_BITS_PER_ENTRY, BLOOM_PROBES, BloomFilter } from "./bloom.ts";
+import { release } from "../bytes/releasable.ts";
 import { compareBytes, copyBytes } from "./compare.ts";
 import {
   bucketEntriesFor,
@@ -181,6 +182,7 @@ export class SegmentWriter {
     Deno.renameSync(`${this.path}.tmp`, this.path);
     syncDir(parentOf(this.path));
     this.done = true;
+    release(this.bloom.bits); // written: its memory goes now, not at the next collection
     return header;
   }
 

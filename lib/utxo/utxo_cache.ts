@@ -35,6 +35,13 @@ function hashOf(k: Uint8Array, at: number, low16: number): number {
   return Math.imul(h ^ (h >>> 15), 0x2c1b3c6d) | 0;
 }
 
+/** Slots of the hash table for `capacity` entries: a power of two, at least twice as many. */
+function tableSize(capacity: number): number {
+  let size = 16;
+  while (size < 2 * capacity) size *= 2;
+  return size;
+}
+
 /** A write-back cache over a UTXO store; see the module doc. */
 export class UtxoCache implements UtxoView {
   /** Creation height of the output the last {@link get} found. */
@@ -43,24 +50,78 @@ export class UtxoCache implements UtxoView {
   lastEntry = -1;
   /** The empty slot the last {@link get}'s key would take, else −1 (a hint for {@link apply}). */
   lastFreeSlot = -1;
-  private readonly keys: Uint8Array;
-  private readonly values: Float64Array;
-  private readonly heights: Int32Array;
-  private readonly states: Uint8Array;
-  private readonly slots: Int32Array;
-  private readonly mask: number;
+  // Views over buffers that shrink and grow with the capacity (a shrunk buffer's pages go back
+  // to the system at once; new arrays would leave the old ones to the garbage collector):
+  // keys, values, heights, states, table slots.
+  private readonly buffers: ArrayBuffer[];
+  private keys = new Uint8Array(0);
+  private values = new Float64Array(0);
+  private heights = new Int32Array(0);
+  private states = new Uint8Array(0);
+  private slots = new Int32Array(0);
+  private mask = 0;
   private used = 0;
+  /** Outputs (created or spent) between flushes, as sized by {@link refit}. */
+  capacity = 0;
 
-  /** @param capacity outputs (created or spent) between flushes */
-  constructor(readonly store: UtxoStore, readonly capacity: number) {
-    this.keys = new Uint8Array(36 * capacity);
-    this.values = new Float64Array(capacity);
-    this.heights = new Int32Array(capacity);
-    this.states = new Uint8Array(capacity);
-    let size = 16;
-    while (size < 2 * capacity) size *= 2;
-    this.slots = new Int32Array(2 * size); // per slot: entry + 1 (0: empty), the key's 32-bit hash
+  /**
+   * @param maxCapacity outputs (created or spent) between flushes at most
+   * @param shareBytes when given, the memory the cache shares with the store's resident part
+   *   (the segments' bloom filters and directories, which grow with the UTXO set): the cache
+   *   takes what they leave, {@link CACHE_BYTES_PER_ENTRY} per output, between a quarter of
+   *   `maxCapacity` and all of it — so that the process stays flat as the set grows
+   */
+  constructor(
+    readonly store: UtxoStore,
+    readonly maxCapacity: number,
+    readonly shareBytes?: number,
+  ) {
+    this.buffers = [36, 8, 4, 1].map((w) => new ArrayBuffer(0, { maxByteLength: w * maxCapacity }));
+    this.buffers.push(new ArrayBuffer(0, { maxByteLength: 8 * tableSize(maxCapacity) }));
+    this.refit();
+  }
+
+  /**
+   * Sizes an empty cache for the store as it is now (a no-op while the cache holds entries).
+   * The size is a function of the store's resident bytes alone, in steps of 1/16 of
+   * `maxCapacity` (the arrays are reallocated only when the step changes). Called by the
+   * constructor and by {@link flush}; call it after compacting the store, so that a run resumed
+   * from that point sizes the cache exactly as an uninterrupted run did (same flush points, same
+   * segments).
+   */
+  refit(): void {
+    if (this.used > 0) return;
+    let c = this.maxCapacity;
+    if (this.shareBytes !== undefined) {
+      const step = Math.ceil(this.maxCapacity / 16);
+      const room = (this.shareBytes - this.store.residentBytes()) / CACHE_BYTES_PER_ENTRY;
+      c = Math.min(c, Math.max(4 * step, Math.floor(room / step) * step));
+    }
+    c = Math.max(1, c);
+    if (c === this.capacity) return;
+    this.capacity = c;
+    const size = tableSize(c);
+    const [k, v, h, st, sl] = this.buffers as [
+      ArrayBuffer,
+      ArrayBuffer,
+      ArrayBuffer,
+      ArrayBuffer,
+      ArrayBuffer,
+    ];
+    k.resize(36 * c);
+    v.resize(8 * c);
+    h.resize(4 * c);
+    st.resize(c);
+    sl.resize(8 * size);
+    // Fixed-length views (length-tracking ones cost ≈10% of the index's main thread).
+    this.keys = new Uint8Array(k, 0, 36 * c);
+    this.values = new Float64Array(v, 0, c);
+    this.heights = new Int32Array(h, 0, c);
+    this.states = new Uint8Array(st, 0, c);
+    // Per slot: entry + 1 (0: empty), the key's 32-bit hash. The cache is empty: all zero.
+    this.slots = new Int32Array(sl, 0, 2 * size);
     this.mask = size - 1;
+    this.flushes++; // slots found before are void
   }
 
   /** Entries in use (created, spent or dead) since the last flush. */
@@ -206,8 +267,9 @@ export class UtxoCache implements UtxoView {
     overwrites = false,
     hints?: { deletes: Int32Array; adds: Int32Array },
   ): void {
-    const states = this.states, flushes = this.flushes;
-    // A flush (when the cache fills up) empties the table: what was found before it is void.
+    const flushes = this.flushes;
+    // A flush (when the cache fills up) empties the table, and may size it anew: what was
+    // found before it is void, and its arrays are read through `this` after every put.
     const valid = () => hints !== undefined && this.flushes === flushes;
     for (let d = 0, n = 0; d < deletes.length; d += 36, n++) {
       let e = valid() ? hints!.deletes[2 * n]! : -1;
@@ -216,7 +278,7 @@ export class UtxoCache implements UtxoView {
         e = s >= 0 ? this.slots[2 * s]! - 1 : -1;
       }
       // Created and spent between flushes: never written.
-      if (e >= 0 && states[e] === LIVE) states[e] = DEAD;
+      if (e >= 0 && this.states[e] === LIVE) this.states[e] = DEAD;
       else this.put(deletes, d, 0, height, TOMBSTONE, valid() ? hints!.deletes[2 * n + 1]! : -1);
     }
     const state = overwrites ? OVERWRITE : LIVE;
@@ -240,9 +302,10 @@ export class UtxoCache implements UtxoView {
   /**
    * Writes the cache's net effect to the store as one segment and empties
    * the cache. Entries are sorted by index and encoded a chunk at a time:
-   * no copy of the cache is made (the budget counts it once).
+   * no copy of the cache is made (the budget counts it once). Then, with
+   * `refit` (the default), sizes the cache anew ({@link refit}).
    */
-  flush(): void {
+  flush(refit = true): void {
     const W = UTXO_ENTRY_WIDTH, CHUNK = 8192;
     const order = sortOrder(this.keys, this.used, 36, 36);
     let live = 0;
@@ -274,5 +337,6 @@ export class UtxoCache implements UtxoView {
     this.states.fill(DEAD, 0, this.used);
     this.used = 0;
     this.flushes++;
+    if (refit) this.refit();
   }
 }

@@ -1,7 +1,7 @@
-import { assertEquals } from "../_support/assert.ts";
+import { assertEquals, assertTrue } from "../_support/assert.ts";
 import { Prng } from "../../lib/gen/prng.ts";
 import { emptyUtxoState, UtxoStore } from "../../lib/segment/utxo_store.ts";
-import { UtxoCache } from "../../lib/utxo/utxo_cache.ts";
+import { CACHE_BYTES_PER_ENTRY, UtxoCache } from "../../lib/utxo/utxo_cache.ts";
 
 /** Keys drawn from a small txid pool (many vouts per txid, colliding first bytes) to stress probing. */
 function key(i: number): Uint8Array {
@@ -35,17 +35,29 @@ function lookupHints(cache: UtxoCache, adds: Uint8Array, dels: Uint8Array) {
   return hints;
 }
 
+/** Share of memory for a cache of at most 700 outputs that the store's segments squeeze. */
+const SHARE = 700 * CACHE_BYTES_PER_ENTRY;
+
 for (
-  const [seed, withHints] of [[1, false], [2, false], [3, false], [4, true], [5, true]] as const
+  const [seed, withHints, share] of [
+    [1, false, undefined],
+    [2, false, undefined],
+    [3, false, undefined],
+    [4, true, undefined],
+    [5, true, undefined],
+    [6, false, SHARE],
+    [7, true, SHARE],
+  ] as const
 ) {
   Deno.test(
     `UTXO cache over the store equals a Map model (adds, spends, flushes${
       withHints ? ", lookup hints" : ""
-    }; seed ${seed})`,
+    }${share ? ", resized as the store grows" : ""}; seed ${seed})`,
     async () => {
       const dir = Deno.makeTempDirSync({ prefix: "blkpipe-cache-" });
       const store = await UtxoStore.open(dir, { managed: emptyUtxoState() });
-      const cache = new UtxoCache(store, 700); // flushes every few hundred operations
+      const cache = new UtxoCache(store, 700, share); // flushes every few hundred operations
+      const capacities = new Set<number>([cache.capacity]);
       const model = new Map<number, { id: number; height: number }>();
       const rng = new Prng(seed);
       let next = 0;
@@ -70,6 +82,7 @@ for (
         const hints = withHints ? lookupHints(cache, adds, dels) : undefined;
         cache.apply(h, adds, values, dels, false, hints);
         if (rng.int(0, 40) === 0) cache.flush();
+        capacities.add(cache.capacity);
         for (let q = 0; q < 20; q++) {
           const i = rng.int(0, next + 5);
           const m = model.get(i);
@@ -79,6 +92,13 @@ for (
       }
       cache.flush();
       for (let i = 0; i < next; i++) assertEquals(store.get(key(i), 0), model.get(i)?.id ?? -1);
+      if (share) {
+        // The segments' filters and directories took room: the cache shrank, in steps of 1/16,
+        // never below a quarter.
+        assertTrue(Math.min(...capacities) < 700, `capacities ${[...capacities]}`);
+        assertTrue(Math.min(...capacities) >= 175);
+        for (const c of capacities) assertEquals(c % 44, c === 700 ? 700 % 44 : 0);
+      } else assertEquals([...capacities], [700]);
       store.close();
     },
   );
@@ -111,5 +131,27 @@ Deno.test("warm reads the slot a lookup probes first, from a block's prevouts an
   assertEquals(cache.warm(block, new Uint32Array(0), 0, txid, Uint32Array.of(0, vout), 1), 0);
   assertEquals(cache.get(k, 0), 42);
   assertEquals(cache.foundHeight, 7);
+  store.close();
+});
+
+Deno.test("a cache sized over a store equals the cache that flushed, was compacted under and refitted (resume sizes it alike)", async () => {
+  const dir = Deno.makeTempDirSync({ prefix: "blkpipe-refit-" });
+  const store = await UtxoStore.open(dir, { managed: emptyUtxoState() });
+  const cache = new UtxoCache(store, 700, SHARE);
+  let next = 0;
+  for (let h = 1; h <= 60; h++) {
+    const adds = new Uint8Array(36 * 40);
+    for (let j = 0; j < 40; j++) adds.set(key(next++), 36 * j);
+    cache.apply(h, adds, new Float64Array(40).fill(2), new Uint8Array(0));
+    if (h % 10 === 0) {
+      cache.flush(false);
+      store.compactTiered(h + 1);
+      cache.refit();
+      const fresh = new UtxoCache(store, 700, SHARE); // what a run resumed here starts with
+      assertEquals(fresh.capacity, cache.capacity, `height ${h}`);
+    }
+  }
+  assertTrue(cache.capacity < 700, "the store's resident bytes squeezed the cache");
+  assertEquals(cache.get(key(0), 0), 2);
   store.close();
 });
