@@ -84,7 +84,7 @@ export class UtxoCache implements UtxoView {
   /**
    * Sizes an empty cache for the store as it is now (a no-op while the cache holds entries).
    * The size is a function of the store's resident bytes alone, in steps of 1/16 of
-   * `maxCapacity` (the arrays are reallocated only when the step changes). Called by the
+   * `maxCapacity` (the arrays are resized in place only when the step changes). Called by the
    * constructor and by {@link flush}; call it after compacting the store, so that a run resumed
    * from that point sizes the cache exactly as an uninterrupted run did (same flush points, same
    * segments).
