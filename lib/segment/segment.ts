@@ -202,7 +202,7 @@ export class Segment {
   /**
    * {@link find} into a buffer this segment reuses: the result is valid only until its next
    * `peek` — for synchronous lookups that decode the entries at once. A read into a fresh
-   * buffer costs about twice a read into a warm one (6.6–8.5 against 3.4–4.3 µs for 4 KiB
+   * buffer costs about twice a read into a warm one (6.6–7.1 against 3.4–3.7 µs for 4 KiB
    * from the page cache, measured here), and the UTXO set's lookups are such reads.
    */
   peek(key: Uint8Array, at = 0): KeyEntries | null {
