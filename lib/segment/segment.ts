@@ -13,7 +13,7 @@ import { preadExact } from "../store/pread.ts";
 import { newXxh64, type Xxh64 } from "../hash/xxh64.ts";
 import { ChecksumMismatchError, CorruptDataError } from "../bytes/errors.ts";
 import { BloomFilter } from "./bloom.ts";
-import { releasableCopy, release } from "../bytes/releasable.ts";
+import { releasable, releasableCopy, release } from "../bytes/releasable.ts";
 import { compareBytes, countEqual, lowerBound } from "./compare.ts";
 import {
   decodeFooterInfo,
@@ -138,12 +138,8 @@ export class Segment {
     const footer = decodeFooterInfo(pread(fd, SEGMENT_FOOTER_FIXED, trailer.footerOffset, path));
     const bloomLen = checkFooterSizes(path, header, trailer, footer);
     const dirAt = trailer.footerOffset + SEGMENT_FOOTER_FIXED + bloomLen;
-    const directory = pread(
-      fd,
-      trailer.footerLength - SEGMENT_FOOTER_FIXED - bloomLen,
-      dirAt,
-      path,
-    );
+    const directory = releasable(trailer.footerLength - SEGMENT_FOOTER_FIXED - bloomLen);
+    preadExact(fd, directory, dirAt, path);
     const kw = header.keyWidth;
     for (let b = 1; b < footer.bucketCount; b++) {
       if (compareBytes(directory, (b - 1) * kw, directory, b * kw, kw) > 0) {
@@ -193,10 +189,7 @@ export class Segment {
 
   /** All entries whose key equals `key[at..]` (one positioned read), or null. */
   find(key: Uint8Array, at = 0): KeyEntries | null {
-    const range = this.candidateRange(key, at);
-    if (!range) return null;
-    const bytes = this.readEntries(range[0], range[1] - range[0]);
-    return locate(bytes, range[1] - range[0], this.header, key, at);
+    return this.lookup(key, at, false);
   }
 
   /**
@@ -206,13 +199,18 @@ export class Segment {
    * from the page cache, measured here), and the UTXO set's lookups are such reads.
    */
   peek(key: Uint8Array, at = 0): KeyEntries | null {
+    return this.lookup(key, at, true);
+  }
+
+  /** {@link find} (`reuse` false: a buffer of its own) or {@link peek}. */
+  private lookup(key: Uint8Array, at: number, reuse: boolean): KeyEntries | null {
     const range = this.candidateRange(key, at);
     if (!range) return null;
     const n = range[1] - range[0], len = n * this.header.entryWidth;
-    if (this.scratch.length < len) {
+    if (reuse && this.scratch.length < len) {
       this.scratch = new Uint8Array(Math.max(len, 2 * this.scratch.length));
     }
-    const bytes = this.scratch.subarray(0, len);
+    const bytes = reuse ? this.scratch.subarray(0, len) : new Uint8Array(len);
     preadExact(this.fd, bytes, SEGMENT_HEADER_SIZE + range[0] * this.header.entryWidth, this.path);
     return locate(bytes, n, this.header, key, at);
   }
