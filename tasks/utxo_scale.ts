@@ -15,7 +15,7 @@
 import { emptyUtxoState, UtxoStore } from "../lib/segment/utxo_store.ts";
 import { Prng } from "../lib/gen/prng.ts";
 import { DEFAULT_INDEX_MEM, UTXO_SHARE } from "../lib/index/chain_indexer.ts";
-import { CACHE_BYTES_PER_ENTRY, UtxoCache } from "../lib/utxo/utxo_cache.ts";
+import { UtxoCache } from "../lib/utxo/utxo_cache.ts";
 
 const millions = Number(Deno.args[0] ?? 50);
 const dir = Deno.args[1] ?? "/tmp/blkpipe-utxo-scale";
@@ -25,8 +25,7 @@ try {
   // none
 }
 const store = await UtxoStore.open(dir, { managed: emptyUtxoState() });
-const share = DEFAULT_INDEX_MEM * UTXO_SHARE;
-const cache = new UtxoCache(store, Math.floor(share / CACHE_BYTES_PER_ENTRY), share);
+const cache = UtxoCache.forShare(store, DEFAULT_INDEX_MEM * UTXO_SHARE);
 
 /** Outpoint number `i` → a random-looking 36-byte key (txid from a mix of i, vout 0). */
 function keyOf(out: Uint8Array, at: number, i: number): void {
@@ -61,9 +60,7 @@ while (total < millions * 1e6) {
   cache.apply(++height, adds, values, new Uint8Array(0));
   sinceCheckpoint += BLOCK;
   if (sinceCheckpoint >= CHECKPOINT) {
-    cache.flush(false);
-    store.compactTiered(height + 1);
-    cache.refit();
+    cache.checkpoint(height + 1);
     sinceCheckpoint = 0;
   }
   addMs += performance.now() - t;

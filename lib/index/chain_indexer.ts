@@ -22,7 +22,7 @@ import { type LocalAppendFile, LocalStore } from "../store/local_store.ts";
 import type { CheckFailure } from "../validate/reject.ts";
 import { UtxoRules } from "../utxo/utxo_rules.ts";
 import { BIP34_HASH } from "../utxo/block_subsidy.ts";
-import { CACHE_BYTES_PER_ENTRY, UtxoCache } from "../utxo/utxo_cache.ts";
+import { UtxoCache } from "../utxo/utxo_cache.ts";
 import {
   CHAIN_INDEX_PATHS as P,
   encodeSpendEntry,
@@ -126,7 +126,7 @@ export class ChainIndexer {
       slot,
       found?.name ?? "b",
       utxo,
-      new UtxoCache(utxo, Math.floor((mem * UTXO_SHARE) / CACHE_BYTES_PER_ENTRY), mem * UTXO_SHARE),
+      UtxoCache.forShare(utxo, mem * UTXO_SHARE),
       o.network,
       new UtxoRules(o.network, slot.bip34Matched),
       txnum,
@@ -273,9 +273,7 @@ export class ChainIndexer {
       this.spends.writeSegment(`${this.dir}/${P.spend(next.nextSegment)}`, this.xxh);
       next.spend.push(next.nextSegment++);
     }
-    this.cache.flush(false);
-    this.utxo.compactTiered(next.height + 1);
-    this.cache.refit(); // after the compaction: where a resumed run sizes it too
+    this.cache.checkpoint(next.height + 1);
     compactIfNeeded(this.dir, next, this.xxh);
     next.utxo = this.utxo.state;
     this.slotName = this.slotName === "a" ? "b" : "a";

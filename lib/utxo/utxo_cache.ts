@@ -53,7 +53,7 @@ export class UtxoCache implements UtxoView {
   // Views over buffers that shrink and grow with the capacity (a shrunk buffer's pages go back
   // to the system at once; new arrays would leave the old ones to the garbage collector):
   // keys, values, heights, states, table slots.
-  private readonly buffers: ArrayBuffer[];
+  private readonly buffers: [ArrayBuffer, ArrayBuffer, ArrayBuffer, ArrayBuffer, ArrayBuffer];
   private keys = new Uint8Array(0);
   private values = new Float64Array(0);
   private heights = new Int32Array(0);
@@ -76,20 +76,28 @@ export class UtxoCache implements UtxoView {
     readonly maxCapacity: number,
     readonly shareBytes?: number,
   ) {
-    this.buffers = [36, 8, 4, 1].map((w) => new ArrayBuffer(0, { maxByteLength: w * maxCapacity }));
-    this.buffers.push(new ArrayBuffer(0, { maxByteLength: 8 * tableSize(maxCapacity) }));
+    const upTo = (bytes: number) => new ArrayBuffer(0, { maxByteLength: bytes });
+    const m = maxCapacity;
+    this.buffers = [upTo(36 * m), upTo(8 * m), upTo(4 * m), upTo(m), upTo(8 * tableSize(m))];
     this.refit();
+  }
+
+  /**
+   * A cache for a memory share (bytes): at most `shareBytes / CACHE_BYTES_PER_ENTRY` outputs,
+   * fewer as the store's resident part grows (see the constructor).
+   */
+  static forShare(store: UtxoStore, shareBytes: number): UtxoCache {
+    return new UtxoCache(store, Math.floor(shareBytes / CACHE_BYTES_PER_ENTRY), shareBytes);
   }
 
   /**
    * Sizes an empty cache for the store as it is now (a no-op while the cache holds entries).
    * The size is a function of the store's resident bytes alone, in steps of 1/16 of
    * `maxCapacity` (the arrays are resized in place only when the step changes). Called by the
-   * constructor and by {@link flush}; call it after compacting the store, so that a run resumed
-   * from that point sizes the cache exactly as an uninterrupted run did (same flush points, same
-   * segments).
+   * constructor, by {@link flush} and by {@link checkpoint} after the compaction — where a run
+   * resumed from that point sizes it too, so that it flushes where an uninterrupted run did.
    */
-  refit(): void {
+  private refit(): void {
     if (this.used > 0) return;
     let c = this.maxCapacity;
     if (this.shareBytes !== undefined) {
@@ -101,13 +109,7 @@ export class UtxoCache implements UtxoView {
     if (c === this.capacity) return;
     this.capacity = c;
     const size = tableSize(c);
-    const [k, v, h, st, sl] = this.buffers as [
-      ArrayBuffer,
-      ArrayBuffer,
-      ArrayBuffer,
-      ArrayBuffer,
-      ArrayBuffer,
-    ];
+    const [k, v, h, st, sl] = this.buffers;
     k.resize(36 * c);
     v.resize(8 * c);
     h.resize(4 * c);
@@ -302,10 +304,28 @@ export class UtxoCache implements UtxoView {
   /**
    * Writes the cache's net effect to the store as one segment and empties
    * the cache. Entries are sorted by index and encoded a chunk at a time:
-   * no copy of the cache is made (the budget counts it once). Then, with
-   * `refit` (the default), sizes the cache anew ({@link refit}).
+   * no copy of the cache is made (the budget counts it once). Then sizes the
+   * cache anew for the store ({@link refit}).
    */
-  flush(refit = true): void {
+  flush(): void {
+    this.write();
+    this.refit();
+  }
+
+  /**
+   * A checkpoint's part of the UTXO set: {@link flush}, the store's size-tiered compaction
+   * (`gcHeight` as for {@link UtxoStore.compactTiered}), then the cache sized for the store as
+   * compacted — exactly as a run resumed from this checkpoint sizes it (same flush points after,
+   * byte-identical segments).
+   */
+  checkpoint(gcHeight: number): void {
+    this.write();
+    this.store.compactTiered(gcHeight);
+    this.refit();
+  }
+
+  /** The write of {@link flush}: the net effect as one segment, the cache emptied. */
+  private write(): void {
     const W = UTXO_ENTRY_WIDTH, CHUNK = 8192;
     const order = sortOrder(this.keys, this.used, 36, 36);
     let live = 0;
@@ -337,6 +357,5 @@ export class UtxoCache implements UtxoView {
     this.states.fill(DEAD, 0, this.used);
     this.used = 0;
     this.flushes++;
-    if (refit) this.refit();
   }
 }

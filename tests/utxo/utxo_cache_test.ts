@@ -134,7 +134,7 @@ Deno.test("warm reads the slot a lookup probes first, from a block's prevouts an
   store.close();
 });
 
-Deno.test("a cache sized over a store equals the cache that flushed, was compacted under and refitted (resume sizes it alike)", async () => {
+Deno.test("a cache sized over a store equals the cache after a checkpoint (flush, compaction, resize): a resumed run sizes it alike", async () => {
   const dir = Deno.makeTempDirSync({ prefix: "blkpipe-refit-" });
   const store = await UtxoStore.open(dir, { managed: emptyUtxoState() });
   const cache = new UtxoCache(store, 700, SHARE);
@@ -144,9 +144,7 @@ Deno.test("a cache sized over a store equals the cache that flushed, was compact
     for (let j = 0; j < 40; j++) adds.set(key(next++), 36 * j);
     cache.apply(h, adds, new Float64Array(40).fill(2), new Uint8Array(0));
     if (h % 10 === 0) {
-      cache.flush(false);
-      store.compactTiered(h + 1);
-      cache.refit();
+      cache.checkpoint(h + 1);
       const fresh = new UtxoCache(store, 700, SHARE); // what a run resumed here starts with
       assertEquals(fresh.capacity, cache.capacity, `height ${h}`);
     }
