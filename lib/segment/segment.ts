@@ -63,14 +63,43 @@ export class Segment {
     readonly path: string,
     private readonly fd: number,
     readonly header: SegmentHeader,
+    private readonly trailer: SegmentTrailer,
     readonly footer: SegmentFooterInfo,
-    /** The bloom filter, or null when opened without it. */
-    readonly bloom: BloomFilter | null,
+    private filter: BloomFilter | null,
     readonly directory: Uint8Array,
     readonly fileSize: number,
     openedBytes: number,
   ) {
     this.openedBytes = openedBytes;
+  }
+
+  /** The bloom filter, or null when opened without it or after {@link dropBloom}. */
+  get bloom(): BloomFilter | null {
+    return this.filter;
+  }
+
+  /** Size of the segment's bloom filter in bytes, loaded or not. */
+  get bloomBytes(): number {
+    return this.footer.bloomBits / 8;
+  }
+
+  /**
+   * Frees the bloom filter at once: lookups of keys the segment does not hold then cost one
+   * bucket read each instead of a bloom test (those of keys it holds cost the same).
+   */
+  dropBloom(): void {
+    this.usable();
+    if (this.filter) release(this.filter.bits);
+    this.filter = null;
+  }
+
+  /** Reads the bloom filter back (verifying the header-and-footer checksum again) if not loaded. */
+  loadBloom(xxh: Xxh64): void {
+    this.usable();
+    if (this.filter) return;
+    const head = pread(this.fd, SEGMENT_HEADER_SIZE, 0, this.path);
+    const footerBytes = verifiedFooter(this.fd, this.path, head, this.trailer, xxh);
+    this.filter = bloomOf(footerBytes, this.footer, this.bloomBytes);
   }
 
   /** Opens `path`, verifying the header/footer checksum (when the bloom filter is loaded). */
@@ -98,28 +127,13 @@ export class Segment {
         size,
       );
       if (o.bloom === false) return Segment.withoutBloom(path, fd, size, head, header, trailer);
-      const footerBytes = pread(fd, trailer.footerLength, trailer.footerOffset, path);
-      xxh.init();
-      xxh.update(head);
-      xxh.update(footerBytes);
-      const sum = BigInt("0x" + xxh.digest("hex"));
-      if (sum !== trailer.checksum) {
-        throw new ChecksumMismatchError(
-          `${path} (header and footer)`,
-          trailer.checksum.toString(16),
-          sum.toString(16),
-        );
-      }
+      const footerBytes = verifiedFooter(fd, path, head, trailer, xxh);
       const footer = decodeFooterInfo(footerBytes);
       const bloomLen = checkFooterSizes(path, header, trailer, footer);
-      const bloom = new BloomFilter(
-        releasableCopy(footerBytes.subarray(SEGMENT_FOOTER_FIXED, SEGMENT_FOOTER_FIXED + bloomLen)),
-        footer.bloomBits,
-        footer.bloomProbes,
-      );
+      const bloom = bloomOf(footerBytes, footer, bloomLen);
       const directory = releasableCopy(footerBytes.subarray(SEGMENT_FOOTER_FIXED + bloomLen));
       const opened = SEGMENT_HEADER_SIZE + SEGMENT_TRAILER_SIZE + trailer.footerLength;
-      return new Segment(path, fd, header, footer, bloom, directory, size, opened);
+      return new Segment(path, fd, header, trailer, footer, bloom, directory, size, opened);
     } catch (e) {
       closeSync(fd);
       throw e;
@@ -151,7 +165,7 @@ export class Segment {
       }
     }
     const opened = head.length + SEGMENT_TRAILER_SIZE + SEGMENT_FOOTER_FIXED + directory.length;
-    return new Segment(path, fd, header, footer, null, directory, size, opened);
+    return new Segment(path, fd, header, trailer, footer, null, directory, size, opened);
   }
 
   /** Number of entries. */
@@ -161,7 +175,7 @@ export class Segment {
 
   /** Bytes this open segment keeps in memory: its bloom filter and bucket directory. */
   get residentBytes(): number {
-    return (this.bloom?.bits.length ?? 0) + this.directory.length;
+    return (this.filter?.bits.length ?? 0) + this.directory.length;
   }
 
   /** Reads `n` entries starting at entry `first`. */
@@ -173,8 +187,8 @@ export class Segment {
   /** Entry range [start, end) that can hold `key` (from the directory), or null when the bloom filter says no. */
   candidateRange(key: Uint8Array, at = 0): [number, number] | null {
     const kw = this.header.keyWidth;
-    if (this.closed) throw new Error(`${this.path}: segment used after close`);
-    if (this.count === 0 || (this.bloom !== null && !this.bloom.mayContain(key, at, kw))) {
+    this.usable();
+    if (this.count === 0 || (this.filter !== null && !this.filter.mayContain(key, at, kw))) {
       return null;
     }
     const buckets = this.footer.bucketCount;
@@ -264,15 +278,53 @@ export class Segment {
     }
   }
 
+  private usable(): void {
+    if (this.closed) throw new Error(`${this.path}: segment used after close`);
+  }
+
   /** Closes the file and frees the bloom filter and directory at once; lookups fail afterwards. */
   close(): void {
     if (this.closed) return;
     closeSync(this.fd);
     this.closed = true;
-    if (this.bloom) release(this.bloom.bits);
+    if (this.filter) release(this.filter.bits);
+    this.filter = null;
     release(this.directory);
     this.scratch = new Uint8Array(0);
   }
+}
+
+/** Reads the footer and checks the header-and-footer checksum of the trailer. */
+function verifiedFooter(
+  fd: number,
+  path: string,
+  head: Uint8Array,
+  trailer: SegmentTrailer,
+  xxh: Xxh64,
+): Uint8Array {
+  const footerBytes = pread(fd, trailer.footerLength, trailer.footerOffset, path);
+  xxh.init();
+  xxh.update(head);
+  xxh.update(footerBytes);
+  const sum = BigInt("0x" + xxh.digest("hex"));
+  if (sum !== trailer.checksum) {
+    throw new ChecksumMismatchError(
+      `${path} (header and footer)`,
+      trailer.checksum.toString(16),
+      sum.toString(16),
+    );
+  }
+  return footerBytes;
+}
+
+/** The bloom filter in `footerBytes`, copied into releasable memory. */
+function bloomOf(
+  footerBytes: Uint8Array,
+  footer: SegmentFooterInfo,
+  bloomLen: number,
+): BloomFilter {
+  const bits = footerBytes.subarray(SEGMENT_FOOTER_FIXED, SEGMENT_FOOTER_FIXED + bloomLen);
+  return new BloomFilter(releasableCopy(bits), footer.bloomBits, footer.bloomProbes);
 }
 
 /** Throws unless the footer's parts add up to what the header and trailer say; returns the bloom filter's length. */

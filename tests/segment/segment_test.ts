@@ -1,6 +1,7 @@
 import { assertEquals, assertRejects, assertThrows, assertTrue } from "../_support/assert.ts";
 import { ChecksumMismatchError, CorruptDataError } from "../../lib/bytes/errors.ts";
 import { Prng } from "../../lib/gen/prng.ts";
+import { newXxh64 } from "../../lib/hash/xxh64.ts";
 import { Segment } from "../../lib/segment/segment.ts";
 import { SegmentWriter } from "../../lib/segment/segment_writer.ts";
 import { sortEntries } from "../../lib/segment/memory_run.ts";
@@ -98,6 +99,34 @@ Deno.test("peek answers as find does, reading into one reused buffer; resident b
   assertEquals(seg.residentBytes, 0);
   assertThrows(() => seg.peek(slab, 0), /used after close/);
   assertThrows(() => seg.find(slab, 0), /used after close/);
+});
+
+Deno.test("dropBloom frees the filter (same answers, absent keys read a bucket); loadBloom reads it back, verified", async () => {
+  const seg = await Segment.open(path);
+  const bits = seg.bloom!.bits.slice();
+  const resident = seg.residentBytes;
+  seg.dropBloom();
+  assertEquals(seg.bloom, null);
+  assertEquals(seg.residentBytes, resident - seg.bloomBytes);
+  assertFindsEvery7th(seg);
+  assertEquals(seg.peek(new Uint8Array(KW).fill(0xfe), 0), null);
+  const xxh = await newXxh64();
+  seg.loadBloom(xxh);
+  assertEquals(seg.bloom!.bits, bits);
+  assertEquals(seg.residentBytes, resident);
+  seg.dropBloom();
+  // The file changed under the open segment: the filter read back fails its checksum.
+  const copy = Deno.makeTempFileSync({ suffix: ".seg" });
+  Deno.copyFileSync(path, copy);
+  const other = await Segment.open(copy);
+  other.dropBloom();
+  const bytes = Deno.readFileSync(copy);
+  bytes[SEGMENT_HEADER_SIZE + N * W + SEGMENT_FOOTER_FIXED + 5]! ^= 0x10; // inside the filter
+  Deno.writeFileSync(copy, bytes);
+  assertThrows(() => other.loadBloom(xxh), /checksum/i);
+  other.close();
+  assertThrows(() => other.dropBloom(), /used after close/);
+  seg.close();
 });
 
 Deno.test("bloom false-positive rate over 1,000,000 absent keys is within 2× of theory", async () => {
