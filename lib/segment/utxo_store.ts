@@ -47,21 +47,12 @@ import {
 } from "./utxo_entry.ts";
 import { mergeFiltered, mergeGuarded, mergeRuns, segmentSource } from "./utxo_merge.ts";
 import { tieredMerge } from "./tiered_merge.ts";
-import {
-  emptyUtxoState,
-  type UtxoStoreOptions,
-  type UtxoStoreState,
-  type UtxoStoreStats,
-} from "./utxo_store_state.ts";
+import type { UtxoStoreOptions, UtxoStoreState, UtxoStoreStats } from "./utxo_store_state.ts";
+import { emptyUtxoState } from "./utxo_store_state.ts";
+
+export * from "./utxo_store_state.ts";
 
 const W = UTXO_ENTRY_WIDTH;
-
-export {
-  emptyUtxoState,
-  type UtxoStoreOptions,
-  type UtxoStoreState,
-  type UtxoStoreStats,
-} from "./utxo_store_state.ts";
 
 /** A UTXO store in a directory. */
 export class UtxoStore {
@@ -131,6 +122,21 @@ export class UtxoStore {
     return this.segments.reduce((n, s) => n + s.residentBytes, this.memoryBytes);
   }
 
+  /**
+   * Keeps {@link residentBytes} within `budget` where the bloom filters allow: the oldest
+   * segments' filters go, oldest first and as few as needed, and come back (read from their
+   * files) once there is room again. The oldest segment holds at least half the set after a
+   * tiered compaction and its filter only saves reads for keys absent from the set, so it goes
+   * first. The filters kept are a function of the segment list and `budget` alone.
+   */
+  fitResident(budget: number): void {
+    let total = this.memoryBytes;
+    for (const s of this.segments) total += s.directory.length + s.bloomBytes;
+    let p = 0;
+    while (p < this.segments.length && total > budget) total -= this.segments[p++]!.bloomBytes;
+    this.segments.forEach((s, i) => i < p ? s.dropBloom() : s.loadBloom(this.xxh));
+  }
+
   /** Counters. */
   stats(): UtxoStoreStats {
     return {
@@ -138,6 +144,7 @@ export class UtxoStore {
       runsPerAge: this.ages.map((a) => a.length),
       segments: this.segments.length,
       diskEntries: this.segments.reduce((n, s) => n + s.count, 0),
+      withoutBloom: this.segments.filter((s) => s.bloom === null).length,
     };
   }
 
@@ -183,14 +190,16 @@ export class UtxoStore {
   }
 
   private spill(runs: MemoryRun[]): void {
-    this.memoryBytes -= runs.reduce((n, r) => n + r.count * W, 0);
-    const sources = runs.map((r) => runSource(r, W));
-    const capacity = runs.reduce((n, r) => n + r.count, 0);
-    const seg = this.writeSegment(sources, capacity, -1);
-    if (seg) {
-      this.segments.push(seg);
-      this.saveState();
-    }
+    const count = runs.reduce((n, r) => n + r.count, 0);
+    this.memoryBytes -= count * W;
+    this.append(runs.map((r) => runSource(r, W)), count);
+  }
+
+  /** Writes `sources` merged as the newest segment and records the store's state. */
+  private append(sources: SortedSource[], count: number): void {
+    const seg = this.writeSegment(sources, count, -1);
+    if (seg) this.segments.push(seg);
+    this.saveState();
   }
 
   /** Writes merged `sources` (oldest first) as a new segment; with gc ≥ 0 applies bottom-level GC. */
@@ -238,35 +247,23 @@ export class UtxoStore {
    * memory runs: for a caller that keeps its own cache of the newest events.
    */
   writeSorted(source: SortedSource, count: number): void {
-    if (count === 0) return;
-    const seg = this.writeSegment([source], count, -1);
-    if (seg) {
-      this.segments.push(seg);
-      this.saveState();
-    }
+    if (count > 0) this.append([source], count);
   }
 
   /** Writes every memory run to one new disk segment (durable after this resolves). */
   flush(): void {
     const runs = this.ages.flatMap((a) => a.splice(0));
-    this.memoryBytes = 0;
-    if (runs.length > 0) {
-      const seg = this.writeSegment(
-        runs.map((r) => runSource(r, W)),
-        runs.reduce((n, r) => n + r.count, 0),
-        -1,
-      );
-      if (seg) this.segments.push(seg);
-    }
-    this.saveState();
+    if (runs.length > 0) this.spill(runs);
+    else this.saveState();
   }
 
   /**
-   * The compaction policy of the chain index, size-tiered: above 8 segments
-   * fold the 4 newest (small) ones into one; rewrite everything (the bottom
-   * merge, which also forgets spent outputs below `gcHeight`) only when those
-   * 4 hold half the set — so each entry is rewritten O(log n) times, not at
-   * every compaction.
+   * The compaction policy of the chain index, size-tiered ({@link tieredMerge}):
+   * above 8 segments fold the newest ones into one, back to the first older
+   * segment three times their size; when that reaches the oldest, rewrite
+   * everything (the bottom merge, which also forgets spent outputs below
+   * `gcHeight`) — so each entry is rewritten O(log n) times, not at every
+   * compaction, and the segments stay few.
    */
   compactTiered(gcHeight: number): void {
     const k = tieredMerge(this.segments.map((x) => x.count));
@@ -277,15 +274,18 @@ export class UtxoStore {
   /**
    * Merges the newest `k` disk segments into one (a tier up, not the bottom
    * level): outputs created and spent inside them go when no older segment's
-   * bloom filter may hold their key. History inside them is no longer exact
+   * bloom filter may hold their key (or, without its filter, holds it). History inside them is no longer exact
    * (the store's gcHeight rises to `gcHeight`).
    */
   compactNewest(k: number, gcHeight: number): void {
     if (k >= this.segments.length) return this.compact(gcHeight);
     const older = this.segments.slice(0, this.segments.length - k);
     const newer = this.segments.slice(this.segments.length - k);
+    // An older segment whose filter was dropped (fitResident) is asked exactly.
     const guard = (key: Uint8Array, at: number) =>
-      older.some((o) => o.bloom === null || o.bloom.mayContain(key, at, UTXO_KEY_WIDTH));
+      older.some((o) =>
+        o.bloom === null ? o.peek(key, at) !== null : o.bloom.mayContain(key, at, UTXO_KEY_WIDTH)
+      );
     const seg = this.writeSegment(
       newer.map((x) => segmentSource(x)),
       newer.reduce((n, x) => n + x.count, 0),

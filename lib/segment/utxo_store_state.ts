@@ -48,4 +48,6 @@ export interface UtxoStoreStats {
   segments: number;
   /** Entries in disk segments. */
   diskEntries: number;
+  /** Disk segments whose bloom filter is not in memory ({@link UtxoStore.fitResident}). */
+  withoutBloom: number;
 }

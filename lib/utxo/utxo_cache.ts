@@ -69,7 +69,8 @@ export class UtxoCache implements UtxoView {
    * @param shareBytes when given, the memory the cache shares with the store's resident part
    *   (the segments' bloom filters and directories, which grow with the UTXO set): the cache
    *   takes what they leave, {@link CACHE_BYTES_PER_ENTRY} per output, between a quarter of
-   *   `maxCapacity` and all of it — so that the process stays flat as the set grows
+   *   `maxCapacity` and all of it, and below that the oldest segments' filters give way — so
+   *   that the process stays flat as the set grows
    */
   constructor(
     readonly store: UtxoStore,
@@ -91,8 +92,10 @@ export class UtxoCache implements UtxoView {
   }
 
   /**
-   * Sizes an empty cache for the store as it is now (a no-op while the cache holds entries).
-   * The size is a function of the store's resident bytes alone, in steps of 1/16 of
+   * Sizes an empty cache for the store as it is now (a no-op while the cache holds entries),
+   * first dropping the oldest segments' bloom filters where they would leave the cache less than
+   * a quarter ({@link UtxoStore.fitResident}). The size is a function of the store's segments
+   * alone, in steps of 1/16 of
    * `maxCapacity` (the arrays are resized in place only when the step changes). Called by the
    * constructor, by {@link flush} and by {@link checkpoint} after the compaction — where a run
    * resumed from that point sizes it too, so that it flushes where an uninterrupted run did.
@@ -102,6 +105,8 @@ export class UtxoCache implements UtxoView {
     let c = this.maxCapacity;
     if (this.shareBytes !== undefined) {
       const step = Math.ceil(this.maxCapacity / 16);
+      // The store's filters give way before the cache goes below its floor (a quarter).
+      this.store.fitResident(this.shareBytes - 4 * step * CACHE_BYTES_PER_ENTRY);
       const room = (this.shareBytes - this.store.residentBytes()) / CACHE_BYTES_PER_ENTRY;
       c = Math.min(c, Math.max(4 * step, Math.floor(room / step) * step));
     }

@@ -134,22 +134,50 @@ Deno.test("warm reads the slot a lookup probes first, from a block's prevouts an
   store.close();
 });
 
-Deno.test("a cache sized over a store equals the cache after a checkpoint (flush, compaction, resize): a resumed run sizes it alike", async () => {
-  const dir = Deno.makeTempDirSync({ prefix: "blkpipe-refit-" });
-  const store = await UtxoStore.open(dir, { managed: emptyUtxoState() });
-  const cache = new UtxoCache(store, 700, SHARE);
-  let next = 0;
-  for (let h = 1; h <= 60; h++) {
-    const adds = new Uint8Array(36 * 40);
-    for (let j = 0; j < 40; j++) adds.set(key(next++), 36 * j);
-    cache.apply(h, adds, new Float64Array(40).fill(2), new Uint8Array(0));
-    if (h % 10 === 0) {
-      cache.checkpoint(h + 1);
-      const fresh = new UtxoCache(store, 700, SHARE); // what a run resumed here starts with
-      assertEquals(fresh.capacity, cache.capacity, `height ${h}`);
+/** A share so small that the store's filters must give way for the cache to keep its floor. */
+const TIGHT = 3400;
+
+for (
+  const [share, perBlock, every, blocks, what] of [
+    [SHARE, 40, 10, 60, ""],
+    [TIGHT, 10, 5, 300, ", the oldest filters dropped"],
+  ] as const
+) {
+  Deno.test(`a cache sized over a reopened store equals the cache after a checkpoint (flush, compaction, resize${what}): a resumed run sizes it alike`, async () => {
+    const dir = Deno.makeTempDirSync({ prefix: "blkpipe-refit-" });
+    const store = await UtxoStore.open(dir, { managed: emptyUtxoState() });
+    const cache = UtxoCache.forShare(store, share);
+    let next = 0, dropped = 0;
+    const spent = new Set<number>();
+    for (let h = 1; h <= blocks; h++) {
+      const adds = new Uint8Array(36 * perBlock);
+      for (let j = 0; j < perBlock; j++) adds.set(key(next++), 36 * j);
+      const old = (next - perBlock) / 2; // one output of an earlier block spent per block
+      if (h > 1) spent.add(old);
+      const dels = h > 1 ? key(old) : new Uint8Array(0);
+      cache.apply(h, adds, new Float64Array(perBlock).fill(2), dels);
+      if (h % every === 0) {
+        cache.checkpoint(h + 1);
+        // What a run resumed here starts with: the store reopened from its state, a new cache.
+        const again = await UtxoStore.open(dir, { managed: store.state });
+        const fresh = UtxoCache.forShare(again, share);
+        assertEquals(fresh.capacity, cache.capacity, `capacity at height ${h}`);
+        assertEquals(again.stats().withoutBloom, store.stats().withoutBloom, `filters at ${h}`);
+        assertEquals(again.residentBytes(), store.residentBytes());
+        dropped += store.stats().withoutBloom;
+        again.close();
+      }
     }
-  }
-  assertTrue(cache.capacity < 700, "the store's resident bytes squeezed the cache");
-  assertEquals(cache.get(key(0), 0), 2);
-  store.close();
-});
+    const floor = 4 * Math.ceil(cache.maxCapacity / 16);
+    assertTrue(cache.capacity < cache.maxCapacity, "the store's resident bytes squeezed the cache");
+    assertTrue(cache.capacity >= floor);
+    // The share holds: the cache at its size plus what the store keeps in memory.
+    assertTrue(cache.capacity * CACHE_BYTES_PER_ENTRY + store.residentBytes() <= share);
+    if (share === TIGHT) assertTrue(dropped > 0, "filters were dropped to keep the floor");
+    else assertEquals(dropped, 0);
+    for (let i = 0; i < next; i++) {
+      assertEquals(cache.get(key(i), 0), spent.has(i) ? -1 : 2, `output ${i}`);
+    }
+    store.close();
+  });
+}
