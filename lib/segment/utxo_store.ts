@@ -125,9 +125,8 @@ export class UtxoStore {
   /**
    * Keeps {@link residentBytes} within `budget` where the bloom filters allow: the oldest
    * segments' filters go, oldest first and as few as needed, and come back (read from their
-   * files) once there is room again. The oldest segment holds at least half the set after a
-   * tiered compaction and its filter only saves reads for keys absent from the set, so it goes
-   * first. The filters kept are a function of the segment list and `budget` alone.
+   * files) once there is room again. The oldest segment holds most of the set (geometric tiers)
+   * and, asked last, its filter only saves reads for keys absent from the set, so it goes first. The filters kept are a function of the segment list and `budget` alone.
    */
   fitResident(budget: number): void {
     let total = this.memoryBytes;
@@ -274,8 +273,8 @@ export class UtxoStore {
   /**
    * Merges the newest `k` disk segments into one (a tier up, not the bottom
    * level): outputs created and spent inside them go when no older segment's
-   * bloom filter may hold their key (or, without its filter, holds it). History inside them is no longer exact
-   * (the store's gcHeight rises to `gcHeight`).
+   * bloom filter may hold their key (or, without its filter, holds it). History
+   * inside them is no longer exact (the store's gcHeight rises to `gcHeight`).
    */
   compactNewest(k: number, gcHeight: number): void {
     if (k >= this.segments.length) return this.compact(gcHeight);
