@@ -1,21 +1,18 @@
 /**
  * The UTXO store: age-tiered in-memory runs over a list of disk segments.
  *
- * - `apply(height, adds, deletes)` turns one block's created and spent
- *   outputs into a sorted run (typed-array slab) at age 0.
- * - When an age holds `fanIn` runs they merge into one run of the next age;
- *   when the deepest age overflows, its runs merge and spill to a new disk
- *   segment (seed 001's K_AGES / K_FAN_IN). Merges drop outputs created and
- *   spent at the same height.
- * - `compact(gcHeight)` merges all disk segments into one (streaming k-way
- *   merge) and, being the bottom level, also drops outputs spent below
- *   `gcHeight` together with the adds they hide: history below that height
- *   is forgotten (queries with `before < gcHeight` are no longer exact).
- * - Lookups go newest to oldest (age 0 … deepest age, then segments newest
- *   first); the first run with an event of the key inside the window decides.
+ * - `apply(height, adds, deletes)` turns one block's created and spent outputs into a sorted run
+ *   (typed-array slab) at age 0; `fanIn` runs of an age merge into one of the next, and the
+ *   deepest age spills to a new disk segment (seed 001's K_AGES / K_FAN_IN). Merges drop outputs
+ *   created and spent at the same height.
+ * - `compact(gcHeight)` merges all disk segments into one (streaming k-way merge), also dropping
+ *   outputs spent below `gcHeight` with the adds they hide (queries with `before < gcHeight` are
+ *   no longer exact); `compactTiered` is the chain index's size-tiered policy.
+ * - Lookups go newest to oldest (age 0 … deepest age, then segments newest first); the first run
+ *   with an event of the key inside the window decides.
  *
- * Memory runs are not persistent: `flush()` writes them to a segment
- * (call it at your checkpoints); `store.json` lists the durable segments.
+ * Memory runs are not persistent: `flush()` writes them to a segment (call it at your
+ * checkpoints); `store.json` lists the durable segments.
  *
  * @module
  */
@@ -48,7 +45,7 @@ import {
 import { mergeFiltered, mergeGuarded, mergeRuns, segmentSource } from "./utxo_merge.ts";
 import { tieredMerge } from "./tiered_merge.ts";
 import type { UtxoStoreOptions, UtxoStoreState, UtxoStoreStats } from "./utxo_store_state.ts";
-import { emptyUtxoState } from "./utxo_store_state.ts";
+import { loadUtxoState } from "./utxo_store_state.ts";
 
 export * from "./utxo_store_state.ts";
 
@@ -80,19 +77,7 @@ export class UtxoStore {
   /** Opens (or creates) the store in `dir`. */
   static async open(dir: string, options: UtxoStoreOptions = {}): Promise<UtxoStore> {
     Deno.mkdirSync(dir, { recursive: true });
-    let state: UtxoStoreState;
-    if (options.managed) state = structuredClone(options.managed);
-    else {
-      try {
-        state = JSON.parse(Deno.readTextFileSync(`${dir}/store.json`));
-        if (state.format !== "blkpipe-utxo-store") {
-          throw new SyntaxError("not a blkpipe UTXO store");
-        }
-      } catch (e) {
-        if (!(e instanceof Deno.errors.NotFound)) throw e;
-        state = emptyUtxoState();
-      }
-    }
+    const state = loadUtxoState(dir, options.managed);
     const xxh = await newXxh64();
     const segments: Segment[] = [];
     try {
@@ -285,19 +270,13 @@ export class UtxoStore {
       older.some((o) =>
         o.bloom === null ? o.peek(key, at) !== null : o.bloom.mayContain(key, at, UTXO_KEY_WIDTH)
       );
-    const seg = this.writeSegment(
-      newer.map((x) => segmentSource(x)),
-      newer.reduce((n, x) => n + x.count, 0),
-      -1,
-      guard,
-    );
-    this.segments = seg ? [...older, seg] : older;
-    this.current.gcHeight = Math.max(this.current.gcHeight, gcHeight);
-    this.saveState();
-    for (const x of newer) {
-      x.close();
-      if (!this.managed) Deno.removeSync(x.path);
-    }
+    this.replace(older, newer, gcHeight, () =>
+      this.writeSegment(
+        newer.map((x) => segmentSource(x)),
+        newer.reduce((n, x) => n + x.count, 0),
+        -1,
+        guard,
+      ));
   }
 
   /**
@@ -307,14 +286,39 @@ export class UtxoStore {
   compact(gcHeight = this.current.gcHeight): void {
     if (this.segments.length === 0) return;
     const old = this.segments;
-    const sources = old.map((s) => segmentSource(s));
-    const seg = this.writeSegment(sources, old.reduce((n, s) => n + s.count, 0), gcHeight);
-    this.segments = seg ? [seg] : [];
+    this.replace([], old, gcHeight, () =>
+      this.writeSegment(
+        old.map((s) => segmentSource(s)),
+        old.reduce((n, s) => n + s.count, 0),
+        gcHeight,
+      ));
+  }
+
+  /**
+   * Puts the segment `write` makes of `merged` in their place after `older`, then deletes them.
+   * Their filters go first — the new segment's takes their place, so a merge does not hold both
+   * — and come back if the write fails.
+   */
+  private replace(
+    older: Segment[],
+    merged: Segment[],
+    gcHeight: number,
+    write: () => Segment | null,
+  ): void {
+    for (const x of merged) x.dropBloom();
+    let seg: Segment | null;
+    try {
+      seg = write();
+    } catch (e) {
+      for (const x of merged) x.loadBloom(this.xxh);
+      throw e;
+    }
+    this.segments = seg ? [...older, seg] : older;
     this.current.gcHeight = Math.max(this.current.gcHeight, gcHeight);
     this.saveState();
-    for (const s of old) {
-      s.close();
-      if (!this.managed) Deno.removeSync(s.path);
+    for (const x of merged) {
+      x.close();
+      if (!this.managed) Deno.removeSync(x.path);
     }
   }
 

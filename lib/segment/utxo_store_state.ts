@@ -38,6 +38,19 @@ export function emptyUtxoState(): UtxoStoreState {
   return { format: "blkpipe-utxo-store", version: 1, segments: [], gcHeight: 0, nextSegment: 1 };
 }
 
+/** The state a store in `dir` opens with: a copy of `managed`, else `store.json`, else empty. */
+export function loadUtxoState(dir: string, managed?: UtxoStoreState | null): UtxoStoreState {
+  if (managed) return structuredClone(managed);
+  try {
+    const state = JSON.parse(Deno.readTextFileSync(`${dir}/store.json`));
+    if (state.format !== "blkpipe-utxo-store") throw new SyntaxError("not a blkpipe UTXO store");
+    return state;
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+    return emptyUtxoState();
+  }
+}
+
 /** Counters. */
 export interface UtxoStoreStats {
   /** Entries in memory runs. */

@@ -1,4 +1,4 @@
-import { assertEquals, assertTrue } from "../_support/assert.ts";
+import { assertEquals, assertThrows, assertTrue } from "../_support/assert.ts";
 import { Prng } from "../../lib/gen/prng.ts";
 import { UtxoStore } from "../../lib/segment/utxo_store.ts";
 
@@ -167,5 +167,19 @@ Deno.test("fitResident drops the oldest segments' bloom filters, as few as the b
   assertEquals(store.residentBytes(), full);
   assertEquals(answers(), before);
   assertEquals(answers().at(-1), -1);
+  // A merge drops the merged segments' filters while it writes; a failed write brings them back.
+  const writable = store as unknown as { writeSegment: () => never };
+  const write = writable.writeSegment;
+  writable.writeSegment = () => {
+    throw new Error("disk full");
+  };
+  assertThrows(() => store.compact(), /disk full/);
+  assertThrows(() => store.compactNewest(2, 5), /disk full/);
+  assertEquals(store.stats(), { ...store.stats(), segments: 4, withoutBloom: 0 });
+  assertEquals(answers(), before);
+  writable.writeSegment = write;
+  store.compact();
+  assertEquals(store.stats().segments, 1);
+  assertEquals(answers(), before);
   store.close();
 });
