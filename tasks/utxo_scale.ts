@@ -6,9 +6,11 @@
  * store, a checkpoint (flush, the indexer's size-tiered compaction) every
  * 9.9 M entries — to MILLIONS million unspent outputs, and between blocks
  * looks up 1,000 random earlier outputs (all hits). Prints, per 10 M: adds/s
- * and lookups/s in that stretch, the peak RSS sampled after every block of
- * it, the segments' resident filters and directories, the cache's size (what
- * they leave of its share) and the segment count (of which without filter).
+ * and lookups/s in that stretch, the share of lookups the cache answered and
+ * the rate of the others timed apart (what the segments cost), the peak RSS
+ * sampled after every block of it, the segments' resident filters and
+ * directories, the cache's size (what they leave of its share) and the segment
+ * count (of which without filter).
  * A smaller MEM shows at 50 M what the default shows at mainnet's ≈173 M
  * (`296MiB` ≈ 1 GiB × 50 / 173).
  *
@@ -53,10 +55,20 @@ const key = new Uint8Array(36);
 const rng = new Prng(9);
 let total = 0, sinceCheckpoint = 0, height = 0;
 let addMs = 0, lookMs = 0, looks = 0, addsInStretch = 0, misses = 0;
+// The lookups the cache cannot answer, timed apart: what the segments cost per lookup.
+let storeMs = 0, storeLooks = 0, stretchStoreMs = 0, stretchStoreLooks = 0;
+const storeGet = store.get.bind(store);
+store.get = (k, at, before, since) => {
+  const t = performance.now();
+  const v = storeGet(k, at, before, since);
+  storeMs += performance.now() - t;
+  storeLooks++;
+  return v;
+};
 console.log(
-  "| unspent | adds/s | lookups/s | RSS, peak of the stretch | filters + directories | cache | segments (without filter) |",
+  "| unspent | adds/s | lookups/s | from the cache | store lookups/s | RSS, peak of the stretch | filters + directories | cache | segments (without filter) |",
 );
-console.log("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+console.log("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
 let peak = 0;
 const MiB = (n: number) => `${(n / 2 ** 20).toFixed(0)} MiB`;
 while (total < millions * 1e6) {
@@ -72,6 +84,7 @@ while (total < millions * 1e6) {
   total += BLOCK;
   addsInStretch += BLOCK;
   peak = Math.max(peak, Deno.memoryUsage().rss);
+  const [ms0, n0] = [storeMs, storeLooks];
   t = performance.now();
   for (let j = 0; j < LOOKUPS; j++) {
     keyOf(key, 0, rng.int(0, total - 1));
@@ -79,10 +92,14 @@ while (total < millions * 1e6) {
   }
   lookMs += performance.now() - t;
   looks += LOOKUPS;
+  stretchStoreMs += storeMs - ms0;
+  stretchStoreLooks += storeLooks - n0;
   if (total % 10_000_000 === 0) {
     console.log(
       `| ${total / 1e6} M | ${(addsInStretch / addMs).toFixed(0)} k | ${
         (looks / lookMs).toFixed(0)
+      } k | ${(100 - 100 * stretchStoreLooks / looks).toFixed(0)}% | ${
+        (stretchStoreLooks / stretchStoreMs).toFixed(0)
       } k | ${MiB(peak)} | ${MiB(store.residentBytes())} | ${
         (cache.capacity / 1e6).toFixed(2)
       } M | ${store.stats().segments} (${store.stats().withoutBloom}) |`,
@@ -91,6 +108,8 @@ while (total < millions * 1e6) {
       lookMs =
       looks =
       addsInStretch =
+      stretchStoreMs =
+      stretchStoreLooks =
       peak =
         0;
   }
