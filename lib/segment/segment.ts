@@ -13,7 +13,7 @@ import { preadExact } from "../store/pread.ts";
 import { newXxh64, type Xxh64 } from "../hash/xxh64.ts";
 import { ChecksumMismatchError, CorruptDataError } from "../bytes/errors.ts";
 import { BloomFilter } from "./bloom.ts";
-import { releasable, releasableCopy, release } from "../bytes/releasable.ts";
+import { releasable, release } from "../bytes/releasable.ts";
 import { compareBytes, countEqual, lowerBound } from "./compare.ts";
 import {
   decodeFooterInfo,
@@ -98,8 +98,8 @@ export class Segment {
     this.usable();
     if (this.filter) return;
     const head = pread(this.fd, SEGMENT_HEADER_SIZE, 0, this.path);
-    const footerBytes = verifiedFooter(this.fd, this.path, head, this.trailer, xxh);
-    this.filter = bloomOf(footerBytes, this.footer, this.bloomBytes);
+    const { fd, path, trailer, footer, directory } = this;
+    this.filter = verifiedBloom(fd, path, head, trailer, footer, directory, xxh);
   }
 
   /** Opens `path`, verifying the header/footer checksum (when the bloom filter is loaded). */
@@ -127,11 +127,18 @@ export class Segment {
         size,
       );
       if (o.bloom === false) return Segment.withoutBloom(path, fd, size, head, header, trailer);
-      const footerBytes = verifiedFooter(fd, path, head, trailer, xxh);
-      const footer = decodeFooterInfo(footerBytes);
-      const bloomLen = checkFooterSizes(path, header, trailer, footer);
-      const bloom = bloomOf(footerBytes, footer, bloomLen);
-      const directory = releasableCopy(footerBytes.subarray(SEGMENT_FOOTER_FIXED + bloomLen));
+      const fixed = pread(fd, SEGMENT_FOOTER_FIXED, trailer.footerOffset, path);
+      const footer = decodeFooterInfo(fixed);
+      const bloomLen = footer.bloomBits / 8;
+      const dirLen = trailer.footerLength - SEGMENT_FOOTER_FIXED - bloomLen;
+      if (dirLen < 0 || !Number.isInteger(bloomLen)) {
+        checkFooterSizes(path, header, trailer, footer);
+      }
+      const directory = releasable(dirLen);
+      preadExact(fd, directory, trailer.footerOffset + SEGMENT_FOOTER_FIXED + bloomLen, path);
+      // The checksum first (damage anywhere reads as damage), then the sizes it vouches for.
+      const bloom = verifiedBloom(fd, path, head, trailer, footer, directory, xxh);
+      checkFooterSizes(path, header, trailer, footer);
       const opened = SEGMENT_HEADER_SIZE + SEGMENT_TRAILER_SIZE + trailer.footerLength;
       return new Segment(path, fd, header, trailer, footer, bloom, directory, size, opened);
     } catch (e) {
@@ -294,37 +301,35 @@ export class Segment {
   }
 }
 
-/** Reads the footer and checks the header-and-footer checksum of the trailer. */
-function verifiedFooter(
+/**
+ * Reads the bloom filter into releasable memory — no copy of the whole footer, so opening a
+ * segment holds its filter once — and checks the trailer's header-and-footer checksum over the
+ * header, the footer's fixed part, the filter and `directory` (the footer's rest, already read).
+ */
+function verifiedBloom(
   fd: number,
   path: string,
   head: Uint8Array,
   trailer: SegmentTrailer,
+  footer: SegmentFooterInfo,
+  directory: Uint8Array,
   xxh: Xxh64,
-): Uint8Array {
-  const footerBytes = pread(fd, trailer.footerLength, trailer.footerOffset, path);
+): BloomFilter {
+  const fixed = pread(fd, SEGMENT_FOOTER_FIXED, trailer.footerOffset, path);
+  const bits = releasable(footer.bloomBits / 8);
+  preadExact(fd, bits, trailer.footerOffset + SEGMENT_FOOTER_FIXED, path);
   xxh.init();
-  xxh.update(head);
-  xxh.update(footerBytes);
+  for (const part of [head, fixed, bits, directory]) xxh.update(part);
   const sum = BigInt("0x" + xxh.digest("hex"));
   if (sum !== trailer.checksum) {
+    release(bits);
     throw new ChecksumMismatchError(
       `${path} (header and footer)`,
       trailer.checksum.toString(16),
       sum.toString(16),
     );
   }
-  return footerBytes;
-}
-
-/** The bloom filter in `footerBytes`, copied into releasable memory. */
-function bloomOf(
-  footerBytes: Uint8Array,
-  footer: SegmentFooterInfo,
-  bloomLen: number,
-): BloomFilter {
-  const bits = footerBytes.subarray(SEGMENT_FOOTER_FIXED, SEGMENT_FOOTER_FIXED + bloomLen);
-  return new BloomFilter(releasableCopy(bits), footer.bloomBits, footer.bloomProbes);
+  return new BloomFilter(bits, footer.bloomBits, footer.bloomProbes);
 }
 
 /** Throws unless the footer's parts add up to what the header and trailer say; returns the bloom filter's length. */
