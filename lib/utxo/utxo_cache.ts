@@ -15,6 +15,7 @@ import { encodeUtxoEntry, OP_ADD, OP_DELETE, UTXO_ENTRY_WIDTH } from "../segment
 import type { UtxoStore } from "../segment/utxo_store.ts";
 import { type SortedSource, sortOrder } from "../segment/memory_run.ts";
 import type { UtxoView } from "./utxo_rules.ts";
+import { COMPACT_ABOVE } from "../segment/tiered_merge.ts";
 
 /**
  * Entry states: created and spent since the last flush (DEAD: kept in the table, never written);
@@ -111,7 +112,11 @@ export class UtxoCache implements UtxoView {
       c = Math.min(c, Math.max(4 * step, Math.floor(room / step) * step));
     }
     c = Math.max(1, c);
-    if (c === this.capacity) return;
+    if (c !== this.capacity) this.resize(c);
+  }
+
+  /** Resizes the empty cache's arrays in place to `c` outputs (0 while a checkpoint compacts). */
+  private resize(c: number): void {
     this.capacity = c;
     const size = tableSize(c);
     const [k, v, h, st, sl] = this.buffers;
@@ -319,12 +324,15 @@ export class UtxoCache implements UtxoView {
 
   /**
    * A checkpoint's part of the UTXO set: {@link flush}, the store's size-tiered compaction
-   * (`gcHeight` as for {@link UtxoStore.compactTiered}), then the cache sized for the store as
+   * (`gcHeight` as for {@link UtxoStore.compactTiered}; when it merges, the cache's arrays are
+   * shrunk to nothing meanwhile), then the cache sized for the store as
    * compacted — exactly as a run resumed from this checkpoint sizes it (same flush points after,
    * byte-identical segments).
    */
   checkpoint(gcHeight: number): void {
     this.write();
+    // A merge's new bloom filter takes the cache's room meanwhile.
+    if (this.store.stats().segments > COMPACT_ABOVE) this.resize(0);
     this.store.compactTiered(gcHeight);
     this.refit();
   }
