@@ -84,13 +84,15 @@ export interface Run {
   rssMiB: number | null;
   /** Peak RSS over the first and the second half of the run (sampled with `ps`), if sampled. */
   halvesMiB: [number, number] | null;
+  /** CPU seconds of the process's main thread (its last sample before exit), if sampled. */
+  mainThreadSeconds: number | null;
   stdout: string;
 }
 
 /**
  * Runs `cmd args` (with `env` added) and measures wall time and (with /usr/bin/time) peak RSS;
- * with `sample`, also samples the process's RSS every 200 ms (with `ps`) to report the peak of
- * each half of the run (is memory still growing at the end?).
+ * with `sample`, also samples the RSS every 100 ms (with `ps`) to report the peak of
+ * each half of the run (is memory still growing at the end?), and the CPU time of its main thread.
  */
 export async function timed(
   cmd: string,
@@ -107,11 +109,14 @@ export async function timed(
     env,
   }).spawn();
   const samples: Array<[number, number]> = [];
+  let mainThreadSeconds: number | null = null;
   const timer = sample
     ? setInterval(() => {
       const kib = rssKiB(child.pid, argv[0] === "/usr/bin/time");
       if (kib !== null) samples.push([performance.now() - t, kib]);
-    }, 200)
+      mainThreadSeconds = mainThreadCpu(child.pid, argv[0] === "/usr/bin/time") ??
+        mainThreadSeconds;
+    }, 100)
     : undefined;
   const out = await child.output();
   clearInterval(timer);
@@ -126,6 +131,7 @@ export async function timed(
     seconds: elapsed / 1000,
     rssMiB: m ? Number(m[1]) / 1024 : null,
     halvesMiB: samples.length > 1 ? [half(false), half(true)] : null,
+    mainThreadSeconds,
     stdout: new TextDecoder().decode(out.stdout),
   };
 }
@@ -143,6 +149,32 @@ function rssKiB(pid: number, underTime: boolean): number | null {
     }).outputSync();
     const kib = Number(new TextDecoder().decode(out.stdout).trim().split(/\s+/)[0]);
     return out.success && kib > 0 ? kib : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * CPU seconds (user + system, 10 ms ticks) of the main thread of `pid`'s child (under
+ * /usr/bin/time), else of `pid`; null when gone. Through `ps` and `cat` for the reason above.
+ */
+function mainThreadCpu(pid: number, underTime: boolean): number | null {
+  try {
+    let target = pid;
+    if (underTime) {
+      const ps = new Deno.Command("ps", { args: ["-o", "pid=", "--ppid", String(pid)] })
+        .outputSync();
+      target = Number(new TextDecoder().decode(ps.stdout).trim().split(/\s+/)[0]);
+      if (!ps.success || !(target > 0)) return null;
+    }
+    const cat = new Deno.Command("cat", {
+      args: [`/proc/${target}/task/${target}/stat`],
+      stderr: "null",
+    }).outputSync();
+    if (!cat.success) return null;
+    const stat = new TextDecoder().decode(cat.stdout);
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" "); // fields from 3 (state) on
+    return (Number(f[11]) + Number(f[12])) / 100; // utime, stime: fields 14 and 15
   } catch {
     return null;
   }

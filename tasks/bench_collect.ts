@@ -7,7 +7,9 @@
  * blk files by block hash, write the blocks in the order of a hash list,
  * piped into `zstd -3 -T0`). Also measured: collect with 1 and 2 workers, and
  * the serial part (reading, ordering, validating, framing on one thread,
- * nothing compressed or written) in core-seconds per GiB. Peak RSS comes
+ * nothing compressed or written) in core-seconds per GiB, and the main
+ * thread's CPU time in each real run (everything it does, writing included,
+ * read from /proc through `cat`) per GiB. Peak RSS comes
  * from /usr/bin/time -v when available; each collect run's RSS is also
  * sampled with `ps` and the peak of each half printed (still growing at
  * the end of the run, or level?).
@@ -113,7 +115,17 @@ for (const [label, r, note] of rows) {
       }× zstd${vsLinearize}  ${note}`,
   );
 }
-// Flat with chain length? The peak RSS of each half of every collect run (sampled every 200 ms).
+// The main thread's CPU in the real runs (everything it does: reading, ordering, concluding the
+// checks, framing, passing blocks and frames to the workers, hashing and writing the chunk).
+for (const [label, r] of rows) {
+  if (r.mainThreadSeconds === null) continue;
+  console.log(
+    `  ${label.padEnd(34)} main thread ${r.mainThreadSeconds.toFixed(1)} core-s = ${
+      (r.mainThreadSeconds / (total / 2 ** 30)).toFixed(2)
+    } core-s/GiB (${(100 * r.mainThreadSeconds / r.seconds).toFixed(0)}% of the wall time)`,
+  );
+}
+// Flat with chain length? The peak RSS of each half of every collect run (sampled every 100 ms).
 for (const [label, r] of rows) {
   if (r.halvesMiB === null) continue;
   const [a, b] = r.halvesMiB;
