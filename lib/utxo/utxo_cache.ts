@@ -96,8 +96,8 @@ export class UtxoCache implements UtxoView {
    * Sizes an empty cache for the store as it is now (a no-op while the cache holds entries),
    * first dropping the oldest segments' bloom filters where they would leave the cache less than
    * a quarter ({@link UtxoStore.fitResident}). The size is a function of the store's segments
-   * alone, in steps of 1/16 of
-   * `maxCapacity` (the arrays are resized in place only when the step changes). Called by the
+   * alone, in steps of 1/16 of `maxCapacity` (the arrays are resized in place only when the step
+   * changes). Called by the
    * constructor, by {@link flush} and by {@link checkpoint} after the compaction — where a run
    * resumed from that point sizes it too, so that it flushes where an uninterrupted run did.
    */
