@@ -97,9 +97,10 @@ export class Segment {
   loadBloom(xxh: Xxh64): void {
     this.usable();
     if (this.filter) return;
-    const head = pread(this.fd, SEGMENT_HEADER_SIZE, 0, this.path);
-    const { fd, path, trailer, footer, directory } = this;
-    this.filter = verifiedBloom(fd, path, head, trailer, footer, directory, xxh);
+    const { fd, path, trailer, directory } = this;
+    const head = pread(fd, SEGMENT_HEADER_SIZE, 0, path);
+    const fixed = pread(fd, SEGMENT_FOOTER_FIXED, trailer.footerOffset, path);
+    this.filter = verifiedBloom(fd, path, head, trailer, fixed, directory, xxh);
   }
 
   /** Opens `path`, verifying the header/footer checksum (when the bloom filter is loaded). */
@@ -137,7 +138,7 @@ export class Segment {
       const directory = releasable(dirLen);
       preadExact(fd, directory, trailer.footerOffset + SEGMENT_FOOTER_FIXED + bloomLen, path);
       // The checksum first (damage anywhere reads as damage), then the sizes it vouches for.
-      const bloom = verifiedBloom(fd, path, head, trailer, footer, directory, xxh);
+      const bloom = verifiedBloom(fd, path, head, trailer, fixed, directory, xxh);
       checkFooterSizes(path, header, trailer, footer);
       const opened = SEGMENT_HEADER_SIZE + SEGMENT_TRAILER_SIZE + trailer.footerLength;
       return new Segment(path, fd, header, trailer, footer, bloom, directory, size, opened);
@@ -304,18 +305,19 @@ export class Segment {
 /**
  * Reads the bloom filter into releasable memory — no copy of the whole footer, so opening a
  * segment holds its filter once — and checks the trailer's header-and-footer checksum over the
- * header, the footer's fixed part, the filter and `directory` (the footer's rest, already read).
+ * header, the footer's fixed part (`fixed`, as read), the filter and `directory` (the footer's
+ * rest, already read).
  */
 function verifiedBloom(
   fd: number,
   path: string,
   head: Uint8Array,
   trailer: SegmentTrailer,
-  footer: SegmentFooterInfo,
+  fixed: Uint8Array,
   directory: Uint8Array,
   xxh: Xxh64,
 ): BloomFilter {
-  const fixed = pread(fd, SEGMENT_FOOTER_FIXED, trailer.footerOffset, path);
+  const footer = decodeFooterInfo(fixed);
   const bits = releasable(footer.bloomBits / 8);
   preadExact(fd, bits, trailer.footerOffset + SEGMENT_FOOTER_FIXED, path);
   xxh.init();
