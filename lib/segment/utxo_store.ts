@@ -109,9 +109,8 @@ export class UtxoStore {
 
   /**
    * Keeps {@link residentBytes} within `budget` where the bloom filters allow: the oldest
-   * segments' filters go, oldest first and as few as needed, and come back (read from their
-   * files) once there is room again. The oldest segment holds most of the set (geometric tiers)
-   * and, asked last, its filter only saves reads for keys absent from the set, so it goes first. The filters kept are a function of the segment list and `budget` alone.
+   * segments' filters go (oldest first, as few as needed; asked last, they only save reads of
+   * absent keys) and are read back once there is room. A function of the segments and `budget`.
    */
   fitResident(budget: number): void {
     let total = this.memoryBytes;
@@ -241,13 +240,15 @@ export class UtxoStore {
     else this.saveState();
   }
 
+  /** True when {@link compactTiered} would merge segments now. */
+  get compactionDue(): boolean {
+    return tieredMerge(this.segments.map((x) => x.count)) > 0;
+  }
+
   /**
-   * The compaction policy of the chain index, size-tiered ({@link tieredMerge}):
-   * above 8 segments fold the newest ones into one, back to the first older
-   * segment three times their size; when that reaches the oldest, rewrite
-   * everything (the bottom merge, which also forgets spent outputs below
-   * `gcHeight`) — so each entry is rewritten O(log n) times, not at every
-   * compaction, and the segments stay few.
+   * The chain index's size-tiered compaction ({@link tieredMerge}): the newest segments folded
+   * into one; when the fold reaches the oldest, the bottom merge, which also forgets outputs spent
+   * below `gcHeight`. Each entry is rewritten O(log n) times and the segments stay few.
    */
   compactTiered(gcHeight: number): void {
     const k = tieredMerge(this.segments.map((x) => x.count));
@@ -279,10 +280,7 @@ export class UtxoStore {
       ));
   }
 
-  /**
-   * Merges all disk segments into one, dropping outputs spent below
-   * `gcHeight` (and cancelled pairs). Memory runs are not touched.
-   */
+  /** The bottom merge: all disk segments into one, outputs spent below `gcHeight` dropped. */
   compact(gcHeight = this.current.gcHeight): void {
     if (this.segments.length === 0) return;
     const old = this.segments;

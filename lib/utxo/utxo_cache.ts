@@ -15,7 +15,6 @@ import { encodeUtxoEntry, OP_ADD, OP_DELETE, UTXO_ENTRY_WIDTH } from "../segment
 import type { UtxoStore } from "../segment/utxo_store.ts";
 import { type SortedSource, sortOrder } from "../segment/memory_run.ts";
 import type { UtxoView } from "./utxo_rules.ts";
-import { COMPACT_ABOVE } from "../segment/tiered_merge.ts";
 
 /**
  * Entry states: created and spent since the last flush (DEAD: kept in the table, never written);
@@ -97,9 +96,9 @@ export class UtxoCache implements UtxoView {
    * first dropping the oldest segments' bloom filters where they would leave the cache less than
    * a quarter ({@link UtxoStore.fitResident}). The size is a function of the store's segments
    * alone, in steps of 1/16 of `maxCapacity` (the arrays are resized in place only when the step
-   * changes). Called by the
-   * constructor, by {@link flush} and by {@link checkpoint} after the compaction — where a run
-   * resumed from that point sizes it too, so that it flushes where an uninterrupted run did.
+   * changes). Called by the constructor, by {@link flush} and by {@link checkpoint} after the
+   * compaction — where a run resumed from that point sizes it too, so that it flushes where an
+   * uninterrupted run did.
    */
   private refit(): void {
     if (this.used > 0) return;
@@ -332,7 +331,7 @@ export class UtxoCache implements UtxoView {
   checkpoint(gcHeight: number): void {
     this.write();
     // A merge's new bloom filter takes the cache's room meanwhile.
-    if (this.store.stats().segments > COMPACT_ABOVE) this.resize(0);
+    if (this.store.compactionDue) this.resize(0);
     this.store.compactTiered(gcHeight);
     this.refit();
   }
