@@ -82,7 +82,7 @@ export function benchChain(
 export interface Run {
   seconds: number;
   rssMiB: number | null;
-  /** Peak RSS over the first and the second half of the run (sampled with `ps`), if sampled. */
+  /** Peak RSS over the first and the second half of the run (sampled from /proc), if sampled. */
   halvesMiB: [number, number] | null;
   /** CPU seconds of the process's main thread (its last sample before exit), if sampled. */
   mainThreadSeconds: number | null;
@@ -91,8 +91,8 @@ export interface Run {
 
 /**
  * Runs `cmd args` (with `env` added) and measures wall time and (with /usr/bin/time) peak RSS;
- * with `sample`, also samples the RSS every 100 ms (with `ps`) to report the peak of
- * each half of the run (is memory still growing at the end?), and the CPU time of its main thread.
+ * with `sample`, also samples the RSS every 200 ms to report the peak of each half of the run (is
+ * memory still growing at the end?), and the CPU time of its main thread.
  */
 export async function timed(
   cmd: string,
@@ -110,13 +110,15 @@ export async function timed(
   }).spawn();
   const samples: Array<[number, number]> = [];
   let mainThreadSeconds: number | null = null;
+  let target: number | null = argv[0] === "/usr/bin/time" ? null : child.pid;
   const timer = sample
     ? setInterval(() => {
-      const kib = rssKiB(child.pid, argv[0] === "/usr/bin/time");
-      if (kib !== null) samples.push([performance.now() - t, kib]);
-      mainThreadSeconds = mainThreadCpu(child.pid, argv[0] === "/usr/bin/time") ??
-        mainThreadSeconds;
-    }, 100)
+      target ??= childOf(child.pid);
+      const p = target === null ? null : sampleProcess(target);
+      if (p === null) return;
+      samples.push([performance.now() - t, p.rssKiB]);
+      mainThreadSeconds = p.mainThreadSeconds;
+    }, 200)
     : undefined;
   const out = await child.output();
   clearInterval(timer);
@@ -136,45 +138,35 @@ export async function timed(
   };
 }
 
-/**
- * RSS in KiB of `pid`'s child (the command under /usr/bin/time), else of `pid`; null when gone.
- * Through `ps`: Deno lets a process read /proc only with --allow-all.
- */
-function rssKiB(pid: number, underTime: boolean): number | null {
+/** The pid of `pid`'s child (the command under /usr/bin/time), or null while it has none. */
+function childOf(pid: number): number | null {
   try {
-    const out = new Deno.Command("ps", {
-      args: ["-o", "rss=", underTime ? "--ppid" : "-p", String(pid)],
-      stdout: "piped",
-      stderr: "null",
-    }).outputSync();
-    const kib = Number(new TextDecoder().decode(out.stdout).trim().split(/\s+/)[0]);
-    return out.success && kib > 0 ? kib : null;
+    const ps = new Deno.Command("ps", { args: ["-o", "pid=", "--ppid", String(pid)] })
+      .outputSync();
+    const child = Number(new TextDecoder().decode(ps.stdout).trim().split(/\s+/)[0]);
+    return ps.success && child > 0 ? child : null;
   } catch {
     return null;
   }
 }
 
 /**
- * CPU seconds (user + system, 10 ms ticks) of the main thread of `pid`'s child (under
- * /usr/bin/time), else of `pid`; null when gone. Through `ps` and `cat` for the reason above.
+ * The RSS of process `pid` and the CPU seconds of its main thread (user + system, 10 ms ticks),
+ * or null when it is gone. One `cat` of two /proc files: Deno lets a process read /proc only
+ * with --allow-all.
  */
-function mainThreadCpu(pid: number, underTime: boolean): number | null {
+function sampleProcess(pid: number): { rssKiB: number; mainThreadSeconds: number } | null {
   try {
-    let target = pid;
-    if (underTime) {
-      const ps = new Deno.Command("ps", { args: ["-o", "pid=", "--ppid", String(pid)] })
-        .outputSync();
-      target = Number(new TextDecoder().decode(ps.stdout).trim().split(/\s+/)[0]);
-      if (!ps.success || !(target > 0)) return null;
-    }
     const cat = new Deno.Command("cat", {
-      args: [`/proc/${target}/task/${target}/stat`],
+      args: [`/proc/${pid}/status`, `/proc/${pid}/task/${pid}/stat`],
       stderr: "null",
     }).outputSync();
     if (!cat.success) return null;
-    const stat = new TextDecoder().decode(cat.stdout);
-    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" "); // fields from 3 (state) on
-    return (Number(f[11]) + Number(f[12])) / 100; // utime, stime: fields 14 and 15
+    const text = new TextDecoder().decode(cat.stdout);
+    const rss = /VmRSS:\s+(\d+) kB/.exec(text);
+    const f = text.slice(text.lastIndexOf(")") + 2).split(" "); // stat's fields from 3 (state) on
+    if (!rss) return null;
+    return { rssKiB: Number(rss[1]), mainThreadSeconds: (Number(f[11]) + Number(f[12])) / 100 };
   } catch {
     return null;
   }

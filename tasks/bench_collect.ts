@@ -11,7 +11,7 @@
  * thread's CPU time in each real run (everything it does, writing included,
  * read from /proc through `cat`) per GiB. Peak RSS comes
  * from /usr/bin/time -v when available; each collect run's RSS is also
- * sampled with `ps` and the peak of each half printed (still growing at
+ * sampled from /proc and the peak of each half printed (still growing at
  * the end of the run, or level?).
  *
  * @module
@@ -125,7 +125,7 @@ for (const [label, r] of rows) {
     } core-s/GiB (${(100 * r.mainThreadSeconds / r.seconds).toFixed(0)}% of the wall time)`,
   );
 }
-// Flat with chain length? The peak RSS of each half of every collect run (sampled every 100 ms).
+// Flat with chain length? The peak RSS of each half of every collect run (sampled every 200 ms).
 for (const [label, r] of rows) {
   if (r.halvesMiB === null) continue;
   const [a, b] = r.halvesMiB;
