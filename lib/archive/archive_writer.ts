@@ -43,6 +43,8 @@ export interface ArchiveWriterOptions {
   stage?: Store | undefined;
   /** Re-read and check recently written frames every this many blocks (default 10,000). */
   integrityEvery?: number | undefined;
+  /** Append and hash the chunk on a writer thread (default true; false: on the calling thread). */
+  writerThread?: boolean | undefined;
 }
 
 /** Records a new, empty archive: the resume record first (so a kill leaves it resumable). */
@@ -91,12 +93,13 @@ export class ArchiveWriter {
     private readonly rejects: AppendFile,
     private readonly integrityEvery: number,
     stage: Store | undefined,
+    writerThread: boolean,
   ) {
     this.manifest = state.manifest;
     this.pipeline = state.pipeline;
     this.indexRecords = state.indexRecords;
     this.rejectsBytes = state.rejectsBytes;
-    this.chunk = new ChunkWriter(store, stage);
+    this.chunk = new ChunkWriter(store, stage, writerThread);
   }
 
   /** Opens the archive recorded by `state` for appending, cutting files to their durable lengths. */
@@ -119,6 +122,7 @@ export class ArchiveWriter {
       rejects,
       options.integrityEvery ?? 10_000,
       options.stage,
+      options.writerThread ?? true,
     );
     if (state.open) await w.chunk.resume(state.open);
     return w;
@@ -129,19 +133,22 @@ export class ArchiveWriter {
     return this.manifest;
   }
 
-  /** Writes one job (its frame must be compressed unless it holds no block). */
+  /**
+   * Writes one job (its frame must be compressed unless it holds no block). The compressed
+   * frame's buffer is given away (transferred to the writer thread): do not use it afterwards.
+   */
   async write(job: FrameJob): Promise<void> {
     if (job.blocks > 0) {
       if (!job.compressed) throw new TypeError("ArchiveWriter.write needs compressed frames");
       await this.openChunkFor(job);
       const { frame, checksum, rawBytes } = job.compressed;
-      this.chunk.append(frame, checksum, rawBytes, job.blocks);
+      this.stats.storedBytes += frame.length;
+      await this.chunk.append(frame, checksum, rawBytes, job.blocks); // gives the frame away
       this.index.append(job.index);
       this.indexRecords += job.blocks;
       this.stats.frames++;
       this.stats.blocks += job.blocks;
       this.stats.rawBytes += rawBytes;
-      this.stats.storedBytes += frame.length;
       this.sinceCheck += job.blocks;
       this.manifest = { ...this.manifest, tip: { height: job.lastHeight, hash: job.lastHash } };
     }

@@ -1,6 +1,6 @@
 /**
  * The open chunk: created, appended to frame by frame with a running
- * SHA-256, re-read now and then (integrity check), and sealed — seek table
+ * SHA-256 (on a writer thread, see `chunk_appender.ts`), re-read now and then (integrity check), and sealed — seek table
  * appended, fsynced, moved into place (copied from the stage directory when
  * one is used). Also takes an open chunk back after a kill (truncated to
  * its durable length) and reopens the archive's open tail to extend it.
@@ -8,9 +8,14 @@
  * @module
  */
 
-import { createHash, type Hash } from "node:crypto";
 import type { AppendFile, Store } from "../store/store.ts";
 import { LocalStore } from "../store/local_store.ts";
+import {
+  type ChunkAppender,
+  InlineChunkAppender,
+  threadCanAppend,
+  ThreadChunkAppender,
+} from "./chunk_appender.ts";
 import { newXxh64, verifyFrame } from "./frame_codec.ts";
 import { type ChunkEntry, chunkFileName } from "./manifest.ts";
 import { readChunkTable } from "./read_seek_table.ts";
@@ -49,13 +54,22 @@ export class ChunkWriter {
   private file: AppendFile | undefined;
   /** The open chunk's seek entries, as durable as the chunk (`state/open-frames.bin`). */
   private frameLog: OpenFramesLog | undefined;
-  private hasher: Hash | undefined;
-  private hashedBytes = 0;
+  private readonly thread = new ThreadChunkAppender();
+  private readonly inline = new InlineChunkAppender();
+  private appender: ChunkAppender | undefined;
   private checkFrom = 0;
   /** The chunk being written, or null. */
   state: OpenChunkState | null = null;
 
-  constructor(readonly out: Store, readonly stage: Store | undefined) {}
+  /** `useThread`: append and hash local chunk files on a writer thread (the default). */
+  constructor(readonly out: Store, readonly stage: Store | undefined, readonly useThread = true) {}
+
+  /** Starts appending to the open file, whose first `c.bytes` bytes are written already. */
+  private beginAppending(file: AppendFile, c: OpenChunkState): void {
+    this.file = file;
+    this.appender = this.useThread && threadCanAppend(file) ? this.thread : this.inline;
+    this.appender.begin(file, c.bytes);
+  }
 
   private storeOf(c: OpenChunkState): Store {
     return c.location === "stage" && this.stage ? this.stage : this.out;
@@ -75,7 +89,7 @@ export class ChunkWriter {
       else await copyFile(this.out, final, store, this.openPath(c));
     }
     if (store !== this.out) await this.out.remove(final); // a copy made before the kill
-    this.file = await store.openAppend(this.openPath(c), c.bytes);
+    this.beginAppending(await store.openAppend(this.openPath(c), c.bytes), c);
     this.frameLog = await OpenFramesLog.open(this.out, c.id, c.frames);
     this.state = c;
     this.checkFrom = c.frames.length;
@@ -101,7 +115,7 @@ export class ChunkWriter {
     this.state = c;
     await record();
     await this.out.rename(last.file, this.openPath(c));
-    this.file = await this.out.openAppend(this.openPath(c), c.bytes);
+    this.beginAppending(await this.out.openAppend(this.openPath(c), c.bytes), c);
     this.checkFrom = c.frames.length;
   }
 
@@ -116,52 +130,43 @@ export class ChunkWriter {
       rawBytes: 0,
       location: this.stage ? "stage" : "out",
     };
-    this.file = await this.storeOf(c).openAppend(this.openPath(c), 0);
+    this.beginAppending(await this.storeOf(c).openAppend(this.openPath(c), 0), c);
     this.frameLog = await OpenFramesLog.open(this.out, id, []);
     this.state = c;
     this.checkFrom = 0;
   }
 
-  /** The running SHA-256; after a resume or a reopen the durable prefix is hashed from disk once. */
-  private ensureHasher(): Hash {
-    this.hasher ??= createHash("sha256");
+  /**
+   * Appends one compressed frame of `blocks` blocks and `rawBytes` uncompressed bytes. The
+   * frame's buffer is given away (transferred to the writer thread): do not use it afterwards.
+   * Resolves once there is room for more (the write itself may still be under way).
+   */
+  async append(
+    frame: Uint8Array,
+    checksum: number,
+    rawBytes: number,
+    blocks: number,
+  ): Promise<void> {
     const c = this.state!;
-    if (this.hashedBytes < c.bytes) {
-      const buf = new Uint8Array(COPY_PIECE);
-      for (let at = this.hashedBytes; at < c.bytes;) {
-        const n = Math.min(buf.length, c.bytes - at);
-        this.file!.readAt(buf.subarray(0, n), at);
-        this.hasher.update(buf.subarray(0, n));
-        at += n;
-      }
-      this.hashedBytes = c.bytes;
-    }
-    return this.hasher;
-  }
-
-  /** Appends one compressed frame of `blocks` blocks and `rawBytes` uncompressed bytes. */
-  append(frame: Uint8Array, checksum: number, rawBytes: number, blocks: number): void {
-    const c = this.state!;
-    const hasher = this.ensureHasher();
-    this.file!.append(frame);
-    hasher.update(frame);
-    this.hashedBytes += frame.length;
     const entry = { compressed: frame.length, decompressed: rawBytes, checksum };
     c.frames.push(entry);
     this.frameLog!.add(entry);
-    c.bytes += frame.length;
+    c.bytes += entry.compressed;
     c.blocks += blocks;
     c.rawBytes += rawBytes;
+    await this.appender!.append(frame);
   }
 
   /** fsyncs the open chunk and the list of its frames. */
   async sync(): Promise<void> {
-    await Promise.all([this.file?.sync(), this.frameLog?.sync()]);
+    const chunk = this.appender?.drain().then(() => this.file?.sync());
+    await Promise.all([chunk, this.frameLog?.sync()]);
   }
 
   /** Re-reads and checks the frames written since the last check; returns how many. */
   async checkRecent(): Promise<number> {
     const c = this.state!;
+    await this.appender!.drain();
     const xxh = await newXxh64();
     let offset = 0, checked = 0;
     for (let i = 0; i < c.frames.length; i++) {
@@ -181,14 +186,13 @@ export class ChunkWriter {
   /** Appends the seek table, moves the chunk into place and returns its manifest entry. */
   async seal(openTail: boolean): Promise<ChunkEntry> {
     const c = this.state!;
-    const hasher = this.ensureHasher();
     const table = encodeSeekTable(c.frames);
-    this.file!.append(table);
+    const tableBytes = table.length;
+    await this.appender!.append(table);
+    await this.appender!.drain();
     await this.file!.sync();
-    hasher.update(table);
-    const sha256 = hasher.digest("hex");
-    this.hasher = undefined;
-    this.hashedBytes = 0;
+    const sha256 = await this.appender!.digest();
+    this.appender = undefined;
     this.file!.close();
     this.file = undefined;
     this.frameLog!.close(); // the seek table has them now; the file goes once no record names it
@@ -208,14 +212,17 @@ export class ChunkWriter {
       blocks: c.blocks,
       frames: c.frames.length,
       rawBytes: c.rawBytes,
-      storedBytes: c.bytes + table.length,
+      storedBytes: c.bytes + tableBytes,
       sha256,
       open: openTail,
     };
   }
 
-  /** Closes the file without sealing. */
+  /** Closes the file without sealing, and stops the writer thread. */
   close(): void {
+    this.appender?.close();
+    this.appender = undefined;
+    this.thread.close();
     this.file?.close();
     this.file = undefined;
     this.frameLog?.close();

@@ -150,6 +150,10 @@ export class LocalAppendFile implements AppendFile {
     pwriteAll(this.fd, bytes, null);
     this.len += bytes.length;
   }
+  /** Counts `n` bytes appended to the file through another descriptor (a writer thread). */
+  appendedElsewhere(n: number): void {
+    this.len += n;
+  }
   readAt(buf: Uint8Array, offset: number): void {
     preadExact(this.fd, buf, offset, this.path);
   }
