@@ -120,8 +120,46 @@ export class RecordScanner {
     return this.base;
   }
 
-  /** Scans `chunk` (raw file bytes, following the previous chunk). */
+  /**
+   * Scans `chunk` (raw file bytes, following the previous chunk). A record left pending by the
+   * previous chunk is completed from the first bytes of this one and the rest is scanned in place:
+   * only that record is joined, not the whole chunk (a copy of every byte read, ≈0.3 core-s/GiB).
+   */
   push(chunk: Uint8Array, emit: (e: ScanEvent) => void): void {
+    const k = this.pending.length === 0 ? -1 : this.completingBytes(chunk);
+    if (k > 0) {
+      const unread = this.pushJoined(chunk.subarray(0, k), emit);
+      // The bytes left unread (a few, or the next record's start) are the chunk's own: scan on
+      // from there instead of copying them out as pending bytes.
+      if (unread > k) {
+        this.pushJoined(chunk.subarray(k), emit);
+        return;
+      }
+      this.pending = new Uint8Array(0);
+      chunk = chunk.subarray(k - unread);
+    }
+    this.pushJoined(chunk, emit);
+  }
+
+  /**
+   * How many bytes of `chunk` complete the pending record and the 4 bytes that follow it (the
+   * next magic, which the scan looks at), or -1 when the pending bytes start no record or the
+   * chunk does not hold them all.
+   */
+  private completingBytes(chunk: Uint8Array): number {
+    const have = this.pending.length;
+    if (this.garbageStart >= 0 || this.zeroStart >= 0) return -1;
+    if (have + chunk.length < RECORD_HEADER_SIZE) return -1;
+    const head = new Uint8Array(RECORD_HEADER_SIZE);
+    head.set(this.pending.subarray(0, RECORD_HEADER_SIZE));
+    if (have < RECORD_HEADER_SIZE) head.set(chunk.subarray(0, RECORD_HEADER_SIZE - have), have);
+    if (!this.recordStartsAt(head, 0)) return -1;
+    const need = RECORD_HEADER_SIZE + this.lengthAt(head, 4) + 4 - have;
+    return need > 0 && need < chunk.length ? need : -1;
+  }
+
+  /** Scans the pending bytes followed by `chunk`; returns how many bytes it left pending. */
+  private pushJoined(chunk: Uint8Array, emit: (e: ScanEvent) => void): number {
     let data: Uint8Array;
     if (this.pending.length === 0) data = chunk;
     else {
@@ -134,6 +172,7 @@ export class RecordScanner {
     const used = this.scan(data, false, emit);
     this.pending = used === data.length ? new Uint8Array(0) : data.slice(used);
     this.base += used;
+    return data.length - used;
   }
 
   /** Reports whatever is left at the end of the file. */
