@@ -30,6 +30,7 @@ import { protectArchive } from "../parity/protect_archive.ts";
 import { stagedParityPlace } from "../parity/parity_place.ts";
 import { startValidationPool } from "../validate/check_pool.ts";
 import { precheckBlocks } from "../validate/precheck_stream.ts";
+import { BufferPool } from "../bytes/buffer_pool.ts";
 import { LocalStore } from "../store/local_store.ts";
 import { openStore } from "../store/open_store.ts";
 import { isS3Url } from "../store/s3_location.ts";
@@ -241,6 +242,7 @@ async function runCore(
 ): Promise<CollectSummary> {
   const store = target.store;
   const reader = new BlkPositionedReader(options.blocks, options.xorKey);
+  const blockPool = index ? undefined : new BufferPool();
   const blkFiles = listBlkFiles(options.blocks);
   const core = new CollectCore({
     network,
@@ -257,6 +259,8 @@ async function runCore(
     lastFile: blkFiles.at(-1)?.number ?? -1,
     now: options.now,
     chainRules: index?.rules,
+    // Blocks' buffers are reused once framed, unless the chain index may still hold them.
+    release: blockPool && ((bytes) => blockPool.give(bytes)),
   });
   const onAbort = () => core.requestStop();
   options.signal?.addEventListener("abort", onAbort);
@@ -296,6 +300,7 @@ async function runCore(
     const events = readBlockEvents(options.blocks, {
       network,
       bufferSize: 8 << 20,
+      alloc: blockPool && ((n) => blockPool.take(n)),
       ...(options.xorKey ? { xorKey: options.xorKey } : {}),
       ...(snapshot?.reader ? { start: snapshot.reader } : {}),
     });

@@ -53,6 +53,8 @@ export interface CollectCoreOptions {
   chainRules?: ((block: OrderedBlock) => CheckFailure | null) | undefined;
   /** Clock for the time-too-new rule (tests). */
   now?: (() => number) | undefined;
+  /** Receives each archived block's bytes once framed: nothing here reads them again. */
+  release?: ((bytes: Uint8Array) => void) | undefined;
 }
 
 /** The core: ordering, validation and framing; {@link stream} gives the stage. */
@@ -216,6 +218,7 @@ export class CollectCore {
       return;
     }
     this.framer.add(b.bytes, b.hash, b.height);
+    this.o.release?.(b.bytes);
     this.tipHash = hashToHex(b.hash);
     if (b.height >= this.o.toHeight) this.stopped = true;
     this.closeFrame(this.stopped);

@@ -20,7 +20,10 @@ export interface BlockRecord {
   file: number;
   /** Offset of the record's magic in the file. */
   offset: number;
-  /** The block's bytes (de-obfuscated). */
+  /**
+   * The block's bytes (de-obfuscated): a view from offset 0 of a buffer that holds nothing else
+   * (it may be longer than the block; transfer it whole).
+   */
   bytes: Uint8Array;
 }
 
@@ -54,6 +57,8 @@ export interface ReadBlockRecordsOptions {
   onNetwork?: (network: NetworkParams) => void;
   /** Called after each file is finished, with the position after it. */
   onFileDone?: (file: BlkFile) => void;
+  /** Where blocks are copied (e.g. `BufferPool.take`; default: a new buffer per block). */
+  alloc?: ((n: number) => Uint8Array) | undefined;
 }
 
 /** A record or a skipped range, in file order. */
@@ -119,6 +124,7 @@ export function readBlockEvents(
     };
     if (network) opts.network = network;
     if (options.xorKey) opts.xorKey = options.xorKey;
+    if (options.alloc) opts.alloc = options.alloc;
     scanner = new RecordScanner(opts);
     sawContent = false;
     return true;

@@ -28,7 +28,10 @@ export interface BlockRecordEvent {
   kind: "block";
   /** File offset of the record's magic. */
   offset: number;
-  /** The block (de-obfuscated copy, owned by the receiver). */
+  /**
+   * The block (de-obfuscated copy, owned by the receiver): a view from offset 0 of a buffer that
+   * holds nothing else (longer than the block when the scanner's `alloc` made it so).
+   */
   bytes: Uint8Array;
 }
 
@@ -67,6 +70,11 @@ export interface RecordScannerOptions {
   startOffset?: number;
   /** File name used in errors. */
   fileName?: string;
+  /**
+   * Where blocks are copied: a view of `n` bytes from offset 0 of a buffer of the block's own
+   * (default: a new buffer of exactly `n` bytes).
+   */
+  alloc?: (n: number) => Uint8Array;
 }
 
 const NO_KEY = new Uint8Array(8);
@@ -94,6 +102,7 @@ export class RecordScanner {
   private readonly key: Uint8Array;
   private readonly plain: boolean;
   private readonly fileName: string | undefined;
+  private readonly alloc: ((n: number) => Uint8Array) | undefined;
   private pending: Uint8Array = new Uint8Array(0);
   /**
    * Where the pending bytes and the next chunk are joined, reused from chunk to chunk (a fresh
@@ -113,6 +122,7 @@ export class RecordScanner {
     this.plain = isNullKey(this.key);
     this.base = options.startOffset ?? 0;
     this.fileName = options.fileName;
+    this.alloc = options.alloc;
   }
 
   /** File offset up to which bytes have been fully accounted for. */
@@ -316,7 +326,7 @@ export class RecordScanner {
       }
       // Is the record followed by another record, zeros, or the end of the file?
       if (end + 4 > n && !atEnd) return p;
-      const bytes = data.slice(p + RECORD_HEADER_SIZE, end);
+      const bytes = this.copyOut(data, p + RECORD_HEADER_SIZE, end);
       if (!this.plain) applyXor(bytes, this.key, this.base + p + RECORD_HEADER_SIZE);
       // Followed by a record: trust the length. Followed by zeros or the end of the file (where
       // a partly written record lands: files are preallocated with zeros) or by anything
@@ -354,6 +364,13 @@ export class RecordScanner {
       }
     }
     return n;
+  }
+
+  private copyOut(data: Uint8Array, from: number, to: number): Uint8Array {
+    if (!this.alloc) return data.slice(from, to);
+    const bytes = this.alloc(to - from);
+    bytes.set(data.subarray(from, to));
+    return bytes;
   }
 
   private trackZero(byte: number, p: number): void {

@@ -83,9 +83,12 @@ export class CheckPool {
     return this.pool.request(msg, [owned.buffer as ArrayBuffer]);
   }
 
-  /** The height-independent checks of one block on the next worker. `bytes` is transferred. */
-  precheck(bytes: Uint8Array, level: CheckLevel): Promise<PrecheckResult> {
-    const owned = transferable(bytes);
+  /**
+   * The height-independent checks of one block on the next worker. `bytes` is transferred;
+   * `whole`: its whole buffer (the caller gives it up; it comes back with the result).
+   */
+  precheck(bytes: Uint8Array, level: CheckLevel, whole = false): Promise<PrecheckResult> {
+    const owned = transferable(bytes, whole);
     const msg: Omit<CheckRequest, "id"> = {
       network: this.network.name,
       level,

@@ -42,7 +42,8 @@ export function precheckWindow<T>(pool: CheckPool, o: PrecheckOptions = {}): InO
 
 /**
  * Runs each block's precheck at `level` on `pool`, in order. The events' block buffers are
- * transferred to the workers and back (the events passed on carry the returned buffers).
+ * transferred whole to the workers and back (the events passed on carry the returned buffers):
+ * each block's buffer must hold nothing else, as {@link BlockEvent}s' do.
  */
 export function precheckBlocks(
   pool: CheckPool,
@@ -54,7 +55,7 @@ export function precheckBlocks(
     async transform(e, controller) {
       if (e.kind !== "block") window.push(Promise.resolve(e), 0);
       else {
-        const done = pool.precheck(e.bytes, level).then((r) => ({
+        const done = pool.precheck(e.bytes, level, true).then((r) => ({
           ...e,
           bytes: r.bytes,
           pre: r.pre,
