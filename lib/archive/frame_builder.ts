@@ -96,6 +96,6 @@ export class FrameBuilder {
   recycle(raw: Uint8Array): void {
     const b = raw.buffer;
     if (!this.reuse || !(b instanceof ArrayBuffer) || b.byteLength < this.raw.length) return;
-    if (this.spare.length < 4) this.spare.push(b);
+    if (this.spare.length < 8) this.spare.push(b);
   }
 }
