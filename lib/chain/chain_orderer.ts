@@ -35,6 +35,8 @@ interface Node {
   parent: Node | undefined;
   height: number;
   work: bigint;
+  /** `work` in hex, kept once made (snapshots at every resume point). */
+  workHex?: string;
   file: number;
   offset: number;
   main: boolean;
@@ -194,7 +196,15 @@ export class ChainOrderer {
   snapshot(): ChainOrdererState {
     const nodes: ChainOrdererState["nodes"] = [];
     for (const n of this.nodes.values()) {
-      nodes.push([n.key, n.prevKey, n.height, n.work.toString(16), n.file, n.offset, n.main]);
+      nodes.push([
+        n.key,
+        n.prevKey,
+        n.height,
+        n.workHex ??= n.work.toString(16),
+        n.file,
+        n.offset,
+        n.main,
+      ]);
     }
     const orphans: ChainOrdererState["orphans"] = [];
     for (const list of this.orphans.values()) {

@@ -40,6 +40,8 @@ export class HeaderChain {
   private readonly times = new Uint32Array(RING);
   private readonly bits = new Uint32Array(RING);
   private readonly hashes = new Uint8Array(32 * RING);
+  /** Each height's snapshot entry, made once when accepted (a snapshot at every resume point). */
+  private readonly entries: Array<[number, number, string]> = new Array(RING);
   private tip = -1;
   private low = 0;
 
@@ -151,21 +153,15 @@ export class HeaderChain {
     this.times[slot] = view.getUint32(HEADER_OFFSETS.time, true);
     this.bits[slot] = view.getUint32(HEADER_OFFSETS.bits, true);
     this.hashes.set(hash, 32 * slot);
+    this.entries[slot] = [this.times[slot]!, this.bits[slot]!, hashToHex(hash)];
     this.tip = height;
     this.low = Math.max(this.low, height - RING + 1);
   }
 
-  /** The window as plain data (for resume files). */
+  /** The window as plain data (for resume files; its entries are shared: do not modify them). */
   snapshot(): HeaderChainState {
     const headers: HeaderChainState["headers"] = [];
-    for (let h = this.low; h <= this.tip; h++) {
-      const s = h % RING;
-      headers.push([
-        this.times[s]!,
-        this.bits[s]!,
-        hashToHex(this.hashes.subarray(32 * s, 32 * s + 32)),
-      ]);
-    }
+    for (let h = this.low; h <= this.tip; h++) headers.push(this.entries[h % RING]!);
     return { tip: this.tip, low: this.low, headers };
   }
 
@@ -177,6 +173,7 @@ export class HeaderChain {
       const s = (state.low + i) % RING;
       this.times[s] = time;
       this.bits[s] = bits;
+      this.entries[s] = [time, bits, hex];
       for (let k = 0; k < 32; k++) {
         this.hashes[32 * s + 31 - k] = parseInt(hex.slice(2 * k, 2 * k + 2), 16);
       }
