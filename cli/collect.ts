@@ -7,7 +7,12 @@
 
 import { fromHex } from "../lib/bytes/hex.ts";
 import { networkByName, type NetworkParams } from "../lib/bitcoin/network.ts";
-import { collect, type CollectProgress, type CollectSummary } from "../lib/collect/collect.ts";
+import {
+  collect,
+  type CollectProgress,
+  type CollectSummary,
+  DEFAULT_CHECKPOINT_BYTES,
+} from "../lib/collect/collect.ts";
 import { isS3Url } from "../lib/store/s3_location.ts";
 import { ARCHIVE_DEFAULTS, type ChunkPolicy } from "../lib/archive/manifest.ts";
 import { readXorKey } from "../lib/source/blk_files.ts";
@@ -54,7 +59,7 @@ compressed, indexed archive. Run it again to resume after an interruption or to 
   --workers N         worker threads (default 2); each checks blocks and compresses frames
                       (checking there needs --allow-read on blkpipe's lib/, else collect
                       validates on the main thread and says so)
-  --checkpoint SIZE   record a resume point after this much data (default 8MiB; 64MiB on s3://)
+  --checkpoint SIZE   record a resume point after this much data (default 32MiB; 64MiB on s3://)
   --redundancy PCT    PAR2 recovery data for sealed chunks and metadata (default:
                       as the archive records, else 10)
   --no-parity         do not compute parity at the end of the run
@@ -198,7 +203,7 @@ export function main(args: string[], io: Io = consoleIo): Promise<number> {
         checkpointBytes: sizeFlag(
           values.checkpoint,
           "checkpoint",
-          isS3Url(values.out) ? 64 << 20 : 8 << 20,
+          isS3Url(values.out) ? 64 << 20 : DEFAULT_CHECKPOINT_BYTES,
         ),
         parity: values["no-parity"]
           ? false

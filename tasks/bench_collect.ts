@@ -22,6 +22,7 @@ import { ARCHIVE_DEFAULTS } from "../lib/archive/manifest.ts";
 import { startPosition } from "../lib/archive/framer.ts";
 import { NETWORKS } from "../lib/bitcoin/network.ts";
 import { CollectCore } from "../lib/collect/collect_frames.ts";
+import { DEFAULT_CHECKPOINT_BYTES } from "../lib/collect/collect.ts";
 import { BlkPositionedReader } from "../lib/source/blk_positioned_reader.ts";
 import { type BlockEvent, readBlockEvents } from "../lib/source/block_records.ts";
 import type { BlockPrecheck } from "../lib/validate/check_block.ts";
@@ -180,7 +181,7 @@ async function serialPass(label: string, level: "full" | "headers"): Promise<num
     depth: 6,
     includeTip: true,
     toHeight: Number.POSITIVE_INFINITY,
-    checkpointBytes: 8 << 20,
+    checkpointBytes: DEFAULT_CHECKPOINT_BYTES,
     layout: { magic: network.magic, ...ARCHIVE_DEFAULTS },
     position: startPosition(0),
     snapshot: null,

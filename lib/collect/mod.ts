@@ -10,6 +10,7 @@ export {
   type CollectOptions,
   type CollectProgress,
   type CollectSummary,
+  DEFAULT_CHECKPOINT_BYTES,
 } from "./collect.ts";
 export type { PipelineSnapshot } from "./pipeline_snapshot.ts";
 export { verifyCollected, type VerifyCollectedOptions } from "./verify_collected.ts";
