@@ -6,8 +6,9 @@
  */
 
 import { ARCHIVE_DEFAULTS } from "./manifest.ts";
-import { CompressPool, type FrameCompressor } from "./compress_pool.ts";
-import type { CompressedFrameJob, FrameJob } from "./frame_job.ts";
+import { type CompressedFrame, CompressPool, type FrameCompressor } from "./compress_pool.ts";
+import type { CompressedFrameJob, FrameJob, UnjoinedRecords } from "./frame_job.ts";
+import { joinRecords } from "./zstd_compress_sync.ts";
 
 /** Options of {@link compressFrames}. */
 export interface CompressOptions {
@@ -28,6 +29,25 @@ export interface CompressOptions {
    * carry an empty `raw` (the size is in `compressed.rawBytes`).
    */
   recycle?: ((raw: Uint8Array) => void) | undefined;
+  /** Takes back the blocks of jobs that carry `records`, once compressed (their buffers reused). */
+  recycleBlocks?: ((blocks: Uint8Array[]) => void) | undefined;
+}
+
+/** Compresses a frame given as unjoined records: on the worker when it can join them. */
+async function compressRecords(
+  compressor: FrameCompressor,
+  records: UnjoinedRecords,
+  recycleBlocks: ((blocks: Uint8Array[]) => void) | undefined,
+): Promise<CompressedFrame & { rawBytes: number }> {
+  if (compressor.compressBlocks) {
+    const c = await compressor.compressBlocks(records.blocks, records.magic);
+    recycleBlocks?.(c.blocks);
+    return { raw: new Uint8Array(0), frame: c.frame, checksum: c.checksum, rawBytes: c.rawBytes };
+  }
+  const raw = joinRecords(records.blocks, records.magic, new Uint8Array(0)).buffer;
+  recycleBlocks?.(records.blocks);
+  const c = await compressor.compress(raw, true);
+  return { ...c, rawBytes: c.raw.length };
 }
 
 /** Compresses each job's frame (one zstd frame with its content checksum), in order. */
@@ -40,6 +60,14 @@ export function compressFrames(options: CompressOptions = {}): TransformStream<F
     if (job.blocks === 0 || job.compressed) return Promise.resolve(job);
     const compressor = options.compressor ??
       (pool ??= new CompressPool(workers, options.level ?? ARCHIVE_DEFAULTS.zstdLevel));
+    if (job.records) {
+      const { records: _, ...rest } = job;
+      return compressRecords(compressor, job.records, options.recycleBlocks).then((c) => ({
+        ...rest,
+        raw: new Uint8Array(0),
+        compressed: { frame: c.frame, checksum: c.checksum, rawBytes: c.rawBytes },
+      }));
+    }
     const recycle = options.recycle;
     return compressor.compress(job.raw, recycle !== undefined).then((c): CompressedFrameJob => {
       const compressed = { frame: c.frame, checksum: c.checksum, rawBytes: c.raw.length };

@@ -8,23 +8,31 @@
 
 import { type PoolReply, RequestPool, transferable } from "../workers/request_pool.ts";
 import { zstdFrameInfo } from "./zstd_frame.ts";
-import { frameCompressorWith } from "./zstd_compress_sync.ts";
+import { frameCompressorWith, joinRecords } from "./zstd_compress_sync.ts";
 
 const WORKER_SOURCE = `
 import * as zlib from "node:zlib";
 const frameCompressorWith = ${frameCompressorWith.toString()};
-let compress, compressLevel;
+const joinRecords = ${joinRecords.toString()};
+let compress, compressLevel, joined = new Uint8Array(0);
 self.onmessage = (e) => {
-  const { id, raw, level } = e.data;
+  const { id, raw, records, magic, level } = e.data;
+  const back = records ? [...new Set(records.map((b) => b.buffer))] : [raw.buffer];
   try {
     if (level !== compressLevel) {
       compress = frameCompressorWith(zlib, level);
       compressLevel = level;
     }
-    const compressed = compress(raw);
-    self.postMessage({ id, raw, compressed }, [raw.buffer, compressed.buffer]);
+    let input = raw;
+    if (records) {
+      const j = joinRecords(records, magic, joined);
+      joined = j.buffer;
+      input = joined.subarray(0, j.length);
+    }
+    const compressed = compress(input);
+    self.postMessage({ id, raw, records, rawBytes: input.length, compressed }, [...back, compressed.buffer]);
   } catch (err) {
-    self.postMessage({ id, raw, error: String(err) }, [raw.buffer]);
+    self.postMessage({ id, raw, records, error: String(err) }, back);
   }
 };
 `;
@@ -39,6 +47,18 @@ export interface CompressedFrame {
   checksum: number;
 }
 
+/** A frame compressed from its blocks ({@link FrameCompressor.compressBlocks}). */
+export interface CompressedBlocks {
+  /** The blocks (transferred back). */
+  blocks: Uint8Array[];
+  /** Exactly one zstd frame of the blocks' records. */
+  frame: Uint8Array;
+  /** The frame's content checksum. */
+  checksum: number;
+  /** Uncompressed bytes (the records). */
+  rawBytes: number;
+}
+
 /** Something that compresses archive frames: a {@link CompressPool}, or workers shared with other work. */
 export interface FrameCompressor {
   /**
@@ -46,6 +66,20 @@ export interface FrameCompressor {
    * caller gives up all of `raw`'s buffer (a view from offset 0 is transferred, not copied).
    */
   compress(raw: Uint8Array, whole?: boolean): Promise<CompressedFrame>;
+  /**
+   * Joins `blocks` into blk records (`magic`, length, block) on the worker and compresses them
+   * into one zstd frame: the blocks are not copied on the calling thread. Their buffers are
+   * transferred whole (each must hold nothing else; use the returned `blocks`).
+   */
+  compressBlocks?(blocks: Uint8Array[], magic: Uint8Array): Promise<CompressedBlocks>;
+}
+
+/** The blocks as sent to a worker, and their buffers (once each) to transfer. */
+export function transferableBlocks(
+  blocks: Uint8Array[],
+): { blocks: Uint8Array[]; buffers: ArrayBuffer[] } {
+  const owned = blocks.map((b) => transferable(b, true));
+  return { blocks: owned, buffers: [...new Set(owned.map((b) => b.buffer as ArrayBuffer))] };
 }
 
 /** A worker's reply as a {@link CompressedFrame}: the first zstd frame of `out`, with its checksum. */
@@ -58,6 +92,8 @@ export function compressedFrame(raw: Uint8Array, out: Uint8Array): CompressedFra
 
 interface Reply extends PoolReply {
   raw: Uint8Array;
+  records?: Uint8Array[];
+  rawBytes?: number;
   compressed?: Uint8Array;
 }
 
@@ -78,6 +114,17 @@ export class CompressPool implements FrameCompressor {
       owned.buffer as ArrayBuffer,
     ]);
     return compressedFrame(r.raw, r.compressed!);
+  }
+
+  /** Joins `blocks` into records and compresses them on a worker (see {@link FrameCompressor}). */
+  async compressBlocks(blocks: Uint8Array[], magic: Uint8Array): Promise<CompressedBlocks> {
+    const sent = transferableBlocks(blocks);
+    const r = await this.pool.request(
+      { records: sent.blocks, magic, level: this.level },
+      sent.buffers,
+    );
+    const c = compressedFrame(new Uint8Array(0), r.compressed!);
+    return { blocks: r.records!, frame: c.frame, checksum: c.checksum, rawBytes: r.rawBytes! };
   }
 
   /** Stops the workers. */

@@ -10,8 +10,15 @@
 export interface FrameJob {
   /** Chunk id. */
   chunk: number;
-  /** Uncompressed frame: linearized blk records. */
+  /** Uncompressed frame: linearized blk records (empty when {@link records} is set). */
   raw: Uint8Array;
+  /**
+   * The frame's blocks, not yet joined into `raw`: compression writes each as a blk record
+   * (`magic`, length, block), on a worker. Their buffers are given away with the job (each
+   * block's buffer holds nothing else); `compressFrames` hands them back through its
+   * `recycleBlocks`.
+   */
+  records?: UnjoinedRecords;
   /** Height index records of the frame's blocks (128 bytes each). */
   index: Uint8Array;
   /** Blocks in the frame (0: a job that carries only rejects lines or a resume point). */
@@ -33,6 +40,14 @@ export interface FrameJob {
   checkpoint: unknown;
   /** The compressed frame (set by `compressFrames`). */
   compressed?: CompressedData;
+}
+
+/** A frame's blocks before they are joined into records. */
+export interface UnjoinedRecords {
+  /** Network magic (starts every record). */
+  magic: Uint8Array;
+  /** The blocks, in order. */
+  blocks: Uint8Array[];
 }
 
 /** A frame as compressed. */

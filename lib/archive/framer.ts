@@ -10,7 +10,7 @@
 
 import { hashToHex } from "../bytes/hex.ts";
 import { recordSize } from "../bitcoin/blk_record.ts";
-import { FrameBuilder } from "./frame_builder.ts";
+import { type FrameBuffers, FrameBuilder } from "./frame_builder.ts";
 import type { FrameJob } from "./frame_job.ts";
 import { chunkIsFull, type ChunkPolicy } from "./manifest.ts";
 
@@ -68,9 +68,13 @@ export class Framer {
   private first: number;
   private lastHash = "";
 
-  /** `reuseFrames`: frames' buffers are handed out and given back ({@link recycle}). */
-  constructor(readonly layout: FrameLayout, position: FramePosition, reuseFrames = false) {
-    this.frames = new FrameBuilder(layout.magic, reuseFrames);
+  /** `buffers`: what becomes of the blocks' bytes (see {@link FrameBuffers}). */
+  constructor(
+    readonly layout: FrameLayout,
+    position: FramePosition,
+    buffers: FrameBuffers = "copy",
+  ) {
+    this.frames = new FrameBuilder(layout.magic, buffers);
     this.pos = { ...position };
     this.first = position.nextHeight;
   }
@@ -95,7 +99,7 @@ export class Framer {
     return this.frames.rawSize >= this.layout.frameBytes || this.chunkFull;
   }
 
-  /** Gives back a closed frame's buffer once nothing reads it (with `reuseFrames`). */
+  /** Gives back a closed frame's buffer once nothing reads it (with `"reuse"`). */
   recycle(raw: Uint8Array): void {
     this.frames.recycle(raw);
   }
@@ -127,6 +131,9 @@ export class Framer {
     const job: FrameJob = {
       chunk: this.pos.chunk,
       raw: built.raw,
+      ...(built.blockList
+        ? { records: { magic: this.layout.magic, blocks: built.blockList } }
+        : {}),
       index: built.index,
       blocks: built.blocks,
       firstHeight: this.first,
@@ -134,7 +141,7 @@ export class Framer {
       lastHash: this.lastHash,
       rejects,
       endsChunk,
-      checkpoint: checkpoint ? checkpoint(built.raw.length, endsChunk) : null,
+      checkpoint: checkpoint ? checkpoint(built.rawBytes, endsChunk) : null,
     };
     if (built.blocks > 0) this.pos.chunkFrames++;
     this.first = this.pos.nextHeight;

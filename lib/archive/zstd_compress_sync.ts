@@ -63,6 +63,40 @@ export function frameCompressorWith(
   };
 }
 
+/**
+ * Writes `blocks` as blk records (`magic`, length u32 LE, block) from the start of `into`, or of
+ * a larger buffer when it is too small; returns the buffer used and the bytes written.
+ * Self-contained (no outer names) so that its source text can run in an in-memory worker.
+ *
+ * @example
+ * ```ts
+ * import { joinRecords } from "./zstd_compress_sync.ts";
+ * const { buffer, length } = joinRecords([Uint8Array.of(9, 9)], Uint8Array.of(1, 2, 3, 4), new Uint8Array(0));
+ * if (length !== 10 || buffer[4] !== 2 || buffer[9] !== 9) throw new Error("record layout");
+ * ```
+ */
+export function joinRecords(
+  blocks: Uint8Array[],
+  magic: Uint8Array,
+  into: Uint8Array,
+): { buffer: Uint8Array; length: number } {
+  let need = 0;
+  for (const b of blocks) need += 8 + b.length;
+  const out = into.length >= need ? into : new Uint8Array(Math.max(need, 2 * into.length));
+  let at = 0;
+  for (const b of blocks) {
+    const n = b.length;
+    out.set(magic, at);
+    out[at + 4] = n & 0xff;
+    out[at + 5] = (n >>> 8) & 0xff;
+    out[at + 6] = (n >>> 16) & 0xff;
+    out[at + 7] = (n >>> 24) & 0xff;
+    out.set(b, at + 8);
+    at += 8 + n;
+  }
+  return { buffer: out, length: at };
+}
+
 const compressors = new Map<number, (raw: Uint8Array) => Uint8Array>();
 
 /**

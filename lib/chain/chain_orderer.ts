@@ -291,7 +291,8 @@ export class ChainOrderer {
       this.cacheSize -= cached.length;
       return cached;
     }
-    if (n.height === 0) return this.genesisBytes; // identical to the copy in the files
+    // Identical to the copy in the files; a copy of its own, as every block handed out is.
+    if (n.height === 0) return this.genesisBytes.slice();
     return this.fetchBlock(n.file, n.offset);
   }
 

@@ -266,8 +266,9 @@ async function runCore(
     lastFile: blkFiles.at(-1)?.number ?? -1,
     now: options.now,
     chainRules: index?.rules,
-    // Blocks' buffers are reused once framed, unless the chain index may still hold them.
-    release: blockPool && ((bytes) => blockPool.give(bytes)),
+    // Frames carry the blocks, whose buffers are reused once compressed (not with the chain
+    // index, which may still hold them).
+    frameBlocks: blockPool !== undefined,
   });
   const onAbort = () => core.requestStop();
   options.signal?.addEventListener("abort", onAbort);
@@ -318,6 +319,9 @@ async function runCore(
         level: zstdLevel,
         compressor: validation.pool?.frameCompressor(zstdLevel),
         recycle: (raw) => core.recycleFrame(raw),
+        recycleBlocks: blockPool && ((blocks) => {
+          for (const b of blocks) blockPool.give(b);
+        }),
       }))
       .pipeThrough(tick)
       .pipeTo(archiveSink(target, {

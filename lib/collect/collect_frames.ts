@@ -53,8 +53,12 @@ export interface CollectCoreOptions {
   chainRules?: ((block: OrderedBlock) => CheckFailure | null) | undefined;
   /** Clock for the time-too-new rule (tests). */
   now?: (() => number) | undefined;
-  /** Receives each archived block's bytes once framed: nothing here reads them again. */
-  release?: ((bytes: Uint8Array) => void) | undefined;
+  /**
+   * Frames carry the blocks themselves (joined into records on the compression workers, then
+   * given back through `compressFrames`' `recycleBlocks`) instead of a copy of them. Only when
+   * nothing keeps a block's bytes after framing it (no chain index).
+   */
+  frameBlocks?: boolean | undefined;
 }
 
 /** The core: ordering, validation and framing; {@link stream} gives the stage. */
@@ -102,7 +106,7 @@ export class CollectCore {
       chainRules: o.chainRules,
     });
     this.checker = new BlockChecker(o.network);
-    this.framer = new Framer(o.layout, o.position, true);
+    this.framer = new Framer(o.layout, o.position, o.frameBlocks ? "blocks" : "reuse");
     this.readerPos = snap?.reader ?? null;
     this.tipHash = snap?.tipHash ?? o.tip?.hash ?? null;
     this.lastCheckpoint = snap ?? this.snapshot();
@@ -218,7 +222,6 @@ export class CollectCore {
       return;
     }
     this.framer.add(b.bytes, b.hash, b.height);
-    this.o.release?.(b.bytes);
     this.tipHash = hashToHex(b.hash);
     if (b.height >= this.o.toHeight) this.stopped = true;
     this.closeFrame(this.stopped);

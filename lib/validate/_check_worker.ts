@@ -11,7 +11,7 @@
 
 import { closeSync, openSync } from "node:fs";
 import { zstdDecompressSync } from "node:zlib";
-import { compressFrameSync } from "../archive/zstd_compress_sync.ts";
+import { compressFrameSync, joinRecords } from "../archive/zstd_compress_sync.ts";
 import { preadExact } from "../store/pread.ts";
 import { networkByName } from "../bitcoin/network.ts";
 import { BlockChecker, type CheckLevel } from "./check_block.ts";
@@ -28,6 +28,10 @@ export interface CheckRequest {
   bytes: Uint8Array;
   /** Compress `bytes` into one zstd frame at this level instead of checking it. */
   compress?: number;
+  /** With `compress`: compress these blocks written as blk records (`magic`, length, block). */
+  records?: Uint8Array[];
+  /** The records' network magic. */
+  magic?: Uint8Array;
   /**
    * `bytes` is an archive frame as stored (or, with `source`, empty: read it from the file):
    * decompress it and precheck the blocks at these (offset, size) pairs of the decompressed
@@ -60,14 +64,35 @@ self.onmessage = (e: MessageEvent<CheckRequest>) => {
   ]);
 };
 
+/** Where this worker joins records to compress (kept from frame to frame). */
+let joined: Uint8Array = new Uint8Array(0);
+
 function compress(m: CheckRequest): void {
   const transfer = [m.bytes.buffer as ArrayBuffer];
+  if (m.records) {
+    for (const b of new Set(m.records.map((r) => r.buffer))) transfer.push(b as ArrayBuffer);
+  }
   try {
-    const compressed = compressFrameSync(m.bytes, m.compress!);
+    let input = m.bytes;
+    if (m.records) {
+      const j = joinRecords(m.records, m.magic!, joined);
+      joined = j.buffer;
+      input = joined.subarray(0, j.length);
+    }
+    const compressed = compressFrameSync(input, m.compress!);
     transfer.push(compressed.buffer as ArrayBuffer);
-    self.postMessage({ id: m.id, bytes: m.bytes, compressed }, transfer);
+    self.postMessage({
+      id: m.id,
+      bytes: m.bytes,
+      records: m.records,
+      rawBytes: input.length,
+      compressed,
+    }, transfer);
   } catch (err) {
-    self.postMessage({ id: m.id, bytes: m.bytes, error: String(err) }, transfer);
+    self.postMessage(
+      { id: m.id, bytes: m.bytes, records: m.records, error: String(err) },
+      transfer,
+    );
   }
 }
 

@@ -8,7 +8,11 @@
  * @module
  */
 
-import { compressedFrame, type FrameCompressor } from "../archive/compress_pool.ts";
+import {
+  compressedFrame,
+  type FrameCompressor,
+  transferableBlocks,
+} from "../archive/compress_pool.ts";
 import { fileURLToPath } from "node:url";
 import { genesisBlock } from "../bitcoin/genesis.ts";
 import { blockHash } from "../bitcoin/header.ts";
@@ -38,6 +42,8 @@ interface Reply extends PoolResult, PoolReply {
   pre: BlockPrecheck;
   pres?: BlockPrecheck[];
   compressed?: Uint8Array;
+  records?: Uint8Array[];
+  rawBytes?: number;
 }
 
 /** Result of {@link CheckPool.precheckFrame}. */
@@ -133,6 +139,20 @@ export class CheckPool {
         };
         const r = await this.pool.request(msg, [owned.buffer as ArrayBuffer]);
         return compressedFrame(r.bytes, r.compressed!);
+      },
+      compressBlocks: async (blocks, magic) => {
+        const sent = transferableBlocks(blocks);
+        const msg: Omit<CheckRequest, "id"> = {
+          network: this.network.name,
+          level: "framing",
+          compress: level,
+          bytes: new Uint8Array(0),
+          records: sent.blocks,
+          magic,
+        };
+        const r = await this.pool.request(msg, sent.buffers);
+        const c = compressedFrame(r.bytes, r.compressed!);
+        return { blocks: r.records!, frame: c.frame, checksum: c.checksum, rawBytes: r.rawBytes! };
       },
     };
   }
