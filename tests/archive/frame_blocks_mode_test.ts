@@ -1,5 +1,5 @@
 import { assertEquals, assertTrue } from "../_support/assert.ts";
-import { type FrameBuffers } from "../../lib/archive/frame_builder.ts";
+import type { FrameBuffers } from "../../lib/archive/frame_builder.ts";
 import { Framer, startPosition } from "../../lib/archive/framer.ts";
 import type { FrameJob } from "../../lib/archive/frame_job.ts";
 import { compressFrames } from "../../lib/archive/compress_frames.ts";
