@@ -27,6 +27,7 @@ import { BlkPositionedReader } from "../lib/source/blk_positioned_reader.ts";
 import { type BlockEvent, readBlockEvents } from "../lib/source/block_records.ts";
 import type { BlockPrecheck } from "../lib/validate/check_block.ts";
 import { CheckPool } from "../lib/validate/check_pool.ts";
+import { BufferPool } from "../lib/bytes/buffer_pool.ts";
 import { precheckBlocks, type PrecheckedEvent } from "../lib/validate/precheck_stream.ts";
 
 const gib = Number(Deno.args[0] ?? 1);
@@ -139,9 +140,10 @@ for (const [label, r] of rows) {
 
 // The serial part: reading, ordering, validating and framing on this one thread, the frames
 // discarded (no compression, no writing) — what bounds collect however many workers compress.
-// "full, prechecks on workers" is the main thread's share when validation runs on the pool: the
-// prechecks are computed first (untimed) and attached as the pool stage would, so the time is
-// reading, ordering, concluding and framing alone.
+// "prechecks on workers" is the main thread's share when validation runs on the pool (as collect
+// does at every level): the prechecks are computed first (untimed) and attached as the pool stage
+// would, so the time is reading, ordering, concluding and framing alone. Blocks are read into
+// pooled buffers and framed uncopied, as in collect.
 console.log("\nserial part (one thread, nothing compressed or written):");
 const network = NETWORKS.regtest;
 const prechecks = new Map<string, BlockPrecheck>();
@@ -155,17 +157,18 @@ await readBlockEvents(blocksDir, { network }).pipeThrough(precheckBlocks(pool, "
     }),
   );
 pool.close();
-const variants = [["full", "full"], ["full, prechecks on workers", "full"], [
-  "headers",
-  "headers",
-]] as const;
+const variants = [
+  ["full", "full"],
+  ["full, prechecks on workers", "full"],
+  ["headers, prechecks on workers", "headers"],
+] as const;
 // Each variant twice: the first pass also pays for the process's first use of its memory (fresh
 // pages from the kernel) and for compiling; the second is the steady state of a long run.
 for (const [label, level] of variants) {
   const passes: number[] = [];
   for (let pass = 0; pass < 2; pass++) passes.push(await serialPass(label, level));
   console.log(
-    `  --check ${label.padEnd(28)} ${passes.map((s) => s.toFixed(1)).join(" / ")} core-s for ${
+    `  --check ${label.padEnd(30)} ${passes.map((s) => s.toFixed(1)).join(" / ")} core-s for ${
       (total / 2 ** 30).toFixed(2)
     } GiB = ${passes.map((s) => (s / (total / 2 ** 30)).toFixed(2)).join(" / ")} core-s per GiB ` +
       "(first / second pass)",
@@ -175,6 +178,7 @@ for (const [label, level] of variants) {
 /** One serial pass of `label` at `level`: seconds. */
 async function serialPass(label: string, level: "full" | "headers"): Promise<number> {
   const reader = new BlkPositionedReader(blocksDir);
+  const blockPool = new BufferPool();
   const core = new CollectCore({
     network,
     level,
@@ -188,6 +192,7 @@ async function serialPass(label: string, level: "full" | "headers"): Promise<num
     tip: null,
     fetch: (f, o) => reader.readBlock(f, o),
     lastFile: files.at(-1)?.number ?? -1,
+    frameBlocks: true,
   });
   const attach = new TransformStream<BlockEvent, PrecheckedEvent>({
     transform(e, controller) {
@@ -199,9 +204,17 @@ async function serialPass(label: string, level: "full" | "headers"): Promise<num
     },
   });
   const t = performance.now();
-  // The frames' buffers go back to the core as compression gives them back in collect.
-  await readBlockEvents(blocksDir, { network }).pipeThrough(attach).pipeThrough(core.stream())
-    .pipeTo(new WritableStream({ write: (job) => core.recycleFrame(job.raw) }));
+  // The blocks' buffers go back to the pool as compression gives them back in collect.
+  const alloc = (n: number) => blockPool.take(n);
+  await readBlockEvents(blocksDir, { network, alloc }).pipeThrough(attach)
+    .pipeThrough(core.stream())
+    .pipeTo(
+      new WritableStream({
+        write: (job) => {
+          for (const b of job.records?.blocks ?? []) blockPool.give(b);
+        },
+      }),
+    );
   const seconds = (performance.now() - t) / 1000;
   reader.close();
   return seconds;
