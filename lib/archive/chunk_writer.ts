@@ -1,9 +1,10 @@
 /**
  * The open chunk: created, appended to frame by frame with a running
- * SHA-256 (on a writer thread, see `chunk_appender.ts`), re-read now and then (integrity check), and sealed — seek table
- * appended, fsynced, moved into place (copied from the stage directory when
- * one is used). Also takes an open chunk back after a kill (truncated to
- * its durable length) and reopens the archive's open tail to extend it.
+ * SHA-256 (both on a writer thread, see `chunk_appender.ts`), re-read now
+ * and then (integrity check), and sealed — seek table appended, fsynced,
+ * moved into place (copied from the stage directory when one is used).
+ * Also takes an open chunk back after a kill (truncated to its durable
+ * length) and reopens the archive's open tail to extend it.
  *
  * @module
  */
