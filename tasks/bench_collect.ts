@@ -5,7 +5,7 @@
  * and, when python3 is present, a linearize-then-compress pipeline (a small
  * Python reader in the spirit of Bitcoin Core's contrib/linearize: index the
  * blk files by block hash, write the blocks in the order of a hash list,
- * piped into `zstd -3 -T0`). Also measured: collect with 1 and 2 workers, and
+ * piped into `zstd -3 -T0`). Also measured: collect with 1 and 2 workers, at `--level 2`, and
  * the serial part (reading, ordering, validating, framing on one thread,
  * nothing compressed or written) in core-seconds per GiB, and the main
  * thread's CPU time in each real run (everything it does, writing included,
@@ -79,6 +79,7 @@ for (
     ["collect --check full", []],
     ["collect --check full --workers 1", ["--workers", "1"]],
     ["collect --check headers", ["--check", "headers"]],
+    ["collect --check full --level 2", ["--level", "2"]],
   ] as const
 ) {
   const out = `${root}/archive-${Date.now()}`;
