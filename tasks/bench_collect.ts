@@ -18,6 +18,7 @@
  */
 
 import { benchChain, exists, hasCommand, rss, type Run, timed } from "./_bench_chain.ts";
+import { TASK_ENV } from "./_task_env.ts";
 import { ARCHIVE_DEFAULTS } from "../lib/archive/manifest.ts";
 import { startPosition } from "../lib/archive/framer.ts";
 import { NETWORKS } from "../lib/bitcoin/network.ts";
@@ -99,7 +100,7 @@ for (
       "--no-parity", // parity is measured by bench:parity
       ...extra,
     ],
-    {},
+    { ...TASK_ENV }, // as `deno task collect` runs
     true,
   );
   const s = JSON.parse(r.stdout);

@@ -26,6 +26,7 @@ import { collect } from "../lib/collect/collect.ts";
 import { Prng } from "../lib/gen/prng.ts";
 import { OutpointIndex } from "../lib/index/outpoint_index.ts";
 import { benchChain, type ChainShape, exists, rss, timed } from "./_bench_chain.ts";
+import { TASK_ENV } from "./_task_env.ts";
 
 const { values, positionals } = parseArgs({
   args: Deno.args,
@@ -90,7 +91,7 @@ async function throughput(shape: ChainShape): Promise<string> {
     "--archive",
     archive,
     "--json",
-  ]);
+  ], { ...TASK_ENV }); // as `deno task index` runs
   const r = JSON.parse(run.stdout);
   if (r.rejected) throw new Error(`bench chain rejected: ${JSON.stringify(r.rejected)}`);
   rows.push(
@@ -162,7 +163,7 @@ if (millions > 0) {
     new URL("./utxo_scale.ts", import.meta.url).pathname,
     String(millions),
     new URL("../.tmp/bench-index/utxo-scale", import.meta.url).pathname,
-  ]);
+  ], { ...TASK_ENV });
   console.log(scale.stdout.trimEnd());
   console.log(`peak RSS of the whole run: ${rss(scale)}`);
 }
