@@ -13,7 +13,7 @@
  */
 
 import { createHash } from "node:crypto";
-import { sha256x4ModuleBytes } from "./_sha256_x4_kernel.ts";
+import { PAD_SPEC_BYTES, sha256x4ModuleBytes } from "./_sha256_x4_kernel.ts";
 import { grow } from "../bytes/grow.ts";
 
 const PAGE = 65536;
@@ -53,6 +53,7 @@ function kernel(): WebAssembly.Module {
 export class Sha256Batch {
   private readonly memory: WebAssembly.Memory;
   private readonly hashJobs: (table: number, count: number, double: number) => void;
+  private readonly padJobs: (specs: number, count: number) => void;
   private u8: Uint8Array;
   private srcLen = 0;
   private src: Uint8Array = new Uint8Array(0);
@@ -65,6 +66,7 @@ export class Sha256Batch {
     const inst = new WebAssembly.Instance(kernel());
     this.memory = inst.exports.memory as WebAssembly.Memory;
     this.hashJobs = inst.exports.hash_jobs as (t: number, c: number, d: number) => void;
+    this.padJobs = inst.exports.pad_jobs as (specs: number, count: number) => void;
     this.u8 = new Uint8Array(this.memory.buffer);
   }
 
@@ -153,39 +155,33 @@ export class Sha256Batch {
     const msgBase = align64(SRC_BASE + this.srcLen);
     const tableBase = msgBase + 64 * totalBlocks;
     const outBase = tableBase + 12 * jobs;
-    this.ensure(outBase + 32 * n);
-    const u8 = this.u8;
+    const specBase = align64(outBase + 32 * n);
+    this.ensure(specBase + PAD_SPEC_BYTES * lanes);
     const table = new Uint32Array(this.memory.buffer, tableBase, 3 * jobs);
-    const view = new DataView(this.memory.buffer);
+    const spec = new Uint32Array(this.memory.buffer, specBase, (PAD_SPEC_BYTES / 4) * lanes);
+    // Lay out every message (spans copied, padded, length appended) in one call to the kernel.
     let dst = msgBase;
-    for (let j = 0; j < lanes; j++) {
+    for (let j = 0, r = 0; j < lanes; j++, r += 8) {
       const key = order[j]!;
       const i = key % 16777216;
       const blocks = (key - i) / 16777216;
-      const start = dst;
+      spec[r] = dst;
       for (let k = 0; k < 3; k++) {
-        const len = s[6 * i + 2 * k + 1]!;
-        if (len === 0) continue;
-        const from = SRC_BASE + s[6 * i + 2 * k]!;
-        u8.copyWithin(dst, from, from + len);
-        dst += len;
+        spec[r + 1 + 2 * k] = SRC_BASE + s[6 * i + 2 * k]!;
+        spec[r + 2 + 2 * k] = s[6 * i + 2 * k + 1]!;
       }
-      const bits = (dst - start) * 8;
-      const end = start + 64 * blocks;
-      u8[dst] = 0x80;
-      u8.fill(0, dst + 1, end - 8);
-      view.setUint32(end - 8, Math.floor(bits / 4294967296), false);
-      view.setUint32(end - 4, bits >>> 0, false);
-      dst = end;
-      table[3 * j] = start;
+      table[3 * j] = dst;
       table[3 * j + 1] = blocks;
       table[3 * j + 2] = outBase + 32 * i;
+      dst += 64 * blocks;
+      spec[r + 7] = dst;
     }
     for (let j = lanes; j < jobs; j++) {
       table[3 * j] = 0;
       table[3 * j + 1] = 0;
       table[3 * j + 2] = SCRATCH_OUT;
     }
+    this.padJobs(specBase, lanes);
     this.hashJobs(tableBase, jobs, double ? 1 : 0);
     // Slots of natively hashed messages are overwritten right after.
     out.set(this.u8.subarray(outBase, outBase + 32 * n));
