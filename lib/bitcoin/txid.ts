@@ -72,6 +72,51 @@ export function computeWtxids(
   return out;
 }
 
+/**
+ * txids and wtxids of `layout`'s block from one batch: the block is copied into the hasher once and
+ * the txid and witness messages share the kernel's lanes. A transaction without witness has its
+ * txid as wtxid (not hashed again); the coinbase's wtxid is 32 zero bytes (BIP141).
+ *
+ * @example
+ * ```ts ignore
+ * const { txids, wtxids } = computeTxidsAndWtxids(new BlockLayout().parse(block));
+ * ```
+ */
+export function computeTxidsAndWtxids(
+  layout: BlockLayout,
+  batch: Sha256Batch = sharedSha256Batch(),
+): { txids: Uint8Array; wtxids: Uint8Array } {
+  const n = layout.txCount;
+  batch.load(layout.bytes);
+  let witnessed = 0;
+  for (let t = 0; t < n; t++) {
+    const start = layout.txStart[t]!, end = layout.txEnd[t]!;
+    if (layout.txFlags[t]! & TX_SEGWIT) {
+      const body = layout.txBodyStart[t]!, wit = layout.txWitnessStart[t]!;
+      batch.add3(start, 4, body, wit - body, end - 4, 4);
+      if (t > 0) witnessed++;
+    } else {
+      batch.add(start, end - start);
+    }
+  }
+  for (let t = 1; t < n; t++) {
+    if (layout.txFlags[t]! & TX_SEGWIT) {
+      batch.add(layout.txStart[t]!, layout.txEnd[t]! - layout.txStart[t]!);
+    }
+  }
+  const all = new Uint8Array(32 * (n + witnessed));
+  batch.run(all);
+  const txids = all.slice(0, 32 * n);
+  const wtxids = all.slice(0, 32 * n);
+  for (let t = 1, k = 32 * n; t < n; t++) {
+    if (!(layout.txFlags[t]! & TX_SEGWIT)) continue;
+    for (let b = 0, to = 32 * t; b < 32; b++) wtxids[to + b] = all[k + b]!; // no view per tx
+    k += 32;
+  }
+  wtxids.fill(0, 0, 32);
+  return { txids, wtxids };
+}
+
 /** The txid of transaction `t` alone (internal byte order): for lookups that need one, not all. */
 export function txidOf(layout: BlockLayout, t: number): Uint8Array {
   const b = layout.bytes, start = layout.txStart[t]!, end = layout.txEnd[t]!;

@@ -49,9 +49,14 @@ export type WitnessCheck =
  * Checks the commitment as Bitcoin Core's `CheckWitnessMalleation`: with a
  * commitment, the coinbase witness must be one 32-byte item and the hash
  * must match; without one, no transaction may have witness data. Passing
- * the block's `txids` saves hashing the transactions that have no witness.
+ * the block's `txids` saves hashing the transactions that have no witness;
+ * passing its `wtxidsKnown` (from `computeTxidsAndWtxids`) saves hashing.
  */
-export function checkWitnessCommitment(layout: BlockLayout, txids?: Uint8Array): WitnessCheck {
+export function checkWitnessCommitment(
+  layout: BlockLayout,
+  txids?: Uint8Array,
+  wtxidsKnown?: Uint8Array,
+): WitnessCheck {
   const o = findWitnessCommitment(layout);
   if (o < 0) return hasWitness(layout) ? "unexpected-witness" : "no-witness-data";
   const w = layout.inWitness[0]!;
@@ -61,7 +66,8 @@ export function checkWitnessCommitment(layout: BlockLayout, txids?: Uint8Array):
     return "bad-witness-nonce-size";
   }
   const nonce = c.take(32, "witness.item");
-  const wtxids = computeWtxids(layout, new Uint8Array(32 * layout.txCount), undefined, txids);
+  const wtxids = wtxidsKnown ??
+    computeWtxids(layout, new Uint8Array(32 * layout.txCount), undefined, txids);
   const root = merkleRoot(wtxids).root;
   const buf = new Uint8Array(64);
   buf.set(root);

@@ -19,7 +19,7 @@ import { HEADER_OFFSETS, HEADER_SIZE, headerMerkleRoot } from "../bitcoin/header
 import { merkleRoot } from "../bitcoin/merkle.ts";
 import { checkProofOfWork } from "../bitcoin/pow.ts";
 import { pushNumber } from "../bitcoin/script_push.ts";
-import { computeTxids } from "../bitcoin/txid.ts";
+import { computeTxids, computeTxidsAndWtxids } from "../bitcoin/txid.ts";
 import {
   checkWitnessCommitment,
   hasWitness,
@@ -120,12 +120,15 @@ export class BlockChecker {
       return pre;
     }
     if (level === "framing" || level === "headers") return pre;
-    const txids = computeTxids(L);
+    // With witness data the wtxids are needed too: hashed in the same batch as the txids.
+    const witnessData = hasWitness(L);
+    const both = witnessData ? computeTxidsAndWtxids(L) : null;
+    const txids = both ? both.txids : computeTxids(L);
     pre.txids = txids;
     pre.tx = this.checkTransactions(bytes, txids, pre);
     if (pre.tx) return pre;
-    pre.witnessData = hasWitness(L);
-    pre.witness = checkWitnessCommitment(L, txids);
+    pre.witnessData = witnessData;
+    pre.witness = checkWitnessCommitment(L, txids, both?.wtxids);
     pre.coinbaseScript = L.inScript[0]!;
     pre.coinbaseScriptLen = L.inScriptLen[0]!;
     return pre;

@@ -4,7 +4,7 @@ import { serializeBlock } from "../../lib/bitcoin/block_serialize.ts";
 import { blockHash, parseHeader } from "../../lib/bitcoin/header.ts";
 import { merkleRoot } from "../../lib/bitcoin/merkle.ts";
 import { checkProofOfWork } from "../../lib/bitcoin/pow.ts";
-import { computeTxids } from "../../lib/bitcoin/txid.ts";
+import { computeTxids, computeTxidsAndWtxids, computeWtxids } from "../../lib/bitcoin/txid.ts";
 import { checkWitnessCommitment } from "../../lib/bitcoin/witness_commitment.ts";
 import { networkByName } from "../../lib/bitcoin/network.ts";
 import { bytesEqual, hashToHex } from "../../lib/bytes/hex.ts";
@@ -80,4 +80,25 @@ realTest("header-only corpus files hash to their indexed hashes", () => {
   for (const e of realEntries().filter((e) => e.ntx === undefined && e.file.endsWith(".raw"))) {
     assertEquals(hashToHex(blockHash(realFile(e.file))), e.hash);
   }
+});
+
+realTest("txids and wtxids from one batch equal those hashed apart, for every corpus block", () => {
+  const layout = new BlockLayout();
+  let witnessBlocks = 0;
+  for (const { entry, bytes } of realBlocks()) {
+    layout.parse(bytes);
+    const apart = computeTxids(layout);
+    const wtxApart = computeWtxids(layout);
+    const { txids, wtxids } = computeTxidsAndWtxids(layout);
+    const where = `${entry.file} ${entry.loc}`;
+    assertEquals(hashToHex(sha256d(txids)), hashToHex(sha256d(apart)), `txids ${where}`);
+    assertEquals(hashToHex(sha256d(wtxids)), hashToHex(sha256d(wtxApart)), `wtxids ${where}`);
+    assertEquals(
+      txids.byteLength,
+      txids.buffer.byteLength,
+      "txids own their buffer (transferable)",
+    );
+    if (txids.some((_, i) => txids[i] !== wtxids[i] && i >= 32)) witnessBlocks++;
+  }
+  assertEquals(witnessBlocks > 10, true, `only ${witnessBlocks} blocks with witness data`);
 });
