@@ -24,7 +24,7 @@ export {
 export { encodeRecord, readRecordLength, RECORD_HEADER_SIZE, recordSize } from "./blk_record.ts";
 export { BlockLayout, parseBlock } from "./block_layout.ts";
 export { serializeBlock } from "./block_serialize.ts";
-export { computeTxids, computeWtxids, txidOf } from "./txid.ts";
+export { computeTxids, computeTxidsAndWtxids, computeWtxids, txidOf } from "./txid.ts";
 export { classifyScript, type ScriptInfo } from "./address.ts";
 export { scriptAsm } from "./script_asm.ts";
 export { merkleBranch, type MerkleResult, merkleRoot } from "./merkle.ts";
