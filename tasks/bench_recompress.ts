@@ -12,7 +12,7 @@ import { encodeRecord } from "../lib/bitcoin/blk_record.ts";
 import { NETWORKS } from "../lib/bitcoin/network.ts";
 import { concatBytes } from "../lib/bytes/concat.ts";
 import { generateChain } from "../lib/gen/chain_generator.ts";
-import { realBlocks } from "../tests/_support/real_data.ts";
+import { realMainnetBlocks } from "../tests/_support/real_data.ts";
 
 const LEVELS = [1, 3, 9, 15, 19, 22];
 const FRAME = 2 << 20;
@@ -53,18 +53,9 @@ function measure(label: string, blocks: Uint8Array[]): void {
   console.log(`  ${cells.join("  ")}`);
 }
 
-const seen = new Set<string>();
-const mainnet = realBlocks().filter((b) => {
-  if (b.entry.net !== "mainnet" || seen.has(b.entry.hash)) return false;
-  seen.add(b.entry.hash);
-  return true;
-});
-const early = mainnet.filter((b) => b.entry.height < 200_000).sort((a, b) =>
-  a.entry.height - b.entry.height
-);
-const modern = mainnet.filter((b) => b.entry.height >= 400_000).sort((a, b) =>
-  a.entry.height - b.entry.height
-);
+const mainnet = realMainnetBlocks();
+const early = mainnet.filter((b) => b.entry.height < 200_000);
+const modern = mainnet.filter((b) => b.entry.height >= 400_000);
 console.log("ratio (raw / stored) and speed per zstd level, one core, 2 MiB frames\n");
 measure(`real mainnet, ${early.length} blocks below height 200,000`, early.map((b) => b.bytes));
 measure(`real mainnet, ${modern.length} blocks from height 400,000`, modern.map((b) => b.bytes));

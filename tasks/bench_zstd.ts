@@ -21,7 +21,7 @@ import { concatBytes } from "../lib/bytes/concat.ts";
 import { generateChain } from "../lib/gen/chain_generator.ts";
 import { writeBlocksDir } from "../lib/gen/blocks_dir_writer.ts";
 import { listBlkFiles } from "../lib/source/blk_files.ts";
-import { realBlocks } from "../tests/_support/real_data.ts";
+import { realMainnetBlocks } from "../tests/_support/real_data.ts";
 
 type Timed = [seconds: number, outBytes: number];
 
@@ -58,18 +58,13 @@ function generatedSample(): Uint8Array {
 function realSample(): Uint8Array | null {
   let blocks;
   try {
-    blocks = realBlocks();
+    blocks = realMainnetBlocks();
   } catch (e) {
     if (Deno.env.get("BLKPIPE_REQUIRE_REAL_DATA") === "1") throw e;
     console.log(`real mainnet sample skipped: ../shared/data/real not readable (${e})`);
     return null;
   }
-  const seen = new Set<string>();
-  const modern = blocks.filter((b) => {
-    const keep = b.entry.net === "mainnet" && b.entry.height >= 400_000 && !seen.has(b.entry.hash);
-    seen.add(b.entry.hash);
-    return keep;
-  }).sort((a, b) => a.entry.height - b.entry.height);
+  const modern = blocks.filter((b) => b.entry.height >= 400_000);
   return concatBytes(modern.map((b) => encodeRecord(NETWORKS.mainnet.magic, b.bytes)));
 }
 

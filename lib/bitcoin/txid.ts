@@ -10,6 +10,53 @@ import { sha256d } from "../hash/sha256.ts";
 import { type Sha256Batch, sharedSha256Batch } from "../hash/sha256_batch.ts";
 import { type BlockLayout, TX_SEGWIT } from "./block_layout.ts";
 
+/** Adds every transaction's txid message (segwit ones without marker, flag and witnesses). */
+function addTxidMessages(layout: BlockLayout, batch: Sha256Batch): void {
+  for (let t = 0; t < layout.txCount; t++) {
+    const start = layout.txStart[t]!;
+    const end = layout.txEnd[t]!;
+    if (layout.txFlags[t]! & TX_SEGWIT) {
+      const body = layout.txBodyStart[t]!;
+      const wit = layout.txWitnessStart[t]!;
+      batch.add3(start, 4, body, wit - body, end - 4, 4);
+    } else {
+      batch.add(start, end - start);
+    }
+  }
+}
+
+/** Adds the full serialization of every segwit transaction but the coinbase; returns how many. */
+function addWitnessMessages(layout: BlockLayout, batch: Sha256Batch): number {
+  let n = 0;
+  for (let t = 1; t < layout.txCount; t++) {
+    if (!(layout.txFlags[t]! & TX_SEGWIT)) continue;
+    batch.add(layout.txStart[t]!, layout.txEnd[t]! - layout.txStart[t]!);
+    n++;
+  }
+  return n;
+}
+
+/**
+ * Fills `out` with the wtxids: `txids` for transactions without witness, the digests at `hashed`
+ * from byte `at` on (one per segwit transaction after the coinbase, in order), and 32 zero bytes
+ * for the coinbase. Copies byte by byte: no view per transaction.
+ */
+function placeWtxids(
+  layout: BlockLayout,
+  txids: Uint8Array,
+  hashed: Uint8Array,
+  at: number,
+  out: Uint8Array,
+): void {
+  out.set(txids.subarray(0, 32 * layout.txCount));
+  for (let t = 1, k = at; t < layout.txCount; t++) {
+    if (!(layout.txFlags[t]! & TX_SEGWIT)) continue;
+    for (let b = 0, to = 32 * t; b < 32; b++) out[to + b] = hashed[k + b]!;
+    k += 32;
+  }
+  out.fill(0, 0, 32);
+}
+
 /**
  * All txids of `layout`'s block, 32 bytes each, internal byte order.
  *
@@ -24,17 +71,7 @@ export function computeTxids(
   batch: Sha256Batch = sharedSha256Batch(),
 ): Uint8Array {
   batch.load(layout.bytes);
-  for (let t = 0; t < layout.txCount; t++) {
-    const start = layout.txStart[t]!;
-    const end = layout.txEnd[t]!;
-    if (layout.txFlags[t]! & TX_SEGWIT) {
-      const body = layout.txBodyStart[t]!;
-      const wit = layout.txWitnessStart[t]!;
-      batch.add3(start, 4, body, wit - body, end - 4, 4);
-    } else {
-      batch.add(start, end - start);
-    }
-  }
+  addTxidMessages(layout, batch);
   batch.run(out);
   return out;
 }
@@ -51,24 +88,17 @@ export function computeWtxids(
   txids?: Uint8Array,
 ): Uint8Array {
   batch.load(layout.bytes);
-  let n = 0;
-  for (let t = 1; t < layout.txCount; t++) {
-    if (txids && !(layout.txFlags[t]! & TX_SEGWIT)) continue;
-    batch.add(layout.txStart[t]!, layout.txEnd[t]! - layout.txStart[t]!);
-    n++;
-  }
   if (!txids) {
-    batch.run(out.subarray(32));
-  } else {
-    const hashed = new Uint8Array(32 * n);
-    batch.run(hashed);
-    let k = 0;
     for (let t = 1; t < layout.txCount; t++) {
-      if (layout.txFlags[t]! & TX_SEGWIT) out.set(hashed.subarray(32 * k, 32 * ++k), 32 * t);
-      else out.set(txids.subarray(32 * t, 32 * t + 32), 32 * t);
+      batch.add(layout.txStart[t]!, layout.txEnd[t]! - layout.txStart[t]!);
     }
+    batch.run(out.subarray(32));
+    out.fill(0, 0, 32);
+    return out;
   }
-  out.fill(0, 0, 32);
+  const hashed = new Uint8Array(32 * addWitnessMessages(layout, batch));
+  batch.run(hashed);
+  placeWtxids(layout, txids, hashed, 0, out);
   return out;
 }
 
@@ -88,32 +118,12 @@ export function computeTxidsAndWtxids(
 ): { txids: Uint8Array; wtxids: Uint8Array } {
   const n = layout.txCount;
   batch.load(layout.bytes);
-  let witnessed = 0;
-  for (let t = 0; t < n; t++) {
-    const start = layout.txStart[t]!, end = layout.txEnd[t]!;
-    if (layout.txFlags[t]! & TX_SEGWIT) {
-      const body = layout.txBodyStart[t]!, wit = layout.txWitnessStart[t]!;
-      batch.add3(start, 4, body, wit - body, end - 4, 4);
-      if (t > 0) witnessed++;
-    } else {
-      batch.add(start, end - start);
-    }
-  }
-  for (let t = 1; t < n; t++) {
-    if (layout.txFlags[t]! & TX_SEGWIT) {
-      batch.add(layout.txStart[t]!, layout.txEnd[t]! - layout.txStart[t]!);
-    }
-  }
-  const all = new Uint8Array(32 * (n + witnessed));
+  addTxidMessages(layout, batch);
+  const all = new Uint8Array(32 * (n + addWitnessMessages(layout, batch)));
   batch.run(all);
   const txids = all.slice(0, 32 * n);
-  const wtxids = all.slice(0, 32 * n);
-  for (let t = 1, k = 32 * n; t < n; t++) {
-    if (!(layout.txFlags[t]! & TX_SEGWIT)) continue;
-    for (let b = 0, to = 32 * t; b < 32; b++) wtxids[to + b] = all[k + b]!; // no view per tx
-    k += 32;
-  }
-  wtxids.fill(0, 0, 32);
+  const wtxids = new Uint8Array(32 * n);
+  placeWtxids(layout, txids, all, 32 * n, wtxids);
   return { txids, wtxids };
 }
 

@@ -134,6 +134,16 @@ export function realBlocks(): RealBlock[] {
   }));
 }
 
+/** The corpus' distinct mainnet blocks (each hash once), in height order. */
+export function realMainnetBlocks(): RealBlock[] {
+  const seen = new Set<string>();
+  return realBlocks().filter((b) => {
+    if (b.entry.net !== "mainnet" || seen.has(b.entry.hash)) return false;
+    seen.add(b.entry.hash);
+    return true;
+  }).sort((a, b) => a.entry.height - b.entry.height);
+}
+
 /** Raw bytes of a corpus file. */
 export function realFile(path: string): Uint8Array {
   return file(path);
