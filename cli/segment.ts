@@ -263,6 +263,7 @@ async function stats(args: string[], io: Io): Promise<number> {
       openedBytes: seg.openedBytes,
       bloomBitsPerEntry: seg.count ? Number((seg.footer.bloomBits / seg.count).toFixed(2)) : 0,
       bloomProbes: seg.footer.bloomProbes,
+      bloomLayout: seg.bloom!.layout,
       expectedFpr: seg.bloom!.expectedFpr(seg.count),
       buckets: seg.footer.bucketCount,
       entriesPerBucket: seg.footer.bucketEntries,
@@ -287,7 +288,7 @@ async function merge(args: string[], io: Io): Promise<number> {
     for (const s of segs) {
       if (
         s.header.entryWidth !== h.entryWidth || s.header.sortWidth !== h.sortWidth ||
-        s.header.flags !== h.flags
+        (s.header.flags & FLAG_UTXO) !== (h.flags & FLAG_UTXO)
       ) {
         throw new UsageError(`${s.path} has a different entry layout from ${segs[0]!.path}`);
       }

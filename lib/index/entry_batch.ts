@@ -7,7 +7,8 @@
  */
 
 import type { Xxh64 } from "../hash/xxh64.ts";
-import { mergeSources, sortOrder } from "../segment/memory_run.ts";
+import { mergeSources } from "../segment/memory_run.ts";
+import { sortInPlace } from "../segment/sort_in_place.ts";
 import { Segment } from "../segment/segment.ts";
 import { SegmentWriter } from "../segment/segment_writer.ts";
 import { segmentSource } from "../segment/utxo_merge.ts";
@@ -19,17 +20,12 @@ export interface EntryLayout {
   readonly sortWidth: number;
 }
 
-/** Entries touched ahead of writing them in sorted order. */
-const GATHER_RUN = 64;
-
 /** Entries appended in chain order, sorted when written. */
 export class EntryBatch {
   /** The entries, back to back. */
   slab: Uint8Array;
   /** Number of entries. */
   count = 0;
-  /** What the gather's touch loads read (kept so that they are not optimised away). */
-  touched = 0;
 
   constructor(readonly layout: EntryLayout) {
     this.slab = new Uint8Array(layout.entryWidth * 4096);
@@ -48,18 +44,16 @@ export class EntryBatch {
 
   /** Writes the entries, sorted, as the segment `path` (durable on return) and empties the batch. */
   writeSegment(path: string, xxh: Xxh64, flags = 0): void {
-    const { entryWidth, sortWidth } = this.layout;
-    // Sorted by index, written in place: no second copy of the slab (the budget counts it once).
-    const order = sortOrder(this.slab, this.count, entryWidth, sortWidth);
-    const w = SegmentWriter.createWith(path, { ...this.layout, capacity: this.count, flags }, xxh);
-    const slab = this.slab;
-    // Sorted order is a random gather over the slab: touch a run of entries first (independent
-    // loads whose cache misses overlap), then write them from cache.
-    for (let i = 0; i < this.count; i += GATHER_RUN) {
-      const end = Math.min(this.count, i + GATHER_RUN);
-      for (let j = i; j < end; j++) this.touched ^= slab[order[j]! * entryWidth]!;
-      for (let j = i; j < end; j++) w.add(slab, order[j]! * entryWidth);
-    }
+    // Sorted where they lie, then written in order: no second copy of the slab and no index
+    // order (the budget counts the slab once), no random gather over it.
+    sortInPlace(this.slab, this.count, this.layout.entryWidth, this.layout.sortWidth);
+    const w = SegmentWriter.createWith(path, {
+      ...this.layout,
+      capacity: this.count,
+      flags,
+      bloomLayout: "prefix", // txid-keyed: uniform in the first four bytes
+    }, xxh);
+    w.add(this.slab, 0, this.count);
     w.finish();
     this.count = 0;
     if (this.slab.length > this.layout.entryWidth * (1 << 20)) {
@@ -75,6 +69,7 @@ export function mergeSegments(paths: string[], layout: EntryLayout, out: string,
     const w = SegmentWriter.createWith(out, {
       ...layout,
       capacity: segs.reduce((c, s) => c + s.count, 0),
+      bloomLayout: "prefix",
     }, xxh);
     mergeSources(
       segs.map((s) => segmentSource(s)),

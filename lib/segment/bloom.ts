@@ -1,8 +1,23 @@
 /**
  * Bloom filter over fixed-width keys, with its parameters carried along
- * (they are stored in the segment footer). Double hashing: probe j tests
- * bit (h1 + j·h2) mod m, with h1, h2 two 32-bit mixes of the key (computed
- * exactly in float64, so m may exceed 2^32).
+ * (they are stored in the segment footer; the layout in its header's
+ * flags), in one of three layouts (docs/FORMATS.md, "Segment"):
+ *
+ * - `blocked`: every probe of a key falls in one 512-bit (64-byte) line,
+ *   line h1 mod (m / 512); probe j tests the top 9 bits of
+ *   h2 · 0x9e3779b9^j (mod 2^32) within it — RocksDB's cache-local filter:
+ *   one cache miss per key instead of up to k. False positives at 12 bits
+ *   and 7 probes: 0.42% (classic 0.33%).
+ * - `prefix`: the same, in the line the key's first four bytes fall in, for
+ *   keys uniform there (they start with a txid). A writer adds keys in
+ *   sorted order, so it fills the filter front to back: 6.1 M spend-index
+ *   keys (9 MB filter) took 43 ns each against 106 (blocked) and 137–339
+ *   (classic), and absent keys test in 93 ns against 101 and 142 (measured
+ *   here, one process each).
+ * - `classic` (segments written before): double hashing, probe j tests bit
+ *   (h1 + j·h2) mod m (computed exactly in float64, so m may exceed 2^32).
+ *
+ * h1, h2 are two 32-bit mixes of the key ({@link keyHashes}).
  *
  * @module
  */
@@ -47,14 +62,48 @@ export function keyHashes(key: Uint8Array, at: number, len: number, out: Uint32A
   out[1] = (h2 | 1) >>> 0;
 }
 
-/** A bloom filter of `bits` bits (a multiple of 64) and `probes` probes. */
+/** Bits of a blocked filter's line (one 64-byte cache line). */
+const LINE_BITS = 512;
+/** The multiplier that steps a blocked filter's probes (2^32 / golden ratio). */
+const PROBE_STEP = 0x9e3779b9;
+
+/**
+ * Where a filter puts a key's probes: `classic` over all m bits; `blocked` in one 512-bit line
+ * chosen by h1; `prefix` in the line its key's first four bytes fall in (see the module doc).
+ */
+export type BloomLayout = "classic" | "blocked" | "prefix";
+
+/**
+ * The line of a `prefix` filter of `lines` lines for `key[at, at+len)`: ⌊p · lines / 2³²⌋ with p
+ * the first four bytes big-endian (missing bytes 0), computed exactly.
+ */
+export function prefixLine(key: Uint8Array, at: number, len: number, lines: number): number {
+  const p = ((len > 0 ? key[at]! << 24 : 0) | (len > 1 ? key[at + 1]! << 16 : 0) |
+    (len > 2 ? key[at + 2]! << 8 : 0) | (len > 3 ? key[at + 3]! : 0)) >>> 0;
+  // Exact in one product while p · lines < 2^53 (filters up to 128 MiB); past that, p in 16-bit
+  // halves so that every product stays exact.
+  if (lines <= 0x200000) return Math.floor(p * lines * 2 ** -32);
+  const hi = Math.floor(p / 65536) * lines, lo = (p % 65536) * lines;
+  return Math.floor(hi / 65536) + Math.floor(((hi % 65536) * 65536 + lo) / 4294967296);
+}
+
+/** A bloom filter of `m` bits and `k` probes in a {@link BloomLayout}; see the module doc. */
 export class BloomFilter {
   private readonly h = new Uint32Array(2);
+  private readonly lines: number;
 
-  constructor(readonly bits: Uint8Array, readonly m: number, readonly k: number) {
-    if (m % 64 !== 0 || bits.length !== m / 8) {
-      throw new RangeError("bloom size must be a multiple of 64 bits");
+  /** `m`: a multiple of 64 bits (classic) or of 512 (the blocked layouts). */
+  constructor(
+    readonly bits: Uint8Array,
+    readonly m: number,
+    readonly k: number,
+    readonly layout: BloomLayout = "classic",
+  ) {
+    const unit = layout === "classic" ? 64 : LINE_BITS;
+    if (m % unit !== 0 || bits.length !== m / 8) {
+      throw new RangeError(`bloom size must be a multiple of ${unit} bits`);
     }
+    this.lines = m / LINE_BITS;
   }
 
   /** An empty filter sized for `entries` at `bitsPerEntry`. */
@@ -62,16 +111,35 @@ export class BloomFilter {
     entries: number,
     bitsPerEntry = BLOOM_BITS_PER_ENTRY,
     k = BLOOM_PROBES,
+    layout: BloomLayout = "blocked",
   ): BloomFilter {
-    const m = Math.max(64, Math.ceil((Math.max(1, entries) * bitsPerEntry) / 64) * 64);
-    return new BloomFilter(releasable(m / 8), m, k);
+    const unit = layout === "classic" ? 64 : LINE_BITS;
+    const m = Math.max(unit, Math.ceil((Math.max(1, entries) * bitsPerEntry) / unit) * unit);
+    return new BloomFilter(releasable(m / 8), m, k, layout);
+  }
+
+  /** Byte offset of the line of a blocked layout's key (hashes already in `h`). */
+  private lineOf(key: Uint8Array, at: number, len: number): number {
+    return 64 *
+      (this.layout === "prefix" ? prefixLine(key, at, len, this.lines) : this.h[0]! % this.lines);
   }
 
   /** Adds `key[at, at+len)`. */
   add(key: Uint8Array, at: number, len: number): void {
     keyHashes(key, at, len, this.h);
+    const bits = this.bits;
+    if (this.layout !== "classic") {
+      const line = this.lineOf(key, at, len);
+      let x = this.h[1]!;
+      for (let j = 0; j < this.k; j++) {
+        const b = x >>> 23;
+        bits[line + (b >>> 3)]! |= 1 << (b & 7);
+        x = Math.imul(x, PROBE_STEP) >>> 0;
+      }
+      return;
+    }
     // Probe j is (h1 + j·h2) mod m, stepped by addition: no division per probe.
-    const m = this.m, step = this.h[1]! % m, bits = this.bits;
+    const m = this.m, step = this.h[1]! % m;
     let bit = this.h[0]! % m;
     if (m <= 0x80000000) {
       for (let j = 0; j < this.k; j++) {
@@ -91,7 +159,18 @@ export class BloomFilter {
   /** False when the key is certainly absent. */
   mayContain(key: Uint8Array, at: number, len: number): boolean {
     keyHashes(key, at, len, this.h);
-    const m = this.m, step = this.h[1]! % m, bits = this.bits;
+    const bits = this.bits;
+    if (this.layout !== "classic") {
+      const line = this.lineOf(key, at, len);
+      let x = this.h[1]!;
+      for (let j = 0; j < this.k; j++) {
+        const b = x >>> 23;
+        if ((bits[line + (b >>> 3)]! & (1 << (b & 7))) === 0) return false;
+        x = Math.imul(x, PROBE_STEP) >>> 0;
+      }
+      return true;
+    }
+    const m = this.m, step = this.h[1]! % m;
     let bit = this.h[0]! % m;
     if (m <= 0x80000000) {
       for (let j = 0; j < this.k; j++) {
@@ -109,8 +188,20 @@ export class BloomFilter {
     return true;
   }
 
-  /** Theoretical false-positive rate after `n` insertions. */
+  /**
+   * Theoretical false-positive rate after `n` insertions. Blocked layouts: the classic rate of
+   * one 512-bit line averaged over how many keys a line gets (Poisson with mean n / lines; keys
+   * uniform in their first four bytes for `prefix`).
+   */
   expectedFpr(n: number): number {
-    return (1 - Math.exp((-this.k * n) / this.m)) ** this.k;
+    const k = this.k;
+    if (this.layout === "classic") return (1 - Math.exp((-k * n) / this.m)) ** k;
+    const mean = n / this.lines;
+    let p = Math.exp(-mean), sum = 0; // p: the chance that a line holds i keys
+    for (let i = 0; i <= mean + 12 * Math.sqrt(mean) + 20; i++) {
+      if (i > 0) p *= mean / i;
+      sum += p * (1 - (1 - 1 / LINE_BITS) ** (k * i)) ** k;
+    }
+    return sum;
   }
 }

@@ -16,6 +16,7 @@ import { BloomFilter } from "./bloom.ts";
 import { releasable, release } from "../bytes/releasable.ts";
 import { compareBytes, countEqual, lowerBound } from "./compare.ts";
 import {
+  bloomLayoutOf,
   decodeFooterInfo,
   decodeSegmentHeader,
   decodeTrailer,
@@ -100,7 +101,7 @@ export class Segment {
     const { fd, path, trailer, directory } = this;
     const head = pread(fd, SEGMENT_HEADER_SIZE, 0, path);
     const fixed = pread(fd, SEGMENT_FOOTER_FIXED, trailer.footerOffset, path);
-    this.filter = verifiedBloom(fd, path, head, trailer, fixed, directory, xxh);
+    this.filter = verifiedBloom(fd, path, head, trailer, fixed, directory, xxh, this.header);
   }
 
   /** Opens `path`, verifying the header/footer checksum (when the bloom filter is loaded). */
@@ -138,7 +139,7 @@ export class Segment {
       const directory = releasable(dirLen);
       preadExact(fd, directory, trailer.footerOffset + SEGMENT_FOOTER_FIXED + bloomLen, path);
       // The checksum first (damage anywhere reads as damage), then the sizes it vouches for.
-      const bloom = verifiedBloom(fd, path, head, trailer, fixed, directory, xxh);
+      const bloom = verifiedBloom(fd, path, head, trailer, fixed, directory, xxh, header);
       checkFooterSizes(path, header, trailer, footer);
       const opened = SEGMENT_HEADER_SIZE + SEGMENT_TRAILER_SIZE + trailer.footerLength;
       return new Segment(path, fd, header, trailer, footer, bloom, directory, size, opened);
@@ -306,7 +307,7 @@ export class Segment {
  * Reads the bloom filter into releasable memory — no copy of the whole footer, so opening a
  * segment holds its filter once — and checks the trailer's header-and-footer checksum over the
  * header, the footer's fixed part (`fixed`, as read), the filter and `directory` (the footer's
- * rest, already read).
+ * rest, already read). The header's flags say the filter's layout.
  */
 function verifiedBloom(
   fd: number,
@@ -316,6 +317,7 @@ function verifiedBloom(
   fixed: Uint8Array,
   directory: Uint8Array,
   xxh: Xxh64,
+  header: SegmentHeader,
 ): BloomFilter {
   const footer = decodeFooterInfo(fixed);
   const bits = releasable(footer.bloomBits / 8);
@@ -331,7 +333,16 @@ function verifiedBloom(
       sum.toString(16),
     );
   }
-  return new BloomFilter(bits, footer.bloomBits, footer.bloomProbes);
+  const layout = bloomLayoutOf(header.flags), unit = layout === "classic" ? 64 : 512;
+  if (footer.bloomBits % unit !== 0) {
+    release(bits);
+    throw new CorruptDataError(
+      "bad-footer",
+      `bloom filter of ${footer.bloomBits} bits: not a multiple of ${unit}`,
+      { file: path, offset: trailer.footerOffset, field: "bloomBits" },
+    );
+  }
+  return new BloomFilter(bits, footer.bloomBits, footer.bloomProbes, layout);
 }
 
 /** Throws unless the footer's parts add up to what the header and trailer say; returns the bloom filter's length. */

@@ -6,6 +6,7 @@
  */
 
 import { CorruptDataError } from "../bytes/errors.ts";
+import type { BloomLayout } from "./bloom.ts";
 
 /** Header size. */
 export const SEGMENT_HEADER_SIZE = 64;
@@ -17,6 +18,23 @@ export const SEGMENT_FOOTER_FIXED = 24;
 export const SEGMENT_VERSION = 1;
 /** Flag: entries are UTXO events (see utxo_entry.ts). */
 export const FLAG_UTXO = 1;
+/** Flag: the bloom filter is blocked, its line chosen by a hash of the key (bloom.ts). */
+export const FLAG_BLOCKED_BLOOM = 2;
+/** Flag: the bloom filter is blocked, its line chosen by the key's first four bytes (bloom.ts). */
+export const FLAG_PREFIX_BLOOM = 4;
+/** The flags that say the bloom filter's layout. */
+export const BLOOM_FLAGS = FLAG_BLOCKED_BLOOM | FLAG_PREFIX_BLOOM;
+
+/** The bloom filter layout a header's flags name (neither flag: classic). */
+export function bloomLayoutOf(flags: number): BloomLayout {
+  if (flags & FLAG_PREFIX_BLOOM) return "prefix";
+  return flags & FLAG_BLOCKED_BLOOM ? "blocked" : "classic";
+}
+
+/** The header flag of a bloom filter layout. */
+export function bloomFlagOf(layout: BloomLayout): number {
+  return layout === "prefix" ? FLAG_PREFIX_BLOOM : layout === "blocked" ? FLAG_BLOCKED_BLOOM : 0;
+}
 /** Aimed bytes per directory bucket. */
 export const BUCKET_BYTES = 4096;
 

@@ -13,10 +13,12 @@
 
 import { newXxh64, type Xxh64 } from "../hash/xxh64.ts";
 import { parentOf, syncDir, writeAllSync } from "../store/local_store.ts";
-import { BLOOM_BITS_PER_ENTRY, BLOOM_PROBES, BloomFilter } from "./bloom.ts";
+import { BLOOM_BITS_PER_ENTRY, BLOOM_PROBES, BloomFilter, type BloomLayout } from "./bloom.ts";
 import { release } from "../bytes/releasable.ts";
 import { compareBytes, copyBytes } from "./compare.ts";
 import {
+  BLOOM_FLAGS,
+  bloomFlagOf,
   bucketEntriesFor,
   encodeFooterInfo,
   encodeSegmentHeader,
@@ -35,7 +37,7 @@ export interface SegmentWriterOptions {
   sortWidth: number;
   /** Bytes per entry. */
   entryWidth: number;
-  /** Header flags ({@link FLAG_UTXO}). */
+  /** Header flags ({@link FLAG_UTXO}; the bloom layout's flags are the writer's to set). */
   flags?: number;
   /** Expected number of entries (sizes the bloom filter; more is safe, fewer raises the FPR). */
   capacity: number;
@@ -43,6 +45,12 @@ export interface SegmentWriterOptions {
   bitsPerEntry?: number;
   /** Bloom probes (default 7). */
   probes?: number;
+  /**
+   * The bloom filter's layout (bloom.ts): `blocked` (default); `prefix` where keys are uniform in
+   * their first four bytes (txids), so that adding them in order fills the filter in order;
+   * `classic`, that of segments written before these (kept for tests of those).
+   */
+  bloomLayout?: BloomLayout;
 }
 
 const BUFFER = 1 << 20;
@@ -56,6 +64,7 @@ export class SegmentWriter {
   private used = 0;
   private readonly prev: Uint8Array;
   private readonly bloom: BloomFilter;
+  private readonly flags: number;
   private dir: Uint8Array;
   private readonly bucket: number;
   private minHeight = 0xffffffff;
@@ -75,11 +84,14 @@ export class SegmentWriter {
     writeAllSync(this.file, new Uint8Array(SEGMENT_HEADER_SIZE)); // patched by finish()
     this.buf = new Uint8Array(Math.max(BUFFER, entryWidth));
     this.prev = new Uint8Array(sortWidth);
+    const layout = options.bloomLayout ?? "blocked";
     this.bloom = BloomFilter.forCapacity(
       options.capacity,
       options.bitsPerEntry ?? BLOOM_BITS_PER_ENTRY,
       options.probes ?? BLOOM_PROBES,
+      layout,
     );
+    this.flags = ((options.flags ?? 0) & ~BLOOM_FLAGS) | bloomFlagOf(layout);
     this.bucket = bucketEntriesFor(entryWidth);
     this.dir = new Uint8Array(keyWidth * 64);
   }
@@ -99,7 +111,7 @@ export class SegmentWriter {
   add(entries: Uint8Array, at = 0, n = 1): void {
     if (this.done) throw new Error("Segment writer already finished");
     const { keyWidth, sortWidth, entryWidth } = this.options;
-    const utxo = ((this.options.flags ?? 0) & FLAG_UTXO) !== 0;
+    const utxo = (this.flags & FLAG_UTXO) !== 0;
     for (let i = 0; i < n; i++) {
       const e = at + i * entryWidth;
       if (this.count > 0 && compareBytes(entries, e, this.prev, 0, sortWidth) <= 0) {
@@ -146,7 +158,7 @@ export class SegmentWriter {
     const bucketCount = Math.ceil(this.count / this.bucket);
     const header: SegmentHeader = {
       version: SEGMENT_VERSION,
-      flags: this.options.flags ?? 0,
+      flags: this.flags,
       keyWidth,
       sortWidth,
       entryWidth,

@@ -200,6 +200,7 @@ export class UtxoStore {
       entryWidth: W,
       flags: FLAG_UTXO,
       capacity,
+      bloomLayout: "prefix", // keys start with a txid
     }, this.xxh);
     try {
       if (guard) mergeGuarded(sources, guard, (b, at) => writer.add(b, at));

@@ -6,6 +6,8 @@ import { Segment } from "../../lib/segment/segment.ts";
 import { SegmentWriter } from "../../lib/segment/segment_writer.ts";
 import { sortEntries } from "../../lib/segment/memory_run.ts";
 import {
+  BLOOM_FLAGS,
+  bloomLayoutOf,
   SEGMENT_FOOTER_FIXED,
   SEGMENT_HEADER_SIZE,
   SEGMENT_TRAILER_SIZE,
@@ -75,6 +77,36 @@ Deno.test("every present key is found; opening reads only header, footer and tra
   assertEquals(found, idx.length);
   seg.close();
 });
+
+for (const layout of ["classic", "blocked", "prefix"] as const) {
+  Deno.test(`a segment with a ${layout} bloom filter: flags name it, every key found, absent keys rarely pass`, async () => {
+    const p = `${dir}/${layout}.seg`;
+    const w = await SegmentWriter.create(p, {
+      keyWidth: KW,
+      sortWidth: KW,
+      entryWidth: W,
+      capacity: N,
+      flags: BLOOM_FLAGS, // a caller's bloom flags are ignored: the layout sets them
+      bloomLayout: layout,
+    });
+    w.add(slab, 0, N);
+    w.finish();
+    const seg = await Segment.open(p);
+    assertEquals(seg.bloom!.layout, layout);
+    assertEquals(bloomLayoutOf(seg.header.flags), layout);
+    assertEquals(seg.header.flags & ~BLOOM_FLAGS, 0);
+    assertEquals(seg.footer.bloomBits % (layout === "classic" ? 64 : 512), 0);
+    assertFindsEvery7th(seg);
+    const rng = new Prng(11), key = new Uint8Array(KW);
+    let passed = 0;
+    for (let i = 0; i < 50_000; i++) {
+      rng.fill(key);
+      if (seg.bloom!.mayContain(key, 0, KW)) passed++;
+    }
+    assertTrue(passed < 50_000 * 0.01, `${passed} of 50,000 absent keys passed the filter`);
+    seg.close();
+  });
+}
 
 Deno.test("peek answers as find does, reading into one reused buffer; resident bytes are the bloom and directory", async () => {
   const seg = await Segment.open(path);
