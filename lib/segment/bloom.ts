@@ -97,7 +97,7 @@ export class BloomFilter {
     readonly bits: Uint8Array,
     readonly m: number,
     readonly k: number,
-    readonly layout: BloomLayout = "classic",
+    readonly layout: BloomLayout,
   ) {
     const unit = layout === "classic" ? 64 : LINE_BITS;
     if (m % unit !== 0 || bits.length !== m / 8) {

@@ -183,6 +183,6 @@ Deno.test("segment format: header, footer and trailer round-trip; bloom keeps wh
   const bloom = BloomFilter.forCapacity(1000);
   const keys = Array.from({ length: 1000 }, () => bytes(36));
   for (const k of keys) bloom.add(k, 0, 36);
-  const copy = new BloomFilter(bloom.bits.slice(), bloom.m, bloom.k);
+  const copy = new BloomFilter(bloom.bits.slice(), bloom.m, bloom.k, bloom.layout);
   for (const k of keys) assertEquals(copy.mayContain(k, 0, 36), true);
 });

@@ -11,7 +11,7 @@ function definedBits(key: Uint8Array, m: number, k: number): number[] {
 
 for (const m of [64 * 1_001, 2 ** 31, 2 ** 31 + 64]) {
   Deno.test(`bloom bits are (h1 + j·h2) mod m exactly (m = ${m})`, () => {
-    const bloom = new BloomFilter(new Uint8Array(m / 8), m, 7);
+    const bloom = new BloomFilter(new Uint8Array(m / 8), m, 7, "classic");
     const rng = new Prng(m % 1000);
     const key = new Uint8Array(36);
     const expected = new Set<number>();
