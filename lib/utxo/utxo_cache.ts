@@ -22,7 +22,18 @@ import type { UtxoView } from "./utxo_rules.ts";
  */
 const DEAD = 0, LIVE = 1, TOMBSTONE = 2, OVERWRITE = 3;
 
-/** Bytes of memory per cached output (slab entry and two table slots). */
+/**
+ * Bytes of an entry's record: key (36), height and state (a 32-bit word at 36: height · 4 +
+ * state), value id (float64 at 40) — one cache line or two adjacent ones, so that a lookup's
+ * key, state, height and value come in together.
+ */
+const REC = 48;
+
+/**
+ * Bytes of memory per cached output as the budget counts it: the record, two table slots, and one
+ * byte more that the layout before the records took — kept, so that a budget gives the same
+ * capacity and the cache flushes where it always did (the same segments, byte for byte).
+ */
 export const CACHE_BYTES_PER_ENTRY = 36 + 8 + 4 + 1 + 16;
 
 /**
@@ -52,12 +63,11 @@ export class UtxoCache implements UtxoView {
   lastFreeSlot = -1;
   // Views over buffers that shrink and grow with the capacity (a shrunk buffer's pages go back
   // to the system at once; new arrays would leave the old ones to the garbage collector):
-  // keys, values, heights, states, table slots.
-  private readonly buffers: [ArrayBuffer, ArrayBuffer, ArrayBuffer, ArrayBuffer, ArrayBuffer];
-  private keys = new Uint8Array(0);
+  // the records (bytes, their words, their value ids), the table's slots.
+  private readonly buffers: [ArrayBuffer, ArrayBuffer];
+  private recs = new Uint8Array(0);
+  private words = new Int32Array(0);
   private values = new Float64Array(0);
-  private heights = new Int32Array(0);
-  private states = new Uint8Array(0);
   private slots = new Int32Array(0);
   private mask = 0;
   private used = 0;
@@ -79,7 +89,7 @@ export class UtxoCache implements UtxoView {
   ) {
     const upTo = (bytes: number) => new ArrayBuffer(0, { maxByteLength: bytes });
     const m = maxCapacity;
-    this.buffers = [upTo(36 * m), upTo(8 * m), upTo(4 * m), upTo(m), upTo(8 * tableSize(m))];
+    this.buffers = [upTo(REC * m), upTo(8 * tableSize(m))];
     this.refit();
   }
 
@@ -118,17 +128,13 @@ export class UtxoCache implements UtxoView {
   private resize(c: number): void {
     this.capacity = c;
     const size = tableSize(c);
-    const [k, v, h, st, sl] = this.buffers;
-    k.resize(36 * c);
-    v.resize(8 * c);
-    h.resize(4 * c);
-    st.resize(c);
+    const [r, sl] = this.buffers;
+    r.resize(REC * c);
     sl.resize(8 * size);
     // Fixed-length views (length-tracking ones cost ≈10% of the index's main thread).
-    this.keys = new Uint8Array(k, 0, 36 * c);
-    this.values = new Float64Array(v, 0, c);
-    this.heights = new Int32Array(h, 0, c);
-    this.states = new Uint8Array(st, 0, c);
+    this.recs = new Uint8Array(r, 0, REC * c);
+    this.words = new Int32Array(r, 0, (REC / 4) * c);
+    this.values = new Float64Array(r, 0, (REC / 8) * c);
     // Per slot: entry + 1 (0: empty), the key's 32-bit hash. The cache is empty: all zero.
     this.slots = new Int32Array(sl, 0, 2 * size);
     this.mask = size - 1;
@@ -151,7 +157,7 @@ export class UtxoCache implements UtxoView {
    * miss touches the slot array alone.
    */
   private slotOf(k: Uint8Array, at: number): number {
-    const keys = this.keys, slots = this.slots;
+    const recs = this.recs, slots = this.slots;
     const h = this.hash(k, at);
     for (let s = h & this.mask;; s = (s + 1) & this.mask) {
       const v = slots[2 * s]!;
@@ -160,9 +166,9 @@ export class UtxoCache implements UtxoView {
         return ~s;
       }
       if (slots[2 * s + 1] !== h) continue;
-      const e = 36 * (v - 1);
+      const e = REC * (v - 1);
       let i = 0;
-      while (i < 36 && keys[e + i] === k[at + i]) i++;
+      while (i < 36 && recs[e + i] === k[at + i]) i++;
       if (i === 36) return s;
     }
   }
@@ -203,20 +209,19 @@ export class UtxoCache implements UtxoView {
     const h = hashOf(k, at, low16);
     const v = this.slots[2 * (h & this.mask)]!;
     if (v === 0) return 0;
-    const e = v - 1;
-    return this.keys[36 * e]! ^ this.states[e]! ^ this.heights[e]!;
+    return this.recs[REC * (v - 1)]! ^ this.words[(REC / 4) * (v - 1) + 9]!;
   }
 
   /** Value id of the unspent output at `key[at..at+36)`, or −1 (see {@link UtxoView}). */
   get(key: Uint8Array, at: number): number {
     const s = this.slotOf(key, at);
     if (s >= 0) {
-      const e = this.slots[2 * s]! - 1, st = this.states[e];
+      const e = this.slots[2 * s]! - 1, word = this.words[(REC / 4) * e + 9]!, st = word & 3;
       this.lastEntry = e;
       this.lastFreeSlot = -1;
       if (st === TOMBSTONE || st === DEAD) return -1; // spent since the last flush
-      this.foundHeight = this.heights[e]!;
-      return this.values[e]!;
+      this.foundHeight = word >> 2;
+      return this.values[(REC / 8) * e + 5]!;
     }
     this.lastEntry = -1;
     this.lastFreeSlot = ~s;
@@ -252,14 +257,13 @@ export class UtxoCache implements UtxoView {
       }
       s = ~s;
       e = this.used++;
-      const keys = this.keys, to = 36 * e;
-      for (let i = 0; i < 36; i++) keys[to + i] = k[at + i]!;
+      const recs = this.recs, to = REC * e;
+      for (let i = 0; i < 36; i++) recs[to + i] = k[at + i]!;
       this.slots[2 * s] = e + 1;
       this.slots[2 * s + 1] = this.lastHash;
     }
-    this.values[e] = value;
-    this.heights[e] = height;
-    this.states[e] = state;
+    this.values[(REC / 8) * e + 5] = value;
+    this.words[(REC / 4) * e + 9] = (height << 2) | state;
   }
 
   /**
@@ -289,7 +293,8 @@ export class UtxoCache implements UtxoView {
         e = s >= 0 ? this.slots[2 * s]! - 1 : -1;
       }
       // Created and spent between flushes: never written.
-      if (e >= 0 && this.states[e] === LIVE) this.states[e] = DEAD;
+      const w = (REC / 4) * e + 9;
+      if (e >= 0 && (this.words[w]! & 3) === LIVE) this.words[w] = this.words[w]! & ~3; // DEAD
       else this.put(deletes, d, 0, height, TOMBSTONE, valid() ? hints!.deletes[2 * n + 1]! : -1);
     }
     const state = overwrites ? OVERWRITE : LIVE;
@@ -301,9 +306,9 @@ export class UtxoCache implements UtxoView {
   /** True when entry `e` holds the key at `k[at..at+36)`. */
   private sameKey(e: number, k: Uint8Array, at: number): boolean {
     if (e >= this.used) return false;
-    const keys = this.keys, from = 36 * e;
+    const recs = this.recs, from = REC * e;
     // Compared from the end: outputs of one transaction differ in their last bytes.
-    for (let i = 35; i >= 0; i--) if (keys[from + i] !== k[at + i]) return false;
+    for (let i = 35; i >= 0; i--) if (recs[from + i] !== k[at + i]) return false;
     return true;
   }
 
@@ -339,26 +344,26 @@ export class UtxoCache implements UtxoView {
   /** The write of {@link flush}: the net effect as one segment, the cache emptied. */
   private write(): void {
     const W = UTXO_ENTRY_WIDTH, CHUNK = 8192;
-    const order = sortOrder(this.keys, this.used, 36, 36);
+    const order = sortOrder(this.recs, this.used, REC, 36);
     let live = 0;
-    for (let e = 0; e < this.used; e++) if (this.states[e] !== 0) live++;
+    for (let e = 0; e < this.used; e++) if ((this.words[(REC / 4) * e + 9]! & 3) !== DEAD) live++;
     const chunk = new Uint8Array(W * CHUNK);
     let i = 0;
     const source: SortedSource = {
       next: () => {
         let n = 0;
         for (; i < order.length && n < CHUNK; i++) {
-          const e = order[i]!, st = this.states[e]!;
+          const e = order[i]!, word = this.words[(REC / 4) * e + 9]!, st = word & 3;
           if (st === DEAD) continue; // created and spent since the last flush
           const del = st === TOMBSTONE;
           encodeUtxoEntry(
             chunk,
             W * n++,
-            this.keys,
-            36 * e,
-            this.heights[e]!,
+            this.recs,
+            REC * e,
+            word >> 2,
             del ? OP_DELETE : OP_ADD,
-            del ? 0 : this.values[e]!,
+            del ? 0 : this.values[(REC / 8) * e + 5]!,
           );
         }
         return n === 0 ? null : { bytes: chunk.subarray(0, W * n), count: n };
@@ -366,7 +371,7 @@ export class UtxoCache implements UtxoView {
     };
     this.store.writeSorted(source, live);
     this.slots.fill(0);
-    this.states.fill(DEAD, 0, this.used);
+    for (let e = 0; e < this.used; e++) this.words[(REC / 4) * e + 9] = 0; // DEAD
     this.used = 0;
     this.flushes++;
   }

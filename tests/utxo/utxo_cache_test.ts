@@ -114,7 +114,7 @@ Deno.test("warm reads the slot a lookup probes first, from a block's prevouts an
   k.set(txid);
   new DataView(k.buffer).setUint32(32, vout); // keys hold the vout big-endian
   cache.apply(7, k, Float64Array.of(42), new Uint8Array(0));
-  const expected = txid[0]! ^ 1 /* live */ ^ 7; /* height */
+  const expected = txid[0]! ^ ((7 << 2) | 1); // the key's first byte ^ its record's word: height 7, live
   // A serialized outpoint (txid ‖ vout little-endian) inside a block's bytes.
   const block = new Uint8Array(100);
   block.set(txid, 20);
