@@ -2,27 +2,7 @@ import { assertEquals, assertTrue } from "../_support/assert.ts";
 import { Prng } from "../../lib/gen/prng.ts";
 import { compareBytes } from "../../lib/segment/compare.ts";
 import { sortInPlace } from "../../lib/segment/sort_in_place.ts";
-
-/**
- * Entries shaped like the index's: groups sharing long prefixes (a txid's outputs), groups of
- * every size around the insertion-sort limit up to thousands, duplicates, random tails.
- */
-function shaped(rng: Prng, count: number, width: number, sortWidth: number): Uint8Array {
-  const slab = new Uint8Array(count * width);
-  for (let i = 0; i < count;) {
-    const size = Math.min(count - i, rng.chance(0.1) ? rng.int(2, 3000) : rng.int(1, 20));
-    const shared = rng.int(0, sortWidth), base = new Uint8Array(sortWidth);
-    rng.fill(base);
-    for (let k = 0; k < size; k++, i++) {
-      const e = slab.subarray(i * width, (i + 1) * width);
-      rng.fill(e);
-      e.set(base.subarray(0, shared));
-      for (let b = shared; b < sortWidth; b++) if (rng.chance(0.7)) e[b] = rng.int(0, 2);
-      if (rng.chance(0.02) && i > 0) e.set(slab.subarray((i - 1) * width, i * width));
-    }
-  }
-  return slab;
-}
+import { shapedEntries } from "../_support/shaped_entries.ts";
 
 for (
   const [width, sortWidth] of [[15, 15], [12, 12], [49, 41], [36, 36], [8, 5], [40, 3]] as const
@@ -31,7 +11,7 @@ for (
     const rng = new Prng(width * 100 + sortWidth);
     for (let round = 0; round < 4; round++) {
       const count = rng.int(1, 40_000);
-      const slab = shaped(rng, count, width, sortWidth);
+      const slab = shapedEntries(rng, count, width, sortWidth);
       // Companions: the original position (4 bytes) and a tag byte derived from the entry.
       const pos = new Uint32Array(count).map((_, i) => i);
       const tag = new Uint8Array(count).map((_, i) =>
