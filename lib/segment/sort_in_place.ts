@@ -56,6 +56,9 @@ export function sortInPlace(
 /** The state of one sort: scratch records and, per level, bucket bounds and positions. */
 class FlagSort {
   private readonly tmp: Uint8Array;
+  /** The slab and the scratch entry as 32-bit words, when entries are whole words (else null). */
+  private readonly words: Int32Array | null;
+  private readonly tmpWords: Int32Array;
   private readonly tmpCompanions: Uint8Array[];
   private readonly bounds: Int32Array;
   private readonly next: Int32Array;
@@ -67,6 +70,13 @@ class FlagSort {
     private readonly companions: readonly SortCompanion[],
   ) {
     this.tmp = new Uint8Array(width);
+    // Entries moved a word at a time where they are whole, aligned words: the UTXO cache's flush
+    // of 5 M 48-byte records took 4.2–4.3 s with byte moves, 3.0 s with these (as fast as sorting
+    // an index order and gathering through it, measured here).
+    this.words = width % 4 === 0 && slab.byteOffset % 4 === 0
+      ? new Int32Array(slab.buffer, slab.byteOffset, slab.length >>> 2)
+      : null;
+    this.tmpWords = new Int32Array(this.tmp.buffer, 0, width >>> 2);
     this.tmpCompanions = companions.map((c) => new Uint8Array(c.width));
     this.bounds = new Int32Array(257 * Math.max(1, sortWidth));
     this.next = new Int32Array(256 * Math.max(1, sortWidth));
@@ -135,7 +145,9 @@ class FlagSort {
 
   /** Copies entry i (and its companions' records) into the scratch records. */
   private take(i: number): void {
-    copy(this.tmp, 0, this.slab, i * this.width, this.width);
+    if (this.words) {
+      copyWords(this.tmpWords, 0, this.words, i * (this.width >>> 2), this.width >>> 2);
+    } else copy(this.tmp, 0, this.slab, i * this.width, this.width);
     for (let c = 0; c < this.companions.length; c++) {
       const { bytes, width } = this.companions[c]!;
       copy(this.tmpCompanions[c]!, 0, bytes, i * width, width);
@@ -144,7 +156,9 @@ class FlagSort {
 
   /** Copies the scratch records to entry i. */
   private put(i: number): void {
-    copy(this.slab, i * this.width, this.tmp, 0, this.width);
+    if (this.words) {
+      copyWords(this.words, i * (this.width >>> 2), this.tmpWords, 0, this.width >>> 2);
+    } else copy(this.slab, i * this.width, this.tmp, 0, this.width);
     for (let c = 0; c < this.companions.length; c++) {
       const { bytes, width } = this.companions[c]!;
       copy(bytes, i * width, this.tmpCompanions[c]!, 0, width);
@@ -153,7 +167,8 @@ class FlagSort {
 
   /** Swaps entry j with the scratch records. */
   private exchange(j: number): void {
-    swap(this.slab, j * this.width, this.tmp, this.width);
+    if (this.words) swapWords(this.words, j * (this.width >>> 2), this.tmpWords, this.width >>> 2);
+    else swap(this.slab, j * this.width, this.tmp, this.width);
     for (let c = 0; c < this.companions.length; c++) {
       const { bytes, width } = this.companions[c]!;
       swap(bytes, j * width, this.tmpCompanions[c]!, width);
@@ -182,6 +197,18 @@ function copy(to: Uint8Array, at: number, from: Uint8Array, start: number, len: 
 }
 
 function swap(a: Uint8Array, at: number, tmp: Uint8Array, len: number): void {
+  for (let k = 0; k < len; k++) {
+    const v = a[at + k]!;
+    a[at + k] = tmp[k]!;
+    tmp[k] = v;
+  }
+}
+
+function copyWords(to: Int32Array, at: number, from: Int32Array, start: number, len: number): void {
+  for (let k = 0; k < len; k++) to[at + k] = from[start + k]!;
+}
+
+function swapWords(a: Int32Array, at: number, tmp: Int32Array, len: number): void {
   for (let k = 0; k < len; k++) {
     const v = a[at + k]!;
     a[at + k] = tmp[k]!;

@@ -13,7 +13,8 @@
 
 import { encodeUtxoEntry, OP_ADD, OP_DELETE, UTXO_ENTRY_WIDTH } from "../segment/utxo_entry.ts";
 import type { UtxoStore } from "../segment/utxo_store.ts";
-import { type SortedSource, sortOrder } from "../segment/memory_run.ts";
+import type { SortedSource } from "../segment/memory_run.ts";
+import { sortInPlace } from "../segment/sort_in_place.ts";
 import type { UtxoView } from "./utxo_rules.ts";
 
 /**
@@ -317,7 +318,7 @@ export class UtxoCache implements UtxoView {
 
   /**
    * Writes the cache's net effect to the store as one segment and empties
-   * the cache. Entries are sorted by index and encoded a chunk at a time:
+   * the cache. Entries are sorted in place and encoded a chunk at a time:
    * no copy of the cache is made (the budget counts it once). Then sizes the
    * cache anew for the store ({@link refit}).
    */
@@ -341,24 +342,29 @@ export class UtxoCache implements UtxoView {
     this.refit();
   }
 
-  /** The write of {@link flush}: the net effect as one segment, the cache emptied. */
+  /**
+   * The write of {@link flush}: the net effect as one segment, the cache emptied. The records are
+   * sorted where they lie (no index order beside them: the budget counts the cache once), which
+   * voids the table's slots; should the write fail, the table is rebuilt over the moved records,
+   * so the cache still holds what it held.
+   */
   private write(): void {
-    const W = UTXO_ENTRY_WIDTH, CHUNK = 8192;
-    const order = sortOrder(this.recs, this.used, REC, 36);
+    const W = UTXO_ENTRY_WIDTH, CHUNK = 8192, n = this.used;
+    sortInPlace(this.recs, n, REC, 36);
     let live = 0;
-    for (let e = 0; e < this.used; e++) if ((this.words[(REC / 4) * e + 9]! & 3) !== DEAD) live++;
+    for (let e = 0; e < n; e++) if ((this.words[(REC / 4) * e + 9]! & 3) !== DEAD) live++;
     const chunk = new Uint8Array(W * CHUNK);
-    let i = 0;
+    let e = 0;
     const source: SortedSource = {
       next: () => {
-        let n = 0;
-        for (; i < order.length && n < CHUNK; i++) {
-          const e = order[i]!, word = this.words[(REC / 4) * e + 9]!, st = word & 3;
+        let k = 0;
+        for (; e < n && k < CHUNK; e++) {
+          const word = this.words[(REC / 4) * e + 9]!, st = word & 3;
           if (st === DEAD) continue; // created and spent since the last flush
           const del = st === TOMBSTONE;
           encodeUtxoEntry(
             chunk,
-            W * n++,
+            W * k++,
             this.recs,
             REC * e,
             word >> 2,
@@ -366,13 +372,29 @@ export class UtxoCache implements UtxoView {
             del ? 0 : this.values[(REC / 8) * e + 5]!,
           );
         }
-        return n === 0 ? null : { bytes: chunk.subarray(0, W * n), count: n };
+        return k === 0 ? null : { bytes: chunk.subarray(0, W * k), count: k };
       },
     };
-    this.store.writeSorted(source, live);
+    try {
+      this.store.writeSorted(source, live);
+    } catch (err) {
+      this.rebuildSlots();
+      throw err;
+    }
     this.slots.fill(0);
-    for (let e = 0; e < this.used; e++) this.words[(REC / 4) * e + 9] = 0; // DEAD
+    for (let e = 0; e < n; e++) this.words[(REC / 4) * e + 9] = 0; // DEAD
     this.used = 0;
     this.flushes++;
+  }
+
+  /** Points the table's slots at the records again, wherever they now lie (after a failed write). */
+  private rebuildSlots(): void {
+    this.slots.fill(0);
+    this.flushes++; // hints taken before are void
+    for (let e = 0; e < this.used; e++) {
+      const s = ~this.slotOf(this.recs, REC * e); // keys are unique: an empty slot is found
+      this.slots[2 * s] = e + 1;
+      this.slots[2 * s + 1] = this.lastHash;
+    }
   }
 }

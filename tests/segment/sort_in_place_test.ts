@@ -58,3 +58,24 @@ Deno.test("sortInPlace: empty, one entry, sortWidth 0, and bad arguments", () =>
   }
   assertEquals(threw, 2);
 });
+
+Deno.test("sortInPlace: whole-word entries move a word at a time, and the same sort comes out of an unaligned view (bytes)", () => {
+  const rng = new Prng(77), count = 5000, width = 12;
+  const aligned = shapedEntries(rng, count, width, 12);
+  const backing = new Uint8Array(count * width + 1);
+  const unaligned = backing.subarray(1); // byteOffset 1: no word view possible
+  unaligned.set(aligned);
+  sortInPlace(aligned, count, width, 12);
+  sortInPlace(unaligned, count, width, 12);
+  for (let i = 1; i < count; i++) {
+    assertTrue(
+      compareBytes(aligned, (i - 1) * width, aligned, i * width, 12) <= 0,
+      `order at ${i}`,
+    );
+  }
+  // Equal keys may differ in order between the two, but not their sort keys.
+  for (let i = 0; i < count; i++) {
+    assertEquals(compareBytes(aligned, i * width, unaligned, i * width, 12), 0, `entry ${i}`);
+  }
+  assertEquals(backing[0], 0, "the byte before the view is left alone");
+});

@@ -181,3 +181,34 @@ for (
     store.close();
   });
 }
+
+Deno.test("a flush whose write fails leaves the cache as it was (its records sorted, its table rebuilt); the next flush writes them all", async () => {
+  const dir = Deno.makeTempDirSync({ prefix: "blkpipe-flushfail-" });
+  const store = await UtxoStore.open(dir, { managed: emptyUtxoState() });
+  const cache = new UtxoCache(store, 10_000);
+  const n = 3000, adds = new Uint8Array(36 * n);
+  for (let i = 0; i < n; i++) adds.set(key(i * 7 + 1), 36 * i);
+  cache.apply(5, adds, new Float64Array(n).map((_, i) => 2 * i), new Uint8Array(0));
+  cache.apply(6, new Uint8Array(0), [], adds.subarray(0, 36 * 10)); // ten spent again: dead
+  Deno.removeSync(dir, { recursive: true }); // the segment cannot be created
+  let failed = false;
+  try {
+    cache.flush();
+  } catch {
+    failed = true;
+  }
+  assertTrue(failed, "the flush failed");
+  assertEquals(cache.size, n);
+  for (let i = 0; i < n; i++) {
+    assertEquals(cache.get(adds, 36 * i), i < 10 ? -1 : 2 * i, `output ${i} after the failure`);
+  }
+  Deno.mkdirSync(dir);
+  cache.flush();
+  assertEquals(cache.size, 0);
+  for (let i = 0; i < n; i += 11) {
+    assertEquals(store.get(adds, 36 * i), i < 10 ? -1 : 2 * i, `output ${i} from the store`);
+    assertEquals(cache.get(adds, 36 * i), i < 10 ? -1 : 2 * i, `output ${i} through the cache`);
+  }
+  store.close();
+  Deno.removeSync(dir, { recursive: true });
+});
