@@ -11,24 +11,9 @@
  * @module
  */
 
-import { encodeUtxoEntry, OP_ADD, OP_DELETE, UTXO_ENTRY_WIDTH } from "../segment/utxo_entry.ts";
 import type { UtxoStore } from "../segment/utxo_store.ts";
-import type { SortedSource } from "../segment/memory_run.ts";
-import { sortInPlace } from "../segment/sort_in_place.ts";
 import type { UtxoView } from "./utxo_rules.ts";
-
-/**
- * Entry states: created and spent since the last flush (DEAD: kept in the table, never written);
- * created since the last flush; a store output spent since; created over another.
- */
-const DEAD = 0, LIVE = 1, TOMBSTONE = 2, OVERWRITE = 3;
-
-/**
- * Bytes of an entry's record: key (36), height and state (a 32-bit word at 36: height · 4 +
- * state), value id (float64 at 40) — one cache line or two adjacent ones, so that a lookup's
- * key, state, height and value come in together.
- */
-const REC = 48;
+import { DEAD, LIVE, OVERWRITE, REC, sortedRecords, TOMBSTONE } from "./cache_records.ts";
 
 /**
  * Bytes of memory per cached output as the budget counts it: the record, two table slots, and one
@@ -287,6 +272,7 @@ export class UtxoCache implements UtxoView {
     // A flush (when the cache fills up) empties the table, and may size it anew: what was
     // found before it is void, and its arrays are read through `this` after every put.
     const valid = () => hints !== undefined && this.flushes === flushes;
+    if (hints) this.touched ^= this.touchHinted(hints, deletes.length / 36, addValues.length);
     for (let d = 0, n = 0; d < deletes.length; d += 36, n++) {
       let e = valid() ? hints!.deletes[2 * n]! : -1;
       if (e < 0 || !this.sameKey(e, deletes, d)) {
@@ -302,6 +288,30 @@ export class UtxoCache implements UtxoView {
     for (let i = 0; i < addValues.length; i++) {
       this.put(adds, 36 * i, addValues[i]!, height, state, valid() ? hints!.adds[i]! : -1);
     }
+  }
+
+  /** What {@link touchHinted} read (kept so that its loads are not optimised away). */
+  private touched = 0;
+
+  /**
+   * Reads what {@link apply}'s hints point at — each spent entry's record, each free slot — in one
+   * pass of independent loads before apply's own, whose cache misses would otherwise come one at
+   * a time (the lookups that found them ran a whole block earlier, and the lines have left the
+   * near caches since).
+   */
+  private touchHinted(hints: { deletes: Int32Array; adds: Int32Array }, n: number, m: number) {
+    const recs = this.recs, slots = this.slots, used = this.used;
+    let sink = 0;
+    for (let i = 0; i < n; i++) {
+      const e = hints.deletes[2 * i]!, free = hints.deletes[2 * i + 1]!;
+      if (e >= 0 && e < used) sink ^= recs[REC * e + 35]!;
+      else if (free >= 0) sink ^= slots[2 * free]!;
+    }
+    for (let i = 0; i < m; i++) {
+      const free = hints.adds[i]!;
+      if (free >= 0) sink ^= slots[2 * free]!;
+    }
+    return sink;
   }
 
   /** True when entry `e` holds the key at `k[at..at+36)`. */
@@ -349,32 +359,8 @@ export class UtxoCache implements UtxoView {
    * so the cache still holds what it held.
    */
   private write(): void {
-    const W = UTXO_ENTRY_WIDTH, CHUNK = 8192, n = this.used;
-    sortInPlace(this.recs, n, REC, 36);
-    let live = 0;
-    for (let e = 0; e < n; e++) if ((this.words[(REC / 4) * e + 9]! & 3) !== DEAD) live++;
-    const chunk = new Uint8Array(W * CHUNK);
-    let e = 0;
-    const source: SortedSource = {
-      next: () => {
-        let k = 0;
-        for (; e < n && k < CHUNK; e++) {
-          const word = this.words[(REC / 4) * e + 9]!, st = word & 3;
-          if (st === DEAD) continue; // created and spent since the last flush
-          const del = st === TOMBSTONE;
-          encodeUtxoEntry(
-            chunk,
-            W * k++,
-            this.recs,
-            REC * e,
-            word >> 2,
-            del ? OP_DELETE : OP_ADD,
-            del ? 0 : this.values[(REC / 8) * e + 5]!,
-          );
-        }
-        return k === 0 ? null : { bytes: chunk.subarray(0, W * k), count: k };
-      },
-    };
+    const n = this.used;
+    const { source, live } = sortedRecords(this.recs, this.words, this.values, n);
     try {
       this.store.writeSorted(source, live);
     } catch (err) {
