@@ -17,8 +17,8 @@ export const DEAD = 0, LIVE = 1, TOMBSTONE = 2, OVERWRITE = 3;
 
 /**
  * Bytes of an entry's record: key (36), height and state (a 32-bit word at 36: height · 4 +
- * state), value id (float64 at 40) — one cache line or two adjacent ones, so that a lookup's
- * key, state, height and value come in together.
+ * state, so heights below 2^29), value id (float64 at 40) — one cache line or two adjacent ones,
+ * so that a lookup's key, state, height and value come in together.
  */
 export const REC = 48;
 
