@@ -73,6 +73,11 @@ const PROBE_STEP = 0x9e3779b9;
  */
 export type BloomLayout = "classic" | "blocked" | "prefix";
 
+/** The multiple of which a filter's size in bits must be: 64 (classic) or a 512-bit line. */
+export function bloomSizeUnit(layout: BloomLayout): number {
+  return layout === "classic" ? 64 : LINE_BITS;
+}
+
 /**
  * The line of a `prefix` filter of `lines` lines for `key[at, at+len)`: ⌊p · lines / 2³²⌋ with p
  * the first four bytes big-endian (missing bytes 0), computed exactly.
@@ -99,7 +104,7 @@ export class BloomFilter {
     readonly k: number,
     readonly layout: BloomLayout,
   ) {
-    const unit = layout === "classic" ? 64 : LINE_BITS;
+    const unit = bloomSizeUnit(layout);
     if (m % unit !== 0 || bits.length !== m / 8) {
       throw new RangeError(`bloom size must be a multiple of ${unit} bits`);
     }
@@ -113,7 +118,7 @@ export class BloomFilter {
     k = BLOOM_PROBES,
     layout: BloomLayout = "blocked",
   ): BloomFilter {
-    const unit = layout === "classic" ? 64 : LINE_BITS;
+    const unit = bloomSizeUnit(layout);
     const m = Math.max(unit, Math.ceil((Math.max(1, entries) * bitsPerEntry) / unit) * unit);
     return new BloomFilter(releasable(m / 8), m, k, layout);
   }

@@ -12,7 +12,7 @@ import { closeSync, openSync } from "node:fs";
 import { preadExact } from "../store/pread.ts";
 import { newXxh64, type Xxh64 } from "../hash/xxh64.ts";
 import { ChecksumMismatchError, CorruptDataError } from "../bytes/errors.ts";
-import { BloomFilter } from "./bloom.ts";
+import { BloomFilter, bloomSizeUnit } from "./bloom.ts";
 import { releasable, release } from "../bytes/releasable.ts";
 import { compareBytes, countEqual, lowerBound } from "./compare.ts";
 import {
@@ -333,7 +333,7 @@ function verifiedBloom(
       sum.toString(16),
     );
   }
-  const layout = bloomLayoutOf(header.flags), unit = layout === "classic" ? 64 : 512;
+  const layout = bloomLayoutOf(header.flags), unit = bloomSizeUnit(layout);
   if (footer.bloomBits % unit !== 0) {
     release(bits);
     throw new CorruptDataError(
