@@ -11,6 +11,7 @@
 import { ArchiveWriter, type WriterStats } from "./archive_writer.ts";
 import type { ArchiveTarget } from "./archive_target.ts";
 import type { FrameJob } from "./frame_job.ts";
+import type { FrameSpares } from "./frame_spares.ts";
 
 /** Options of {@link archiveSink}. */
 export interface ArchiveSinkOptions {
@@ -20,6 +21,8 @@ export interface ArchiveSinkOptions {
   keepLock?: boolean | undefined;
   /** Receives the writer's counters once it is open (progress). */
   onOpen?: ((stats: WriterStats, writer: ArchiveWriter) => void) | undefined;
+  /** Where written frames go back for the compressors to reuse (see {@link FrameSpares}). */
+  frameSpares?: FrameSpares | undefined;
 }
 
 /**
@@ -46,6 +49,7 @@ export function archiveSink(
         writer = await ArchiveWriter.open(target.store, target.state, {
           stage: target.stage,
           integrityEvery: options.integrityEvery,
+          frameSpares: options.frameSpares,
         });
       } catch (e) {
         await release();

@@ -13,6 +13,7 @@
  * @module
  */
 
+import type { FrameSpares } from "./frame_spares.ts";
 import type { AppendFile, Store } from "../store/store.ts";
 import { ChunkWriter } from "./chunk_writer.ts";
 import type { FrameJob } from "./frame_job.ts";
@@ -45,6 +46,8 @@ export interface ArchiveWriterOptions {
   integrityEvery?: number | undefined;
   /** Append and hash the chunk on a writer thread (default true; false: on the calling thread). */
   writerThread?: boolean | undefined;
+  /** Where the writer thread gives compressed frames back once written, for reuse. */
+  frameSpares?: FrameSpares | undefined;
 }
 
 /** Records a new, empty archive: the resume record first (so a kill leaves it resumable). */
@@ -94,12 +97,13 @@ export class ArchiveWriter {
     private readonly integrityEvery: number,
     stage: Store | undefined,
     writerThread: boolean,
+    spares: FrameSpares | undefined,
   ) {
     this.manifest = state.manifest;
     this.pipeline = state.pipeline;
     this.indexRecords = state.indexRecords;
     this.rejectsBytes = state.rejectsBytes;
-    this.chunk = new ChunkWriter(store, stage, writerThread);
+    this.chunk = new ChunkWriter(store, stage, writerThread, spares);
   }
 
   /** Opens the archive recorded by `state` for appending, cutting files to their durable lengths. */
@@ -123,6 +127,7 @@ export class ArchiveWriter {
       options.integrityEvery ?? 10_000,
       options.stage,
       options.writerThread ?? true,
+      options.frameSpares,
     );
     if (state.open) await w.chunk.resume(state.open);
     return w;

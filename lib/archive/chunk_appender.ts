@@ -14,6 +14,7 @@
  */
 
 import { createHash, type Hash } from "node:crypto";
+import type { FrameSpares } from "./frame_spares.ts";
 import type { AppendFile } from "../store/store.ts";
 import { LocalAppendFile } from "../store/local_store.ts";
 import { type PoolReply, RequestPool, transferable } from "../workers/request_pool.ts";
@@ -129,6 +130,7 @@ export class InlineChunkAppender implements ChunkAppender {
 
 interface Reply extends PoolReply {
   sha256?: string;
+  bytes?: Uint8Array;
 }
 
 /** {@link ChunkAppender} on a Worker of its own (a local file only: it opens the file's path). */
@@ -139,6 +141,9 @@ export class ThreadChunkAppender implements ChunkAppender {
   /** Requests not yet awaited: each settles to its error or null, and never rejects. */
   private queue: { done: Promise<Error | null>; bytes: number }[] = [];
   private inFlight = 0;
+
+  /** `spares`: where appended buffers go once written (for the compressors to reuse). */
+  constructor(private readonly spares?: FrameSpares) {}
 
   private request(message: Record<string, unknown>, transfer: ArrayBuffer[] = []): Promise<Reply> {
     if (!this.pool) {
@@ -172,10 +177,9 @@ export class ThreadChunkAppender implements ChunkAppender {
   async append(bytes: Uint8Array): Promise<void> {
     const length = bytes.length; // the buffer is detached once sent
     const owned = transferable(bytes, true);
-    this.enqueue(
-      this.request({ op: "append", bytes: owned }, [owned.buffer as ArrayBuffer]),
-      length,
-    );
+    const reply = this.request({ op: "append", bytes: owned }, [owned.buffer as ArrayBuffer]);
+    if (this.spares) reply.then((r) => r.bytes && this.spares!.give(r.bytes), () => {});
+    this.enqueue(reply, length);
     this.file!.appendedElsewhere(length);
     while (this.inFlight > IN_FLIGHT_LIMIT) await this.settleOldest();
   }

@@ -18,6 +18,7 @@ import {
   ThreadChunkAppender,
 } from "./chunk_appender.ts";
 import { newXxh64, verifyFrame } from "./frame_codec.ts";
+import type { FrameSpares } from "./frame_spares.ts";
 import { type ChunkEntry, chunkFileName } from "./manifest.ts";
 import { readChunkTable } from "./read_seek_table.ts";
 import { OpenFramesLog } from "./open_frames.ts";
@@ -55,15 +56,25 @@ export class ChunkWriter {
   private file: AppendFile | undefined;
   /** The open chunk's seek entries, as durable as the chunk (`state/open-frames.bin`). */
   private frameLog: OpenFramesLog | undefined;
-  private readonly thread = new ThreadChunkAppender();
+  private readonly thread: ThreadChunkAppender;
   private readonly inline = new InlineChunkAppender();
   private appender: ChunkAppender | undefined;
   private checkFrom = 0;
   /** The chunk being written, or null. */
   state: OpenChunkState | null = null;
 
-  /** `useThread`: append and hash local chunk files on a writer thread (the default). */
-  constructor(readonly out: Store, readonly stage: Store | undefined, readonly useThread = true) {}
+  /**
+   * `useThread`: append and hash local chunk files on a writer thread (the default); `spares`:
+   * where that thread's written frames go back (see {@link FrameSpares}).
+   */
+  constructor(
+    readonly out: Store,
+    readonly stage: Store | undefined,
+    readonly useThread = true,
+    spares?: FrameSpares,
+  ) {
+    this.thread = new ThreadChunkAppender(spares);
+  }
 
   /** Starts appending to the open file, whose first `c.bytes` bytes are written already. */
   private beginAppending(file: AppendFile, c: OpenChunkState): void {

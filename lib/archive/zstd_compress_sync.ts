@@ -30,13 +30,15 @@ interface ZstdHandle {
  * content checksum, and their bytes do not depend on what the context compressed before
  * (tested); they do not declare their content size (the seek table has it). Where node:zlib's
  * streaming handle is not as expected it compresses each frame with `zstdCompressSync`. The
- * result's buffer is its own (transferable). Self-contained (no outer names) so that its source
- * text can run in an in-memory worker.
+ * result's buffer is its own (transferable): `into` when given and large enough (a spare frame
+ * buffer: the frame is written there, no copy and no fresh pages; the result is a view of it
+ * from offset 0), else a new exact-size buffer. The bytes are the same either way (tested).
+ * Self-contained (no outer names) so that its source text can run in an in-memory worker.
  */
 export function frameCompressorWith(
   z: typeof zlib,
   level: number,
-): (raw: Uint8Array) => Uint8Array {
+): (raw: Uint8Array, into?: Uint8Array) => Uint8Array {
   const C = z.constants;
   const params = { [C.ZSTD_c_compressionLevel]: level, [C.ZSTD_c_checksumFlag]: 1 };
   const stream = z.createZstdCompress({ params }) as unknown as {
@@ -53,13 +55,16 @@ export function frameCompressorWith(
         : new Uint8Array(bytes);
     };
   }
-  return (raw) => {
+  return (raw, into) => {
     const need = raw.length + (raw.length >> 7) + 1024; // above ZSTD_compressBound
-    if (out.length < need) out = new Uint8Array(need);
-    handle.writeSync(C.ZSTD_e_end, raw, 0, raw.length, out, 0, out.length);
+    const spare = into !== undefined && into.byteOffset === 0 && into.length >= need;
+    if (!spare && out.length < need) out = new Uint8Array(need);
+    const target = spare ? into : out;
+    handle.writeSync(C.ZSTD_e_end, raw, 0, raw.length, target, 0, target.length);
     const [outLeft, inLeft] = state;
     if (inLeft !== 0 || !outLeft) throw new Error("zstd: a frame did not fit its output bound");
-    return out.slice(0, out.length - outLeft);
+    const n = target.length - outLeft;
+    return spare ? target.subarray(0, n) : out.slice(0, n);
   };
 }
 
@@ -97,11 +102,25 @@ export function joinRecords(
   return { buffer: out, length: at };
 }
 
-const compressors = new Map<number, (raw: Uint8Array) => Uint8Array>();
+/** The output room {@link frameCompressorWith} needs for a frame of `rawLength` bytes. */
+export function frameOutputBound(rawLength: number): number {
+  return rawLength + (rawLength >> 7) + 1024; // as frameCompressorWith: above ZSTD_compressBound
+}
+
+/**
+ * A buffer to compress a frame of `rawLength` bytes into ({@link frameCompressorWith}'s `into`):
+ * its {@link frameOutputBound} rounded up to whole MiB, so that it also fits frames a little
+ * larger when it comes back as a spare.
+ */
+export function frameOutputBuffer(rawLength: number): Uint8Array {
+  return new Uint8Array(Math.ceil(frameOutputBound(rawLength) / 2 ** 20) * 2 ** 20);
+}
+
+const compressors = new Map<number, (raw: Uint8Array, into?: Uint8Array) => Uint8Array>();
 
 /**
  * One frame at `level` with this module's `node:zlib`, through a compressor kept per level
- * ({@link frameCompressorWith}).
+ * ({@link frameCompressorWith}); written into `into` when it is large enough.
  *
  * @example
  * ```ts
@@ -112,8 +131,8 @@ const compressors = new Map<number, (raw: Uint8Array) => Uint8Array>();
  * if (zstdDecompressSync(frame).length !== raw.length) throw new Error("round trip");
  * ```
  */
-export function compressFrameSync(raw: Uint8Array, level: number): Uint8Array {
+export function compressFrameSync(raw: Uint8Array, level: number, into?: Uint8Array): Uint8Array {
   let c = compressors.get(level);
   if (!c) compressors.set(level, c = frameCompressorWith(zlib, level));
-  return c(raw);
+  return c(raw, into);
 }

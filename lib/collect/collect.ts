@@ -29,6 +29,7 @@ import type { ParityOptions } from "../parity/archive_parity.ts";
 import { protectArchive } from "../parity/protect_archive.ts";
 import { stagedParityPlace } from "../parity/parity_place.ts";
 import { startValidationPool } from "../validate/check_pool.ts";
+import { FrameSpares } from "../archive/frame_spares.ts";
 import { precheckBlocks } from "../validate/precheck_stream.ts";
 import { BufferPool } from "../bytes/buffer_pool.ts";
 import { LocalStore } from "../store/local_store.ts";
@@ -306,6 +307,8 @@ async function runCore(
   );
   const validationWorkers = validation.pool?.size ?? 0;
   const zstdLevel = target.state.manifest.zstdLevel;
+  // Frames the writer thread has written go back to the workers to compress the next ones into.
+  const frameSpares = new FrameSpares();
   try {
     const events = readBlockEvents(options.blocks, {
       network,
@@ -319,7 +322,7 @@ async function runCore(
       .pipeThrough(compressFrames({
         workers,
         level: zstdLevel,
-        compressor: validation.pool?.frameCompressor(zstdLevel),
+        compressor: validation.pool?.frameCompressor(zstdLevel, frameSpares),
         recycle: (raw) => core.recycleFrame(raw),
         recycleBlocks: blockPool && ((blocks) => {
           for (const b of blocks) blockPool.give(b);
@@ -330,6 +333,7 @@ async function runCore(
         keepLock: true, // parity below still writes; collect releases the lock at the very end
         integrityEvery: options.integrityEvery,
         onOpen: (_, w) => writer = w,
+        frameSpares,
       }));
   } finally {
     options.signal?.removeEventListener("abort", onAbort);

@@ -11,7 +11,12 @@
 
 import { closeSync, openSync } from "node:fs";
 import { zstdDecompressSync } from "node:zlib";
-import { compressFrameSync, joinRecords } from "../archive/zstd_compress_sync.ts";
+import {
+  compressFrameSync,
+  frameOutputBound,
+  frameOutputBuffer,
+  joinRecords,
+} from "../archive/zstd_compress_sync.ts";
 import { preadExact } from "../store/pread.ts";
 import { networkByName } from "../bitcoin/network.ts";
 import { BlockChecker, type CheckLevel } from "./check_block.ts";
@@ -32,6 +37,8 @@ export interface CheckRequest {
   records?: Uint8Array[];
   /** The records' network magic. */
   magic?: Uint8Array;
+  /** With `compress`: a spare frame buffer (one the writer is done with) to compress into. */
+  spare?: Uint8Array;
   /**
    * `bytes` is an archive frame as stored (or, with `source`, empty: read it from the file):
    * decompress it and precheck the blocks at these (offset, size) pairs of the decompressed
@@ -66,6 +73,8 @@ self.onmessage = (e: MessageEvent<CheckRequest>) => {
 
 /** Where this worker joins records to compress (kept from frame to frame). */
 let joined: Uint8Array = new Uint8Array(0);
+/** Spare frame buffers sent with compress requests, used for the next frames. */
+const spares: Uint8Array[] = [];
 
 function compress(m: CheckRequest): void {
   const transfer = [m.bytes.buffer as ArrayBuffer];
@@ -79,7 +88,14 @@ function compress(m: CheckRequest): void {
       joined = j.buffer;
       input = joined.subarray(0, j.length);
     }
-    const compressed = compressFrameSync(input, m.compress!);
+    if (m.spare && m.spare.length > 0 && spares.length < 4) spares.push(m.spare);
+    // Compressed in place into a buffer that comes back as a spare once written; one too small
+    // for this frame is dropped (frames of one archive are alike in size).
+    let into = spares.pop();
+    if (!into || into.length < frameOutputBound(input.length)) {
+      into = frameOutputBuffer(input.length);
+    }
+    const compressed = compressFrameSync(input, m.compress!, into);
     transfer.push(compressed.buffer as ArrayBuffer);
     self.postMessage({
       id: m.id,

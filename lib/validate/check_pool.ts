@@ -13,6 +13,7 @@ import {
   type FrameCompressor,
   transferableBlocks,
 } from "../archive/compress_pool.ts";
+import type { FrameSpares } from "../archive/frame_spares.ts";
 import { fileURLToPath } from "node:url";
 import { genesisBlock } from "../bitcoin/genesis.ts";
 import { blockHash } from "../bitcoin/header.ts";
@@ -126,8 +127,19 @@ export class CheckPool {
     return { raw: r.bytes, pres: r.pres! };
   }
 
-  /** Compresses frames at zstd `level` on these workers, between their checks. */
-  frameCompressor(level: number): FrameCompressor {
+  /**
+   * Compresses frames at zstd `level` on these workers, between their checks; each request takes
+   * a buffer from `spares` (if any) for its frame to be written into.
+   */
+  frameCompressor(level: number, spares?: FrameSpares): FrameCompressor {
+    const spare = (msg: Omit<CheckRequest, "id">, transfer: ArrayBuffer[]) => {
+      const b = spares?.take();
+      if (b) {
+        msg.spare = new Uint8Array(b);
+        transfer.push(b);
+      }
+      return transfer;
+    };
     return {
       compress: async (raw, whole = false) => {
         const owned = transferable(raw, whole);
@@ -137,7 +149,7 @@ export class CheckPool {
           compress: level,
           bytes: owned,
         };
-        const r = await this.pool.request(msg, [owned.buffer as ArrayBuffer]);
+        const r = await this.pool.request(msg, spare(msg, [owned.buffer as ArrayBuffer]));
         return compressedFrame(r.bytes, r.compressed!);
       },
       compressBlocks: async (blocks, magic) => {
@@ -150,7 +162,7 @@ export class CheckPool {
           records: sent.blocks,
           magic,
         };
-        const r = await this.pool.request(msg, sent.buffers);
+        const r = await this.pool.request(msg, spare(msg, [...sent.buffers]));
         const c = compressedFrame(r.bytes, r.compressed!);
         return { blocks: r.records!, frame: c.frame, checksum: c.checksum, rawBytes: r.rawBytes! };
       },

@@ -6,6 +6,7 @@ import {
   ThreadChunkAppender,
 } from "../../lib/archive/chunk_appender.ts";
 import { ChunkWriter } from "../../lib/archive/chunk_writer.ts";
+import { FrameSpares } from "../../lib/archive/frame_spares.ts";
 import { LocalStore } from "../../lib/store/local_store.ts";
 
 function pieces(seed: number, count: number, size: number): Uint8Array[] {
@@ -122,4 +123,23 @@ Deno.test("a chunk written on the writer thread, killed and resumed equals one w
   assertEquals(threaded.bytes, inline.bytes);
   assertEquals(threaded.entry, inline.entry);
   assertEquals(threaded.entry.sha256, sha256(threaded.bytes));
+});
+
+Deno.test("the writer thread gives each written buffer back to the spares, whole, up to their bound", async () => {
+  const dir = Deno.makeTempDirSync();
+  try {
+    const spares = new FrameSpares(3);
+    const parts = pieces(5, 5, 4096);
+    const views = parts.map((p) => p.subarray(0, 1000 + p.length % 7)); // frames are views
+    const expected = views.map((v) => v.slice());
+    const written = await appendAll(new ThreadChunkAppender(spares), dir, new Uint8Array(0), views);
+    const joined = new Uint8Array(expected.reduce((n, p) => n + p.length, 0));
+    expected.reduce((at, p) => (joined.set(p, at), at + p.length), 0);
+    assertEquals(sha256(written.bytes), sha256(joined), "the views' bytes only");
+    assertEquals(spares.size, 3, "kept up to the bound");
+    const lengths = [spares.take(), spares.take(), spares.take()].map((b) => b?.byteLength);
+    assertTrue(lengths.every((n) => n !== undefined && n >= 4096), `whole buffers: ${lengths}`);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
 });

@@ -1,6 +1,10 @@
 import * as zlib from "node:zlib";
 import { assertEquals, assertTrue } from "../_support/assert.ts";
-import { frameCompressorWith } from "../../lib/archive/zstd_compress_sync.ts";
+import {
+  frameCompressorWith,
+  frameOutputBound,
+  frameOutputBuffer,
+} from "../../lib/archive/zstd_compress_sync.ts";
 import { zstdFrameInfo } from "../../lib/archive/zstd_frame.ts";
 import { generateChain } from "../../lib/gen/chain_generator.ts";
 
@@ -46,5 +50,24 @@ Deno.test("without node:zlib's streaming handle the compressor falls back to one
     assertTrue(same(new Uint8Array(zlib.zstdDecompressSync(out)), f));
     assertTrue(zstdFrameInfo(out, 0).checksum !== undefined);
     assertTrue(same(out, frameCompressorWith(zlib, 3)(f)), "the same bytes either way");
+  }
+});
+
+Deno.test("a frame compressed into a spare buffer: the same bytes, a view of it from offset 0", () => {
+  const compress = frameCompressorWith(zlib, 3), fresh = frameCompressorWith(zlib, 3);
+  const spare = frameOutputBuffer(Math.max(...frames.map((f) => f.length)));
+  assertEquals(spare.length % 2 ** 20, 0, "whole MiB");
+  for (const f of frames) {
+    assertTrue(spare.length >= frameOutputBound(f.length));
+    const out = compress(f, spare);
+    assertTrue(out.buffer === spare.buffer && out.byteOffset === 0, "written into the spare");
+    assertTrue(same(out, fresh(f)), "the same frame as into a buffer of its own");
+  }
+  // Too small (or not at offset 0): a buffer of its own, the same bytes.
+  const f = frames[0]!;
+  for (const into of [new Uint8Array(16), spare.subarray(8)]) {
+    const out = compress(f, into);
+    assertTrue(out.buffer !== spare.buffer && out.buffer.byteLength === out.length);
+    assertTrue(same(out, fresh(f)));
   }
 });
