@@ -230,7 +230,10 @@ async function run(
       network,
       target.state.manifest.startHeight,
       { manifest: target.state.manifest, open: target.state.open, stage: target.stage },
-      options.index ?? {},
+      {
+        writeThread: (options.workers ?? 2) > 0 && options.validateOnWorkers !== false,
+        ...options.index,
+      },
     )
     : null;
   try {

@@ -32,6 +32,8 @@ export interface CollectIndexOptions {
   checkpointEvery?: number | undefined;
   /** Start the index from this UTXO snapshot (Core's or blkpipe's format). */
   utxoSnapshot?: string | undefined;
+  /** Let checkpoints write their spend segment on a thread (as collect's workers run; same files). */
+  writeThread?: boolean | undefined;
 }
 
 /** The open index and the rule hook for the validator. */
@@ -63,6 +65,7 @@ export async function openCollectIndex(
     checkpointEvery: o.checkpointEvery,
   });
   try {
+    if (o.writeThread) await indexer.startWriteThread();
     // No checkpoint here: checkpoints stay at the heights an uninterrupted run would choose.
     let x = indexer.rejected;
     if (!x && tip > indexer.height) {

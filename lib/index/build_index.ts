@@ -156,6 +156,8 @@ export async function buildChainIndex(
     const from = indexer.height + 1, firstTx = indexer.txCount;
     // (No worker to start when there is nothing new to connect.)
     validation = startValidationPool(network, from <= tip ? options.validationWorkers ?? 1 : 0);
+    // Checkpoints write their spend segment on a thread of its own (same files) when workers run.
+    if (validation.pool) await indexer.startWriteThread();
     const rejected = await connectArchive(indexer, reader, tip, {
       ...options,
       pool: validation.pool,

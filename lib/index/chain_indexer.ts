@@ -39,6 +39,7 @@ import {
   TXNUM_RECORD_SIZE,
 } from "./txid_index_format.ts";
 import { compactIfNeeded } from "./index_compaction.ts";
+import { SegmentWriteThread } from "./segment_write_thread.ts";
 
 /** Options of {@link ChainIndexer.open}. */
 export interface ChainIndexerOptions {
@@ -75,6 +76,8 @@ export class ChainIndexer {
   /** Inputs connected since open (coinbase inputs not counted). */
   inputsConnected = 0;
   private nextTxnum: number;
+  /** Where a checkpoint writes its spend segment meanwhile ({@link startWriteThread}), or null. */
+  private writeThread: SegmentWriteThread | null = null;
 
   private constructor(
     readonly dir: string,
@@ -132,6 +135,16 @@ export class ChainIndexer {
       txnum,
       await newXxh64(),
     );
+  }
+
+  /**
+   * Lets checkpoints write their spend segment on a thread of their own while this one writes the
+   * txid segment and flushes the UTXO cache (the same files: only the time changes). False when
+   * the process may not load the thread's modules (it then writes here, as without).
+   */
+  async startWriteThread(): Promise<boolean> {
+    this.writeThread ??= await SegmentWriteThread.start();
+    return this.writeThread !== null;
   }
 
   /** Last height connected (durable or not). */
@@ -265,15 +278,26 @@ export class ChainIndexer {
       bip34Matched: this.rules.bip34Matched,
       rejected,
     };
-    if (this.txids.count > 0) {
-      this.txids.writeSegment(`${this.dir}/${P.txid(next.nextSegment)}`, this.xxh);
-      next.txid.push(next.nextSegment++);
+    const txidNo = this.txids.count > 0 ? next.nextSegment++ : -1;
+    const spendNo = this.spends.count > 0 ? next.nextSegment++ : -1;
+    // The spend segment (the largest) is written on the thread, if there is one, meanwhile.
+    const spendPath = `${this.dir}/${P.spend(spendNo)}`;
+    const pending = spendNo < 0 ? null : this.writeThread?.begin(this.spends, spendPath) ?? null;
+    try {
+      if (txidNo >= 0) this.txids.writeSegment(`${this.dir}/${P.txid(txidNo)}`, this.xxh);
+      if (spendNo >= 0 && pending === null) this.spends.writeSegment(spendPath, this.xxh);
+      this.cache.checkpoint(next.height + 1);
+    } catch (e) {
+      try {
+        pending?.wait(); // the thread's file is left to removeUnnamed, as this one's are
+      } catch {
+        // the first failure is the one to report
+      }
+      throw e;
     }
-    if (this.spends.count > 0) {
-      this.spends.writeSegment(`${this.dir}/${P.spend(next.nextSegment)}`, this.xxh);
-      next.spend.push(next.nextSegment++);
-    }
-    this.cache.checkpoint(next.height + 1);
+    pending?.wait();
+    if (txidNo >= 0) next.txid.push(txidNo);
+    if (spendNo >= 0) next.spend.push(spendNo);
     compactIfNeeded(this.dir, next, this.xxh);
     next.utxo = this.utxo.state;
     this.slotName = this.slotName === "a" ? "b" : "a";
@@ -286,6 +310,8 @@ export class ChainIndexer {
 
   /** Releases files (call {@link checkpoint} first to keep what is not durable yet). */
   close(): void {
+    this.writeThread?.close();
+    this.writeThread = null;
     this.utxo.close();
     this.txnum.close();
   }

@@ -44,22 +44,56 @@ export class EntryBatch {
 
   /** Writes the entries, sorted, as the segment `path` (durable on return) and empties the batch. */
   writeSegment(path: string, xxh: Xxh64, flags = 0): void {
-    // Sorted where they lie, then written in order: no second copy of the slab and no index
-    // order (the budget counts the slab once), no random gather over it.
-    sortInPlace(this.slab, this.count, this.layout.entryWidth, this.layout.sortWidth);
-    const w = SegmentWriter.createWith(path, {
-      ...this.layout,
-      capacity: this.count,
-      flags,
-      bloomLayout: "prefix", // txid-keyed: uniform in the first four bytes
-    }, xxh);
-    w.add(this.slab, 0, this.count);
-    w.finish();
+    writeSortedSegment(this.slab, this.count, this.layout, path, xxh, flags);
     this.count = 0;
     if (this.slab.length > this.layout.entryWidth * (1 << 20)) {
       this.slab = new Uint8Array(this.layout.entryWidth * 4096); // give a large slab back
     }
   }
+
+  /** Takes back a slab handed over earlier ({@link handOver}) when it is larger than the one in use. */
+  adopt(slab: Uint8Array): void {
+    const used = this.count * this.layout.entryWidth;
+    if (slab.length <= this.slab.length) return;
+    slab.set(this.slab.subarray(0, used));
+    this.slab = slab;
+  }
+
+  /** Hands the entries over (to be written elsewhere) and starts again with a small slab. */
+  handOver(): { slab: Uint8Array; count: number } {
+    const given = { slab: this.slab, count: this.count };
+    this.slab = new Uint8Array(this.layout.entryWidth * 4096);
+    this.count = 0;
+    return given;
+  }
+}
+
+/**
+ * Sorts the first `count` entries of `slab` where they lie and writes them as the segment `path`
+ * (durable on return): {@link EntryBatch.writeSegment}, also run by the index's segment writer
+ * thread on a slab handed over to it.
+ */
+export function writeSortedSegment(
+  slab: Uint8Array,
+  count: number,
+  layout: EntryLayout,
+  path: string,
+  xxh: Xxh64,
+  flags = 0,
+): void {
+  // Sorted where they lie, then written in order: no second copy of the slab and no index
+  // order (the budget counts the slab once), no random gather over it.
+  sortInPlace(slab, count, layout.entryWidth, layout.sortWidth);
+  const w = SegmentWriter.createWith(path, {
+    entryWidth: layout.entryWidth,
+    keyWidth: layout.keyWidth,
+    sortWidth: layout.sortWidth,
+    capacity: count,
+    flags,
+    bloomLayout: "prefix", // txid-keyed: uniform in the first four bytes
+  }, xxh);
+  w.add(slab, 0, count);
+  w.finish();
 }
 
 /** Merges the segments at `paths` (one layout) into the new segment `out`; the inputs stay. */

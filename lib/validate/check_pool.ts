@@ -14,7 +14,7 @@ import {
   transferableBlocks,
 } from "../archive/compress_pool.ts";
 import type { FrameSpares } from "../archive/frame_spares.ts";
-import { fileURLToPath } from "node:url";
+import { unreadableModules } from "../workers/module_access.ts";
 import { genesisBlock } from "../bitcoin/genesis.ts";
 import { blockHash } from "../bitcoin/header.ts";
 import type { NetworkParams } from "../bitcoin/network.ts";
@@ -198,16 +198,13 @@ export interface ValidationPool {
  */
 export function startValidationPool(network: NetworkParams, workers: number): ValidationPool {
   if (workers <= 0) return { pool: null, note: null };
-  const lib = new URL("../", import.meta.url);
-  if (lib.protocol === "file:") {
-    const path = fileURLToPath(lib).replace(/\/$/, "");
-    if (Deno.permissions.querySync({ name: "read", path }).state !== "granted") {
-      return {
-        pool: null,
-        note: `validation ran on the main thread: add --allow-read=${path} (blkpipe's own ` +
-          `modules, which workers load from disk) to validate on ${workers} worker(s)`,
-      };
-    }
+  const path = unreadableModules();
+  if (path !== null) {
+    return {
+      pool: null,
+      note: `validation ran on the main thread: add --allow-read=${path} (blkpipe's own ` +
+        `modules, which workers load from disk) to validate on ${workers} worker(s)`,
+    };
   }
   return { pool: new CheckPool(network, workers), note: null };
 }
