@@ -40,28 +40,24 @@ export class SegmentWriteThread {
 
   /**
    * Starts the thread and waits until it has loaded its modules; null when this process may not
-   * read them (blkpipe's `lib/`): the caller then writes on its own thread.
+   * read them (blkpipe's `lib/`) or they fail to load: the caller then writes on its own thread.
    */
   static async start(): Promise<SegmentWriteThread | null> {
     if (unreadableModules() !== null) return null;
     const worker = new Worker(new URL("./_segment_write_worker.ts", import.meta.url).href, {
       type: "module",
     });
-    const ready = new Promise<void>((resolve, reject) => {
-      worker.onmessage = () => resolve();
+    const ready = new Promise<boolean>((resolve) => {
+      worker.onmessage = () => resolve(true);
       worker.onerror = (e) => {
         e.preventDefault();
-        reject(new Error(`the index's segment writer thread did not start: ${e.message}`));
+        resolve(false);
       };
     });
     worker.postMessage({ ping: true } satisfies SegmentWriteRequest);
-    try {
-      await ready;
-    } catch (e) {
-      worker.terminate();
-      throw e;
-    }
-    return new SegmentWriteThread(worker);
+    if (await ready) return new SegmentWriteThread(worker);
+    worker.terminate();
+    return null;
   }
 
   /** Hands `batch`'s entries over (the batch is empty after) to be written as segment `path`. */
