@@ -93,6 +93,9 @@ export class InlineChunkAppender implements ChunkAppender {
   private file: AppendFile | undefined;
   private hasher: Hash | undefined;
 
+  /** `spares`: where appended buffers go once written (for the compressors to reuse). */
+  constructor(private readonly spares?: FrameSpares) {}
+
   begin(file: AppendFile, prefix: number): void {
     this.file = file;
     this.hasher = createHash("sha256");
@@ -108,6 +111,7 @@ export class InlineChunkAppender implements ChunkAppender {
   append(bytes: Uint8Array): Promise<void> {
     this.file!.append(bytes);
     this.hasher!.update(bytes);
+    this.spares?.give(bytes);
     return Promise.resolve();
   }
 

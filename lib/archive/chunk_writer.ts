@@ -57,7 +57,7 @@ export class ChunkWriter {
   /** The open chunk's seek entries, as durable as the chunk (`state/open-frames.bin`). */
   private frameLog: OpenFramesLog | undefined;
   private readonly thread: ThreadChunkAppender;
-  private readonly inline = new InlineChunkAppender();
+  private readonly inline: InlineChunkAppender;
   private appender: ChunkAppender | undefined;
   private checkFrom = 0;
   /** The chunk being written, or null. */
@@ -74,6 +74,7 @@ export class ChunkWriter {
     spares?: FrameSpares,
   ) {
     this.thread = new ThreadChunkAppender(spares);
+    this.inline = new InlineChunkAppender(spares);
   }
 
   /** Starts appending to the open file, whose first `c.bytes` bytes are written already. */

@@ -310,8 +310,9 @@ async function runCore(
   );
   const validationWorkers = validation.pool?.size ?? 0;
   const zstdLevel = target.state.manifest.zstdLevel;
-  // Frames the writer thread has written go back to the workers to compress the next ones into.
-  const frameSpares = new FrameSpares();
+  // Frames the writer thread has written go back to the workers to compress the next ones into
+  // (the pool's workers take them; the in-memory compressors without one do not).
+  const frameSpares = validation.pool ? new FrameSpares() : undefined;
   try {
     const events = readBlockEvents(options.blocks, {
       network,

@@ -125,21 +125,26 @@ Deno.test("a chunk written on the writer thread, killed and resumed equals one w
   assertEquals(threaded.entry.sha256, sha256(threaded.bytes));
 });
 
-Deno.test("the writer thread gives each written buffer back to the spares, whole, up to their bound", async () => {
-  const dir = Deno.makeTempDirSync();
-  try {
-    const spares = new FrameSpares(3);
-    const parts = pieces(5, 5, 4096);
-    const views = parts.map((p) => p.subarray(0, 1000 + p.length % 7)); // frames are views
-    const expected = views.map((v) => v.slice());
-    const written = await appendAll(new ThreadChunkAppender(spares), dir, new Uint8Array(0), views);
-    const joined = new Uint8Array(expected.reduce((n, p) => n + p.length, 0));
-    expected.reduce((at, p) => (joined.set(p, at), at + p.length), 0);
-    assertEquals(sha256(written.bytes), sha256(joined), "the views' bytes only");
-    assertEquals(spares.size, 3, "kept up to the bound");
-    const lengths = [spares.take(), spares.take(), spares.take()].map((b) => b?.byteLength);
-    assertTrue(lengths.every((n) => n !== undefined && n >= 4096), `whole buffers: ${lengths}`);
-  } finally {
-    Deno.removeSync(dir, { recursive: true });
-  }
-});
+for (const kind of ["thread", "inline"] as const) {
+  Deno.test(`the ${kind} appender gives each written buffer back to the spares, whole, up to their bound`, async () => {
+    const dir = Deno.makeTempDirSync();
+    try {
+      const spares = new FrameSpares(3);
+      const parts = pieces(5, 5, 4096);
+      const views = parts.map((p) => p.subarray(0, 1000 + p.length % 7)); // frames are views
+      const expected = views.map((v) => v.slice());
+      const appender = kind === "thread"
+        ? new ThreadChunkAppender(spares)
+        : new InlineChunkAppender(spares);
+      const written = await appendAll(appender, dir, new Uint8Array(0), views);
+      const joined = new Uint8Array(expected.reduce((n, p) => n + p.length, 0));
+      expected.reduce((at, p) => (joined.set(p, at), at + p.length), 0);
+      assertEquals(sha256(written.bytes), sha256(joined), "the views' bytes only");
+      assertEquals(spares.size, 3, "kept up to the bound");
+      const lengths = [spares.take(), spares.take(), spares.take()].map((b) => b?.byteLength);
+      assertTrue(lengths.every((n) => n !== undefined && n >= 4096), `whole buffers: ${lengths}`);
+    } finally {
+      Deno.removeSync(dir, { recursive: true });
+    }
+  });
+}
