@@ -20,7 +20,10 @@ export function compareBytes(
   return 0;
 }
 
-/** Index of the first of `n` entries (width `w`) in `slab` whose first `len` bytes are ≥ `key[ki..]`. */
+/**
+ * Index of the first of `n` entries (width `w`) in `slab` whose first `len` bytes are ≥
+ * `key[ki..]`; searched from entry `from` when every entry before it is known to be below.
+ */
 export function lowerBound(
   slab: Uint8Array,
   n: number,
@@ -28,8 +31,9 @@ export function lowerBound(
   key: Uint8Array,
   ki: number,
   len: number,
+  from = 0,
 ): number {
-  let lo = 0, hi = n;
+  let lo = from, hi = n;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
     if (compareBytes(slab, mid * w, key, ki, len) < 0) lo = mid + 1;

@@ -10,6 +10,7 @@
 
 import { closeSync, openSync } from "node:fs";
 import { preadExact } from "../store/pread.ts";
+import { keyPrefix, prefixTable } from "./prefix_table.ts";
 import { newXxh64, type Xxh64 } from "../hash/xxh64.ts";
 import { ChecksumMismatchError, CorruptDataError } from "../bytes/errors.ts";
 import { BloomFilter, bloomSizeUnit } from "./bloom.ts";
@@ -17,6 +18,7 @@ import { releasable, release } from "../bytes/releasable.ts";
 import { compareBytes, countEqual, lowerBound } from "./compare.ts";
 import {
   bloomLayoutOf,
+  checkFooterSizes,
   decodeFooterInfo,
   decodeSegmentHeader,
   decodeTrailer,
@@ -59,6 +61,9 @@ export class Segment {
   private closed = false;
   /** The buffer {@link peek} reads into, grown as needed. */
   private scratch = new Uint8Array(0);
+  /** The first bucket of each key prefix, and the prefix's bits (see {@link prefixTable}). */
+  private prefixFirst: Uint32Array;
+  private readonly prefixBits: number;
 
   private constructor(
     readonly path: string,
@@ -72,6 +77,11 @@ export class Segment {
     openedBytes: number,
   ) {
     this.openedBytes = openedBytes;
+    [this.prefixFirst, this.prefixBits] = prefixTable(
+      directory,
+      footer.bucketCount,
+      header.keyWidth,
+    );
   }
 
   /** The bloom filter, or null when opened without it or after {@link dropBloom}. */
@@ -182,9 +192,14 @@ export class Segment {
     return this.header.entryCount;
   }
 
-  /** Bytes this open segment keeps in memory: its bloom filter and bucket directory. */
+  /** Bytes this open segment keeps in memory: its bloom filter and {@link directoryBytes}. */
   get residentBytes(): number {
-    return (this.filter?.bits.length ?? 0) + this.directory.length;
+    return (this.filter?.bits.length ?? 0) + this.directoryBytes;
+  }
+
+  /** Bytes of its bucket directory and the directory's prefix table (≤ 0.5 byte per bucket). */
+  get directoryBytes(): number {
+    return this.directory.length + this.prefixFirst.byteLength;
   }
 
   /** Reads `n` entries starting at entry `first`. */
@@ -202,7 +217,18 @@ export class Segment {
     }
     const buckets = this.footer.bucketCount;
     const B = this.footer.bucketEntries;
-    const lo = lowerBound(this.directory, buckets, kw, key, at, kw); // first bucket with firstKey ≥ key
+    // The first bucket with firstKey ≥ key lies in its prefix's span of the directory (or is the
+    // next prefix's first): a binary search over a few buckets, not all of them.
+    const p = keyPrefix(key, at, kw, this.prefixBits);
+    const lo = lowerBound(
+      this.directory,
+      this.prefixFirst[p + 1]!,
+      kw,
+      key,
+      at,
+      kw,
+      this.prefixFirst[p],
+    );
     let hi = lo;
     while (hi < buckets && compareBytes(this.directory, hi * kw, key, at, kw) === 0) hi++;
     const startBucket = lo > 0 ? lo - 1 : 0;
@@ -299,6 +325,7 @@ export class Segment {
     if (this.filter) release(this.filter.bits);
     this.filter = null;
     release(this.directory);
+    this.prefixFirst = new Uint32Array(0);
     this.scratch = new Uint8Array(0);
   }
 }
@@ -343,28 +370,6 @@ function verifiedBloom(
     );
   }
   return new BloomFilter(bits, footer.bloomBits, footer.bloomProbes, layout);
-}
-
-/** Throws unless the footer's parts add up to what the header and trailer say; returns the bloom filter's length. */
-function checkFooterSizes(
-  path: string,
-  header: SegmentHeader,
-  trailer: SegmentTrailer,
-  footer: SegmentFooterInfo,
-): number {
-  const bloomLen = footer.bloomBits / 8;
-  const dirLen = footer.bucketCount * header.keyWidth;
-  if (
-    SEGMENT_HEADER_SIZE + header.entryCount * header.entryWidth !== trailer.footerOffset ||
-    SEGMENT_FOOTER_FIXED + bloomLen + dirLen !== trailer.footerLength
-  ) {
-    throw new CorruptDataError("bad-footer", "footer sizes do not match the header", {
-      file: path,
-      offset: trailer.footerOffset,
-      field: "footer",
-    });
-  }
-  return bloomLen;
 }
 
 function locate(

@@ -203,3 +203,25 @@ export function decodeTrailer(b: Uint8Array, file: string, fileSize: number): Se
   }
   return t;
 }
+
+/** Throws unless the footer's parts add up to what the header and trailer say; returns the bloom filter's length. */
+export function checkFooterSizes(
+  path: string,
+  header: SegmentHeader,
+  trailer: SegmentTrailer,
+  footer: SegmentFooterInfo,
+): number {
+  const bloomLen = footer.bloomBits / 8;
+  const dirLen = footer.bucketCount * header.keyWidth;
+  if (
+    SEGMENT_HEADER_SIZE + header.entryCount * header.entryWidth !== trailer.footerOffset ||
+    SEGMENT_FOOTER_FIXED + bloomLen + dirLen !== trailer.footerLength
+  ) {
+    throw new CorruptDataError("bad-footer", "footer sizes do not match the header", {
+      file: path,
+      offset: trailer.footerOffset,
+      field: "footer",
+    });
+  }
+  return bloomLen;
+}

@@ -114,7 +114,7 @@ export class UtxoStore {
    */
   fitResident(budget: number): void {
     let total = this.memoryBytes;
-    for (const s of this.segments) total += s.directory.length + s.bloomBytes;
+    for (const s of this.segments) total += s.directoryBytes + s.bloomBytes;
     let p = 0;
     while (p < this.segments.length && total > budget) total -= this.segments[p++]!.bloomBytes;
     this.segments.forEach((s, i) => i < p ? s.dropBloom() : s.loadBloom(this.xxh));

@@ -108,7 +108,7 @@ for (const layout of ["classic", "blocked", "prefix"] as const) {
   });
 }
 
-Deno.test("peek answers as find does, reading into one reused buffer; resident bytes are the bloom and directory", async () => {
+Deno.test("peek answers as find does, reading into one reused buffer; resident bytes are the bloom, the directory and its prefix table", async () => {
   const seg = await Segment.open(path);
   const rng = new Prng(5);
   const buffers = new Set<ArrayBufferLike>();
@@ -124,7 +124,9 @@ Deno.test("peek answers as find does, reading into one reused buffer; resident b
   assertTrue(buffers.size <= 2, `${buffers.size} buffers for 3,000 reads (grown, never renewed)`);
   const absent = new Uint8Array(KW).fill(0xfe);
   assertEquals(seg.peek(absent, 0), null);
-  assertEquals(seg.residentBytes, seg.bloom!.bits.length + seg.directory.length);
+  assertEquals(seg.residentBytes, seg.bloom!.bits.length + seg.directoryBytes);
+  const buckets = seg.footer.bucketCount;
+  assertTrue(seg.directoryBytes - seg.directory.length <= buckets / 2 + 8, "≤ 0.5 B per bucket");
   assertTrue(seg.residentBytes > N, "≈1.5 bytes per entry of bloom filter");
   seg.close();
   // Closing frees the filter and directory at once; a lookup afterwards is an error, not a miss.
