@@ -77,11 +77,11 @@ export class Segment {
     openedBytes: number,
   ) {
     this.openedBytes = openedBytes;
-    [this.prefixFirst, this.prefixBits] = prefixTable(
-      directory,
-      footer.bucketCount,
-      header.keyWidth,
-    );
+    // For readers that keep the segment (opened with its filter): a one-shot lookup (`get`)
+    // binary-searches the whole directory rather than pass over it to build the table.
+    [this.prefixFirst, this.prefixBits] = filter
+      ? prefixTable(directory, footer.bucketCount, header.keyWidth)
+      : [Uint32Array.of(0, footer.bucketCount), 0];
   }
 
   /** The bloom filter, or null when opened without it or after {@link dropBloom}. */

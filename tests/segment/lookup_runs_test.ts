@@ -50,7 +50,7 @@ function reference(slab: Uint8Array, n: number, key: Uint8Array, at: number): [n
   return [lo, end - lo];
 }
 
-Deno.test("lookups through the directory's prefix table, both bloom layouts: every present key's whole run (also runs across buckets), absent neighbours absent", async () => {
+Deno.test("lookups through the directory's prefix table, both bloom layouts, and without a filter: every present key's whole run (also runs across buckets), absent neighbours absent", async () => {
   const dir = Deno.makeTempDirSync({ prefix: "blkpipe-runs-" });
   const xxh = await newXxh64();
   try {
@@ -68,6 +68,9 @@ Deno.test("lookups through the directory's prefix table, both bloom layouts: eve
       w.finish();
       segs[layout] = Segment.openWith(`${dir}/${layout}.seg`, xxh);
     }
+    // As `get` opens it: no filter, so no prefix table either (the whole directory searched).
+    segs.unfiltered = Segment.openWith(`${dir}/prefix.seg`, xxh, { bloom: false });
+    assertEquals(segs.unfiltered.directoryBytes, segs.unfiltered.directory.length + 8);
     // Every key present, and for each a neighbour just above and just below (absent or not).
     const probe = new Uint8Array(KW);
     let checked = 0;
