@@ -18,6 +18,8 @@
  * @module
  */
 
+import { compareBytes, copyBytes } from "./compare.ts";
+
 /** A parallel array moved with the entries: `width` bytes per entry in `bytes`. */
 export interface SortCompanion {
   bytes: Uint8Array;
@@ -135,9 +137,9 @@ class FlagSort {
     const { slab, width, tmp } = this, len = this.sortWidth - depth;
     for (let x = lo + 1; x < hi; x++) {
       let y = x - 1;
-      if (compareTo(slab, y * width + depth, slab, x * width + depth, len) <= 0) continue;
+      if (compareBytes(slab, y * width + depth, slab, x * width + depth, len) <= 0) continue;
       this.take(x);
-      while (y >= lo && compareTo(slab, y * width + depth, tmp, depth, len) > 0) {
+      while (y >= lo && compareBytes(slab, y * width + depth, tmp, depth, len) > 0) {
         this.move(y, y + 1);
         y--;
       }
@@ -149,10 +151,10 @@ class FlagSort {
   private take(i: number): void {
     if (this.words) {
       copyWords(this.tmpWords, 0, this.words, i * (this.width >>> 2), this.width >>> 2);
-    } else copy(this.tmp, 0, this.slab, i * this.width, this.width);
+    } else copyBytes(this.tmp, 0, this.slab, i * this.width, this.width);
     for (let c = 0; c < this.companions.length; c++) {
       const { bytes, width } = this.companions[c]!;
-      copy(this.tmpCompanions[c]!, 0, bytes, i * width, width);
+      copyBytes(this.tmpCompanions[c]!, 0, bytes, i * width, width);
     }
   }
 
@@ -160,10 +162,10 @@ class FlagSort {
   private put(i: number): void {
     if (this.words) {
       copyWords(this.words, i * (this.width >>> 2), this.tmpWords, 0, this.width >>> 2);
-    } else copy(this.slab, i * this.width, this.tmp, 0, this.width);
+    } else copyBytes(this.slab, i * this.width, this.tmp, 0, this.width);
     for (let c = 0; c < this.companions.length; c++) {
       const { bytes, width } = this.companions[c]!;
-      copy(bytes, i * width, this.tmpCompanions[c]!, 0, width);
+      copyBytes(bytes, i * width, this.tmpCompanions[c]!, 0, width);
     }
   }
 
@@ -184,18 +186,6 @@ class FlagSort {
       bytes.copyWithin(to * width, from * width, (from + 1) * width);
     }
   }
-}
-
-function compareTo(a: Uint8Array, ai: number, b: Uint8Array, bi: number, len: number): number {
-  for (let k = 0; k < len; k++) {
-    const d = a[ai + k]! - b[bi + k]!;
-    if (d !== 0) return d;
-  }
-  return 0;
-}
-
-function copy(to: Uint8Array, at: number, from: Uint8Array, start: number, len: number): void {
-  for (let k = 0; k < len; k++) to[at + k] = from[start + k]!;
 }
 
 function swap(a: Uint8Array, at: number, tmp: Uint8Array, len: number): void {
