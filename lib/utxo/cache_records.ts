@@ -22,6 +22,16 @@ export const DEAD = 0, LIVE = 1, TOMBSTONE = 2, OVERWRITE = 3;
  */
 export const REC = 48;
 
+/** Index of entry `e`'s height-and-state word in a 32-bit view of the records. */
+export function wordAt(e: number): number {
+  return (REC / 4) * e + 9;
+}
+
+/** Index of entry `e`'s value id in a float64 view of the records. */
+export function valueAt(e: number): number {
+  return (REC / 8) * e + 5;
+}
+
 /**
  * Sorts the first `n` records (`recs`; the same memory as 32-bit `words` and float64 `values`)
  * by key where they lie, and returns their net effect as a source of UTXO segment entries — adds
@@ -37,14 +47,14 @@ export function sortedRecords(
   const W = UTXO_ENTRY_WIDTH, CHUNK = 8192;
   sortInPlace(recs, n, REC, 36);
   let live = 0;
-  for (let e = 0; e < n; e++) if ((words[(REC / 4) * e + 9]! & 3) !== DEAD) live++;
+  for (let e = 0; e < n; e++) if ((words[wordAt(e)]! & 3) !== DEAD) live++;
   const chunk = new Uint8Array(W * CHUNK);
   let e = 0;
   const source: SortedSource = {
     next: () => {
       let k = 0;
       for (; e < n && k < CHUNK; e++) {
-        const word = words[(REC / 4) * e + 9]!, st = word & 3;
+        const word = words[wordAt(e)]!, st = word & 3;
         if (st === DEAD) continue; // created and spent since the last flush
         const del = st === TOMBSTONE;
         encodeUtxoEntry(
@@ -54,7 +64,7 @@ export function sortedRecords(
           REC * e,
           word >> 2,
           del ? OP_DELETE : OP_ADD,
-          del ? 0 : values[(REC / 8) * e + 5]!,
+          del ? 0 : values[valueAt(e)]!,
         );
       }
       return k === 0 ? null : { bytes: chunk.subarray(0, W * k), count: k };

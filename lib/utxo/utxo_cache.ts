@@ -13,7 +13,16 @@
 
 import type { UtxoStore } from "../segment/utxo_store.ts";
 import type { UtxoView } from "./utxo_rules.ts";
-import { DEAD, LIVE, OVERWRITE, REC, sortedRecords, TOMBSTONE } from "./cache_records.ts";
+import {
+  DEAD,
+  LIVE,
+  OVERWRITE,
+  REC,
+  sortedRecords,
+  TOMBSTONE,
+  valueAt,
+  wordAt,
+} from "./cache_records.ts";
 
 /**
  * Bytes of memory per cached output as the budget counts it: the record, two table slots, and one
@@ -195,19 +204,19 @@ export class UtxoCache implements UtxoView {
     const h = hashOf(k, at, low16);
     const v = this.slots[2 * (h & this.mask)]!;
     if (v === 0) return 0;
-    return this.recs[REC * (v - 1)]! ^ this.words[(REC / 4) * (v - 1) + 9]!;
+    return this.recs[REC * (v - 1)]! ^ this.words[wordAt(v - 1)]!;
   }
 
   /** Value id of the unspent output at `key[at..at+36)`, or −1 (see {@link UtxoView}). */
   get(key: Uint8Array, at: number): number {
     const s = this.slotOf(key, at);
     if (s >= 0) {
-      const e = this.slots[2 * s]! - 1, word = this.words[(REC / 4) * e + 9]!, st = word & 3;
+      const e = this.slots[2 * s]! - 1, word = this.words[wordAt(e)]!, st = word & 3;
       this.lastEntry = e;
       this.lastFreeSlot = -1;
       if (st === TOMBSTONE || st === DEAD) return -1; // spent since the last flush
       this.foundHeight = word >> 2;
-      return this.values[(REC / 8) * e + 5]!;
+      return this.values[valueAt(e)]!;
     }
     this.lastEntry = -1;
     this.lastFreeSlot = ~s;
@@ -248,8 +257,8 @@ export class UtxoCache implements UtxoView {
       this.slots[2 * s] = e + 1;
       this.slots[2 * s + 1] = this.lastHash;
     }
-    this.values[(REC / 8) * e + 5] = value;
-    this.words[(REC / 4) * e + 9] = (height << 2) | state;
+    this.values[valueAt(e)] = value;
+    this.words[wordAt(e)] = (height << 2) | state;
   }
 
   /**
@@ -280,7 +289,7 @@ export class UtxoCache implements UtxoView {
         e = s >= 0 ? this.slots[2 * s]! - 1 : -1;
       }
       // Created and spent between flushes: never written.
-      const w = (REC / 4) * e + 9;
+      const w = wordAt(e);
       if (e >= 0 && (this.words[w]! & 3) === LIVE) this.words[w] = this.words[w]! & ~3; // DEAD
       else this.put(deletes, d, 0, height, TOMBSTONE, valid() ? hints!.deletes[2 * n + 1]! : -1);
     }
@@ -368,7 +377,7 @@ export class UtxoCache implements UtxoView {
       throw err;
     }
     this.slots.fill(0);
-    for (let e = 0; e < n; e++) this.words[(REC / 4) * e + 9] = 0; // DEAD
+    for (let e = 0; e < n; e++) this.words[wordAt(e)] = 0; // DEAD
     this.used = 0;
     this.flushes++;
   }
