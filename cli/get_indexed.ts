@@ -18,6 +18,23 @@ function parseTxid(hex: string, flag: string): Uint8Array {
   }
 }
 
+/**
+ * Why a txid was not found: the archive has no such transaction, or it has blocks the index does
+ * not cover yet (then: how to index them).
+ */
+function notFound(hex: string, indexed: number, tip: number, how: string): string {
+  if (indexed >= tip) {
+    return `error: transaction ${hex} is not in the archive (heights up to ${tip}, all indexed)`;
+  }
+  return `error: transaction ${hex} is not in the index, which covers heights up to ${indexed} ` +
+    `of the archive's ${tip}: run \`${how}\` to index the rest`;
+}
+
+/** The command that extends the index of `archive`. */
+function indexCommand(archive: string, indexDir?: string): string {
+  return `deno task index --archive ${archive}` + (indexDir ? ` --index-dir ${indexDir}` : "");
+}
+
 /** Opens an index, or prints how to build it (null). */
 async function openIndex<T>(open: () => Promise<T>, io: Io): Promise<T | null> {
   try {
@@ -43,9 +60,7 @@ export async function getTx(
   try {
     const found = await index.find(txid);
     if (!found) {
-      io.err(
-        `error: transaction ${hex} is not in the archive (indexed up to height ${index.height})`,
-      );
+      io.err(notFound(hex, index.height, index.reader.tipHeight, indexCommand(archive, indexDir)));
       return 1;
     }
     if (format === "raw") {
@@ -95,15 +110,18 @@ export async function getOutpoint(
   if (!index) return 1;
   try {
     const info = await index.find(txid, Number(m[2]));
+    const indexed = index.txids.height, tip = index.txids.reader.tipHeight;
     if (!info) {
-      io.err(
-        `error: transaction ${
-          m[1]
-        } is not in the archive (indexed up to height ${index.txids.height})`,
-      );
+      io.err(notFound(m[1]!, indexed, tip, indexCommand(archive, indexDir)));
       return 1;
     }
     io.out(JSON.stringify(info, null, 2));
+    if (!info.spent && indexed < tip) {
+      io.err(
+        `note: unspent as of height ${indexed}; the archive's blocks ${indexed + 1}..${tip} ` +
+          `are not indexed yet (run \`${indexCommand(archive, indexDir)}\`)`,
+      );
+    }
     return 0;
   } catch (e) {
     if (!(e instanceof VoutOutOfRangeError)) throw e;

@@ -166,6 +166,36 @@ Deno.test("get --txid: JSON, hex and raw; unknown exit 1, malformed exit 2, no i
   assertEquals(noIndex.code, 1);
 });
 
+Deno.test("get --txid / --outpoint on an archive grown past its index: says how to index the rest", async () => {
+  const dir = `${base}/lagging`;
+  await collect({ ...opts, out: dir, toHeight: 120 });
+  await buildChainIndex(dir);
+  await collect({ ...opts, out: dir });
+  const get = (args: string[]) =>
+    cliCommand("get.ts", [`--allow-read=${dir}`], ["--archive", dir, ...args]).output();
+  const text = (b: Uint8Array) => new TextDecoder().decode(b);
+  const later = hashToHex(expected.find((e) => e.height > 150)!.txid);
+  const lagging = await get(["--txid", later]);
+  assertEquals(lagging.code, 1);
+  const tip = expected.at(-1)!.height;
+  for (const part of ["not in the index", `up to 120 of the archive's ${tip}`, "deno task index"]) {
+    assertTrue(text(lagging.stderr).includes(part), text(lagging.stderr));
+  }
+  // The coinbase of block 120 cannot be spent before 220: unspent as far as the index knows.
+  const cb120 = hashToHex(expected.find((e) => e.height === 120 && e.index === 0)!.txid);
+  const out = await get(["--outpoint", `${cb120}:0`]);
+  assertEquals(out.code, 0, text(out.stderr));
+  assertEquals(JSON.parse(text(out.stdout)).spent, false);
+  assertTrue(text(out.stderr).includes(`blocks 121..${tip} are not indexed yet`), text(out.stderr));
+  await buildChainIndex(dir);
+  assertEquals((await get(["--txid", later])).code, 0);
+  const unknown = await get(["--txid", "ab".repeat(32)]);
+  assertEquals(unknown.code, 1);
+  assertTrue(text(unknown.stderr).includes("not in the archive"), text(unknown.stderr));
+  assertTrue(text(unknown.stderr).includes("all indexed"), text(unknown.stderr));
+  assertEquals(text((await get(["--outpoint", `${cb120}:0`])).stderr), "");
+});
+
 realTest(
   "real mainnet 0..589 at --check utxo: block 170 spends block 9's coinbase; txid and outpoint lookups",
   async () => {
