@@ -10,6 +10,7 @@ import { recompressArchive } from "../lib/archive/recompress_archive.ts";
 import { readParityRecord } from "../lib/parity/archive_parity.ts";
 import { protectArchive } from "../lib/parity/protect_archive.ts";
 import { LocalStore } from "../lib/store/local_store.ts";
+import { recordsAccessTimes } from "../lib/store/scan_open.ts";
 import { bytes, duration } from "./_format.ts";
 import {
   consoleIo,
@@ -29,8 +30,9 @@ archive's parity up to date.
 
   --archive DIR   the archive
   --level N       zstd level 1..22 (e.g. 19)
-  --cold DAYS     only chunks not read for DAYS days (the file system's access time; on a
-                  noatime mount every chunk looks cold since it was written); default: all
+  --cold DAYS     only chunks no one has read for DAYS days with get, export or serve (the
+                  file's access time; verify, parity and index passes leave it alone); refused
+                  on a file system mounted noatime, which does not record reads; default: all
   --json          machine-readable report`;
 
 /** Runs the command; returns the exit code. */
@@ -57,9 +59,17 @@ export function main(args: string[], io: Io = consoleIo): Promise<number> {
       return now - last >= coldDays * 86_400_000;
     };
     Deno.statSync(`${dir}/manifest.json`); // a clear NotFound before anything is written
+    if (coldDays !== null && !recordsAccessTimes(dir)) {
+      io.err(
+        `error: ${dir} is on a file system mounted noatime, which does not record when chunks ` +
+          `are read, so --cold cannot tell cold chunks from hot ones: remount it with relatime ` +
+          `(the default), or leave out --cold to recompress every sealed chunk`,
+      );
+      return 1;
+    }
     const t0 = performance.now();
     return await withWriterLock(dir, async () => {
-      const store = new LocalStore(dir);
+      const store = new LocalStore(dir, { scan: true });
       const done = await recompressArchive(store, {
         level,
         select: (c) => isCold(c.file),

@@ -89,7 +89,7 @@ export async function verifyArchive(
   store: Store | string,
   options: VerifyOptions = {},
 ): Promise<VerifyReport> {
-  const s = typeof store === "string" ? openStore(store) : store;
+  const s = typeof store === "string" ? openStore(store, { scan: true }) : store;
   const problems = new Problems();
   const report: VerifyReport = {
     problems: problems.list,

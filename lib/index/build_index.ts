@@ -14,6 +14,7 @@ import { networkByName } from "../bitcoin/network.ts";
 import { hashToHex } from "../bytes/hex.ts";
 import { ArchiveReader } from "../archive/archive_reader.ts";
 import { pathExists } from "../store/local_store.ts";
+import { openStore } from "../store/open_store.ts";
 import { BlockChecker } from "../validate/check_block.ts";
 import {
   type CheckPool,
@@ -136,7 +137,8 @@ export async function buildChainIndex(
   options: BuildIndexOptions = {},
 ): Promise<IndexBuild> {
   const dir = options.indexDir ?? archive;
-  const reader = await ArchiveReader.open(archive);
+  // A whole-archive pass: its reads leave the chunks' access times (the last user read) alone.
+  const reader = await ArchiveReader.open(openStore(archive, { scan: true }));
   let indexer: ChainIndexer | undefined;
   let validation: ValidationPool | undefined;
   try {

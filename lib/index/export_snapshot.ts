@@ -31,6 +31,7 @@ import { Segment } from "../segment/segment.ts";
 import { segmentSource } from "../segment/utxo_merge.ts";
 import { grow } from "../bytes/grow.ts";
 import { parentOf, syncDir } from "../store/local_store.ts";
+import { openStore } from "../store/open_store.ts";
 import { newXxh64 } from "../hash/xxh64.ts";
 import { outpointKey } from "../utxo/utxo_rules.ts";
 import { ByteWriter } from "../bytes/byte_writer.ts";
@@ -76,7 +77,8 @@ export async function exportSnapshot(
 ): Promise<SnapshotExport> {
   const inline = Math.min(INLINE, options.inlineBytes ?? INLINE);
   const slot = readCurrentSlot(dir);
-  const reader = await ArchiveReader.open(dir);
+  // A whole-archive pass (Core's format reads nearly every block): chunks' access times stay.
+  const reader = await ArchiveReader.open(openStore(dir, { scan: true }));
   const xxh = await newXxh64();
   const utxo = slot.utxo.segments.map((n) =>
     Segment.openWith(`${dir}/${CHAIN_INDEX_PATHS.utxoDir}/${n}`, xxh)

@@ -22,7 +22,8 @@ import {
 import { createHash } from "node:crypto";
 import { concatBytes } from "../bytes/concat.ts";
 import { preadExact, pwriteAll, shortRead } from "../store/pread.ts";
-import { openLocal, syncDir } from "../store/local_store.ts";
+import { openLocalForScan, syncDir } from "../store/local_store.ts";
+import { O_NOATIME } from "../store/scan_open.ts";
 import { GF16_EXP, GF16_LOG, inputConstants } from "./gf16.ts";
 import { LITTLE_ENDIAN } from "./gf16_mac.ts";
 import { computeRecoveryRange, type RecoveryJob } from "./recovery_kernel.ts";
@@ -103,7 +104,7 @@ export async function createRecoverySet(o: CreateSetOptions): Promise<CreatedSet
   const S = o.sliceSize;
   const fds: number[] = [];
   try {
-    for (const f of o.files) fds.push(openLocal(`${o.dir}/${f}`, "r"));
+    for (const f of o.files) fds.push(openLocalForScan(`${o.dir}/${f}`));
   } catch (e) {
     for (const fd of fds) closeSync(fd);
     throw e;
@@ -150,6 +151,7 @@ export async function createRecoverySet(o: CreateSetOptions): Promise<CreatedSet
       ftruncateSync(volFd, R * packetLen);
       const job: RecoveryJob = {
         paths: o.files.map((f) => `${o.dir}/${f}`),
+        noAtime: O_NOATIME,
         slices: Float64Array.from(slices.flatMap((s) => [s.file, s.offset, s.length])),
         constants,
         from: 0,

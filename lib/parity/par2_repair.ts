@@ -13,6 +13,7 @@ import { closeSync, fsyncSync, ftruncateSync, openSync, readSync } from "node:fs
 import { createHash } from "node:crypto";
 import { parentOf, syncDir } from "../store/local_store.ts";
 import { preadExact, pwriteAll } from "../store/pread.ts";
+import { openForScan } from "../store/scan_open.ts";
 import { GF16_EXP, GF16_LOG, gfDiv, gfMul, gfPow } from "./gf16.ts";
 import { gf16SimdModuleBytes, pagesFor, simdInstance, simdMulAdd } from "./_gf16_simd_kernel.ts";
 import type { FileScan, RecoverySet } from "./par2_set.ts";
@@ -97,7 +98,7 @@ export function repairSet(
     const openSrc = (fi: number) => {
       let fd = srcFds.get(fi);
       if (fd === undefined) {
-        fd = openSync(`${set.dir}/${set.files[fi]!.name}`, "r");
+        fd = openForScan(`${set.dir}/${set.files[fi]!.name}`);
         srcFds.set(fi, fd);
       }
       return fd;
@@ -171,7 +172,7 @@ export function repairSet(
 function copyExisting(path: string, fd: number, length: number): void {
   let src: number | undefined;
   try {
-    src = openSync(path, "r");
+    src = openForScan(path);
   } catch {
     src = undefined;
   }

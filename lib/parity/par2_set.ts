@@ -6,8 +6,9 @@
  * @module
  */
 
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { closeSync, fstatSync, readSync } from "node:fs";
 import { CorruptDataError } from "../bytes/errors.ts";
+import { openForScan } from "../store/scan_open.ts";
 import { inputConstants } from "./gf16.ts";
 import { hashSlice, PIECE_BYTES } from "./slice_hasher.ts";
 import {
@@ -77,7 +78,7 @@ export function loadRecoverySet(dir: string, name: string): RecoverySet {
   const recovery: RecoverySlice[] = [];
   const key = (id: Uint8Array) => [...id].join(",");
   for (const f of par2Files) {
-    const fd = openSync(`${dir}/${f}`, "r");
+    const fd = openForScan(`${dir}/${f}`);
     try {
       const size = fstatSync(fd).size;
       const readAt = (o: number, l: number) => {
@@ -195,7 +196,7 @@ export function scanFiles(set: RecoverySet): FileScan[] {
     const scan: FileScan = { name: f.name, status: "ok", badSlices: [] };
     let fd: number;
     try {
-      fd = openSync(`${set.dir}/${f.name}`, "r");
+      fd = openForScan(`${set.dir}/${f.name}`);
     } catch {
       scan.status = "missing";
       for (let k = 0; k < n; k++) scan.badSlices.push(base + k);

@@ -15,6 +15,11 @@ import { simdInstance, simdMulAdd } from "./_gf16_simd_kernel.ts";
 export interface RecoveryJob {
   /** Input files (absolute paths). */
   paths: string[];
+  /**
+   * Flags to open them with so that their access time stays as it was (Linux `O_NOATIME`; 0:
+   * a plain open). Refused for files of another owner: those are opened plainly.
+   */
+  noAtime: number;
   /** Per input slice: file index, offset, length (3 numbers each). */
   slices: Float64Array;
   /** Per input slice: its constant. */
@@ -38,7 +43,7 @@ export interface RecoveryJob {
 
 /** The node:fs calls the kernel uses (passed in so the worker's copy needs no import). */
 export interface KernelFs {
-  openSync(path: string, flags: string): number;
+  openSync(path: string, flags: string | number): number;
   closeSync(fd: number): void;
   readSync(fd: number, buf: Uint8Array, off: number, len: number, pos: number): number;
   writeSync(fd: number, buf: Uint8Array, off: number, len: number, pos: number): number;
@@ -47,7 +52,17 @@ export interface KernelFs {
 /** Computes and writes the recovery data of exponents [job.from, job.to). */
 export function computeRecoveryRange(job: RecoveryJob, fs: KernelFs): void {
   const R = job.to - job.from, S = job.sliceSize, T = job.stripe;
-  const fds = job.paths.map((p) => fs.openSync(p, "r"));
+  const openInput = (p: string) => {
+    if (job.noAtime !== 0) {
+      try {
+        return fs.openSync(p, job.noAtime);
+      } catch (e) {
+        if ((e as { code?: string } | null)?.code !== "EPERM") throw e;
+      }
+    }
+    return fs.openSync(p, "r");
+  };
+  const fds = job.paths.map(openInput);
   const vol = fs.openSync(job.volume, "r+");
   try {
     const { fn, mem } = simdInstance(job.wasm);

@@ -9,6 +9,7 @@
  */
 
 import { closeSync, fstatSync, fsync, fsyncSync, ftruncateSync, openSync } from "node:fs";
+import { openForScan } from "./scan_open.ts";
 import { preadExact, pwriteAll } from "./pread.ts";
 import { type AppendFile, ArchiveLockedError, type Store, type StoreLock } from "./store.ts";
 
@@ -119,6 +120,15 @@ export function openLocal(path: string, flags: string): number {
   }
 }
 
+/** {@link openForScan} with Deno's error classes (as {@link openLocal}). */
+export function openLocalForScan(path: string): number {
+  try {
+    return openForScan(path);
+  } catch (e) {
+    throw asDenoError(e, path);
+  }
+}
+
 /** True when `path` exists (any kind of file). */
 export function pathExists(path: string): boolean {
   try {
@@ -192,8 +202,12 @@ export class LocalAppendFile implements AppendFile {
 export class LocalStore implements Store {
   private readonly fds = new Map<string, number>();
 
-  /** `root` is the directory (created on first write). */
-  constructor(readonly root: string) {}
+  /**
+   * `root` is the directory (created on first write). `scan`: a whole-archive pass (verify,
+   * parity, recompress, index) — files are read without updating their access time
+   * ({@link openForScan}), which stays the time a user last read them.
+   */
+  constructor(readonly root: string, private readonly options: { scan?: boolean } = {}) {}
 
   get location(): string {
     return this.root;
@@ -225,7 +239,9 @@ export class LocalStore implements Store {
   readAtSync(path: string, offset: number, length: number): Uint8Array {
     let fd = this.fds.get(path);
     if (fd === undefined) {
-      fd = openLocal(this.describe(path), "r");
+      fd = this.options.scan
+        ? openLocalForScan(this.describe(path))
+        : openLocal(this.describe(path), "r");
       this.fds.set(path, fd);
     }
     const buf = new Uint8Array(length);

@@ -12,7 +12,9 @@ import type { Store } from "./store.ts";
 
 /**
  * The store at `location`. `stage`: a local directory for what a writer
- * builds before it goes to object storage (required to write to S3).
+ * builds before it goes to object storage (required to write to S3). `scan`:
+ * a whole-archive pass, whose reads leave local files' access times alone
+ * (see {@link LocalStore}).
  *
  * @example
  * ```ts
@@ -22,7 +24,10 @@ import type { Store } from "./store.ts";
  * assert.equal(await store.read("manifest.json"), null);
  * ```
  */
-export function openStore(location: string, o: { stage?: string | undefined } = {}): Store {
-  if (!isS3Url(location)) return new LocalStore(location);
+export function openStore(
+  location: string,
+  o: { stage?: string | undefined; scan?: boolean } = {},
+): Store {
+  if (!isS3Url(location)) return new LocalStore(location, { scan: o.scan ?? false });
   return new S3Store(s3Config(location), { spool: o.stage ? `${o.stage}/spool` : undefined });
 }

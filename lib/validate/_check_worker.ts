@@ -9,7 +9,7 @@
 
 /// <reference lib="deno.worker" />
 
-import { closeSync, openSync } from "node:fs";
+import { closeSync } from "node:fs";
 import { zstdDecompressSync } from "node:zlib";
 import {
   compressFrameSync,
@@ -18,6 +18,7 @@ import {
   joinRecords,
 } from "../archive/zstd_compress_sync.ts";
 import { preadExact } from "../store/pread.ts";
+import { openForScan } from "../store/scan_open.ts";
 import { networkByName } from "../bitcoin/network.ts";
 import { BlockChecker, type CheckLevel } from "./check_block.ts";
 
@@ -132,7 +133,7 @@ function precheckFrame(m: CheckRequest): void {
 
 function readSource(s: { path: string; offset: number; length: number }): Uint8Array {
   const buf = new Uint8Array(s.length);
-  const fd = openSync(s.path, "r");
+  const fd = openForScan(s.path); // the index's pass: not a user's read of the chunk
   try {
     preadExact(fd, buf, s.offset, s.path);
   } finally {

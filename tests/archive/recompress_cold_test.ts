@@ -1,0 +1,139 @@
+import { assertEquals, assertTrue } from "../_support/assert.ts";
+import { collect } from "../../lib/collect/collect.ts";
+import { generateChain } from "../../lib/gen/chain_generator.ts";
+import { writeBlocksDir } from "../../lib/gen/blocks_dir_writer.ts";
+import { recordsAccessTimes } from "../../lib/store/scan_open.ts";
+import { cliCommand, readTree } from "../_support/archive_files.ts";
+
+// What `recompress --cold` goes by: a chunk's access time, which get / export / serve move and the
+// whole-archive passes (verify, parity, index, recompress itself) leave alone.
+
+const base = Deno.makeTempDirSync({ prefix: "blkpipe-cold-" });
+writeBlocksDir(
+  `${base}/blocks`,
+  generateChain({ seed: 23, blocks: 300, targetBlockSize: 40_000 }),
+  {
+    seed: 23,
+  },
+);
+const original = `${base}/original`;
+await collect({
+  blocks: `${base}/blocks`,
+  out: original,
+  includeTip: true,
+  chunkPolicy: { blocks: 60 },
+});
+const text = (b: Uint8Array) => new TextDecoder().decode(b);
+const perms = ["--allow-read", "--allow-write"];
+const DAY = 86_400_000;
+
+function copy(to: string): string {
+  for (const [rel, bytes] of readTree(original)) {
+    Deno.mkdirSync(`${to}/${rel}`.replace(/\/[^/]+$/, ""), { recursive: true });
+    Deno.writeFileSync(`${to}/${rel}`, bytes);
+  }
+  return to;
+}
+
+function chunkFiles(dir: string): string[] {
+  return [...Deno.readDirSync(`${dir}/chunks`)].map((e) => `${dir}/chunks/${e.name}`).sort();
+}
+
+async function run(script: string, args: string[]): Promise<Deno.CommandOutput> {
+  const out = await cliCommand(script, perms, args).output();
+  assertEquals(out.code, 0, `${script} ${args.join(" ")}: ${text(out.stderr)}`);
+  return out;
+}
+
+const recordsReads = recordsAccessTimes(base);
+if (!recordsReads) {
+  console.warn("[recompress --cold] skipping: the temporary directory is on a noatime mount");
+}
+
+Deno.test({
+  name: "recompress --cold: verify, parity and index passes leave chunks cold; a get makes one hot",
+  ignore: !recordsReads,
+  async fn() {
+    const dir = copy(`${base}/scrubbed`);
+    const old = new Date(Date.now() - 60 * DAY);
+    for (const f of chunkFiles(dir)) Deno.utimeSync(f, old, old);
+    await run("verify.ts", ["--archive", dir]);
+    await run("parity.ts", ["verify", "--archive", dir]);
+    await run("parity.ts", ["create", "--archive", dir]);
+    await run("index.ts", ["--archive", dir]); // the chain index, built from every chunk
+    for (const f of chunkFiles(dir)) {
+      assertEquals(Deno.statSync(f).atime?.getTime(), old.getTime(), `${f} was made hot`);
+    }
+    // A user's read of block 70 (the second chunk) makes that chunk hot, and only it.
+    await run("get.ts", ["--archive", dir, "--height", "70"]);
+    const hot = chunkFiles(dir).filter((f) => Deno.statSync(f).atime!.getTime() > old.getTime());
+    assertEquals(hot.map((f) => f.replace(/.*\//, "")), ["00001.blk.zst"]);
+    const r = await run("recompress.ts", [
+      "--archive",
+      dir,
+      "--level",
+      "9",
+      "--cold",
+      "30",
+      "--json",
+    ]);
+    const done = JSON.parse(text(r.stdout)).chunks.map((c: { id: number }) => c.id);
+    assertEquals(done, [0, 2, 3, 4]); // the sealed chunks but the one just read
+    for (const f of chunkFiles(dir).filter((f) => !f.endsWith("00001.blk.zst"))) {
+      // Recompressed chunks are new files; the others were read by recompress's parity pass.
+      const at = Deno.statSync(f).atime!.getTime();
+      assertTrue(at === old.getTime() || at > Date.now() - DAY, f);
+    }
+    const again = await run("recompress.ts", [
+      "--archive",
+      dir,
+      "--level",
+      "9",
+      "--cold",
+      "30",
+      "--json",
+    ]);
+    assertEquals(JSON.parse(text(again.stdout)).chunks, []); // all at level 9 now, or hot
+  },
+});
+
+function mount(args: string[]): boolean {
+  try {
+    return new Deno.Command("mount", { args, stdout: "null", stderr: "null" }).outputSync().success;
+  } catch {
+    return false;
+  }
+}
+
+const isRoot = Deno.uid() === 0;
+if (!isRoot) console.warn("[recompress --cold on noatime] skipping: mounting a tmpfs needs root");
+
+Deno.test({
+  name: "recompress --cold on a noatime mount: refused with one line, nothing changed",
+  ignore: !isRoot,
+  async fn() {
+    const mnt = `${base}/noatime`;
+    Deno.mkdirSync(mnt);
+    assertTrue(mount(["-t", "tmpfs", "-o", "noatime,size=64m", "tmpfs", mnt]), "mount tmpfs");
+    try {
+      const dir = copy(`${mnt}/a`);
+      const before = readTree(dir);
+      const out = await cliCommand("recompress.ts", perms, [
+        "--archive",
+        dir,
+        "--level",
+        "9",
+        "--cold",
+        "30",
+      ]).output();
+      const err = text(out.stderr).trim();
+      assertEquals(out.code, 1, err);
+      assertEquals(err.split("\n").length, 1, err);
+      assertTrue(err.includes("noatime") && err.includes("--cold"), err);
+      assertEquals(readTree(dir), before);
+      await run("recompress.ts", ["--archive", dir, "--level", "9", "--json"]); // without --cold
+    } finally {
+      new Deno.Command("umount", { args: [mnt], stdout: "null", stderr: "null" }).outputSync();
+    }
+  },
+});
