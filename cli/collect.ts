@@ -57,8 +57,6 @@ compressed, indexed archive. Run it again to resume after an interruption or to 
                       blocks are archived by a later run, once buried
   --include-tip       archive them now too (a block set that will not change, e.g. a copy)
   --workers N         worker threads (default 2); each checks blocks and compresses frames
-                      (checking there needs --allow-read on blkpipe's lib/, else collect
-                      validates on the main thread and says so)
   --checkpoint SIZE   record a resume point after this much data (default 32MiB; 64MiB on s3://)
   --redundancy PCT    PAR2 recovery data for sealed chunks and metadata (default:
                       as the archive records, else 10)

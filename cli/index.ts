@@ -36,7 +36,7 @@ are not executed.
   --mem SIZE          memory budget (default 1GiB): the UTXO set spills to disk beyond it
   --checkpoint-every N  transactions + inputs between checkpoints (default from --mem)
   --workers N         threads for the per-block checks, ahead of the chain-wide rules (default 1;
-                      0: on the main thread; they need --allow-read on blkpipe's lib/)
+                      0: on the main thread)
   --json              machine-readable summary
 
 Progress is shown on a terminal; Ctrl-C stops at the next block after writing a checkpoint.

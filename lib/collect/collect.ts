@@ -75,9 +75,10 @@ export interface CollectOptions {
   /** Worker threads (default 2): each runs the costly block checks and compresses frames. */
   workers?: number;
   /**
-   * Run the costly block checks on the workers (default true; false: on the main thread). They
-   * need read permission on blkpipe's `lib/`; without it collect validates on the main thread,
-   * compresses on in-memory workers, and says so.
+   * Run the costly block checks on the workers (default true; false: on the main thread). Without
+   * read permission on blkpipe's `lib/` the workers start from the modules' text
+   * (`check_worker_sources.ts`); should that fail, collect validates on the main thread and says
+   * so.
    */
   validateOnWorkers?: boolean;
   /** Uncompressed bytes between checkpoints (default {@link DEFAULT_CHECKPOINT_BYTES}). */

@@ -65,8 +65,9 @@ export interface BuildIndexOptions {
   indexDir?: string | undefined;
   /**
    * Workers for the per-block checks, run ahead of the chain-wide rules (default 1; 0: on the
-   * calling thread). Workers load blkpipe's modules from disk: without read access to them the
-   * checks run on the calling thread and {@link IndexBuild.validationNote} says which flag to add.
+   * calling thread). Without read access to blkpipe's `lib/` they start from the modules' text;
+   * should they not start, the checks run on the calling thread and
+   * {@link IndexBuild.validationNote} says why.
    */
   validationWorkers?: number | undefined;
 }

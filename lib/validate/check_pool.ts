@@ -15,6 +15,7 @@ import {
 } from "../archive/compress_pool.ts";
 import type { FrameSpares } from "../archive/frame_spares.ts";
 import { unreadableModules } from "../workers/module_access.ts";
+import { checkWorkerBlobUrl } from "./check_worker_sources.ts";
 import { genesisBlock } from "../bitcoin/genesis.ts";
 import { blockHash } from "../bitcoin/header.ts";
 import type { NetworkParams } from "../bitcoin/network.ts";
@@ -59,12 +60,16 @@ export interface FramePrecheck {
 export class CheckPool {
   private readonly pool: RequestPool<Reply>;
 
+  /**
+   * `size` workers for `network`. Their modules load from blkpipe's `lib/` where this process may
+   * read it, else from the text the program imported ({@link checkWorkerBlobUrl}: no read
+   * permission needed).
+   */
   constructor(readonly network: NetworkParams, size: number) {
-    this.pool = new RequestPool<Reply>(
-      new URL("./_check_worker.ts", import.meta.url).href,
-      size,
-      "Validation",
-    );
+    const url = unreadableModules() === null
+      ? new URL("./_check_worker.ts", import.meta.url).href
+      : checkWorkerBlobUrl();
+    this.pool = new RequestPool<Reply>(url, size, "Validation");
   }
 
   /** Number of workers. */
@@ -192,19 +197,20 @@ export interface ValidationPool {
 }
 
 /**
- * Starts `workers` validation workers for `network` if the process may load their modules
- * (Deno asks for read permission on a worker's module files: blkpipe's own `lib/`), else says
- * which flag to add.
+ * Starts `workers` validation workers for `network`. Without read access to blkpipe's `lib/` they
+ * load their modules from the text the program imported; should that fail, the job validates on
+ * the calling thread and the note says why.
  */
 export function startValidationPool(network: NetworkParams, workers: number): ValidationPool {
   if (workers <= 0) return { pool: null, note: null };
-  const path = unreadableModules();
-  if (path !== null) {
+  try {
+    return { pool: new CheckPool(network, workers), note: null };
+  } catch (e) {
     return {
       pool: null,
-      note: `validation ran on the main thread: add --allow-read=${path} (blkpipe's own ` +
-        `modules, which workers load from disk) to validate on ${workers} worker(s)`,
+      note: `validation ran on the main thread: its workers could not start (${
+        (e as Error).message
+      })`,
     };
   }
-  return { pool: new CheckPool(network, workers), note: null };
 }
