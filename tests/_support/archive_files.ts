@@ -18,6 +18,15 @@ export function readTree(dir: string, prefix = ""): Map<string, Uint8Array> {
   return out;
 }
 
+/** Copies every regular file under `from` to the same path under `to`; returns `to`. */
+export function copyTree(from: string, to: string): string {
+  for (const [rel, bytes] of readTree(from)) {
+    Deno.mkdirSync(`${to}/${rel}`.replace(/\/[^/]+$/, ""), { recursive: true });
+    Deno.writeFileSync(`${to}/${rel}`, bytes);
+  }
+  return to;
+}
+
 /** The chain index files under `dir/index` (no temporaries), sorted by path. */
 export function indexFiles(dir: string): Array<[string, Uint8Array]> {
   return [...readTree(`${dir}/index`)].filter(([k]) => !k.endsWith(".tmp")).sort(([a], [b]) =>

@@ -2,23 +2,8 @@ import { assertEquals, assertTrue } from "../_support/assert.ts";
 import { generateChain } from "../../lib/gen/chain_generator.ts";
 import { writeBlocksDir } from "../../lib/gen/blocks_dir_writer.ts";
 import { assertSameArchive, cliCommand } from "../_support/archive_files.ts";
+import { isRoot, mount } from "../_support/root_mount.ts";
 
-function mount(args: string[]): boolean {
-  try {
-    return new Deno.Command("mount", { args, stdout: "null", stderr: "null" }).outputSync().success;
-  } catch {
-    return false;
-  }
-}
-
-const isRoot = (() => {
-  try {
-    const out = new Deno.Command("id", { args: ["-u"], stdout: "piped" }).outputSync();
-    return new TextDecoder().decode(out.stdout).trim() === "0";
-  } catch {
-    return false;
-  }
-})();
 if (!isRoot) console.warn("[disk full] skipping: mounting a small tmpfs needs root");
 
 Deno.test({

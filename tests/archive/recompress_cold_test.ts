@@ -3,7 +3,8 @@ import { collect } from "../../lib/collect/collect.ts";
 import { generateChain } from "../../lib/gen/chain_generator.ts";
 import { writeBlocksDir } from "../../lib/gen/blocks_dir_writer.ts";
 import { recordsAccessTimes } from "../../lib/store/scan_open.ts";
-import { cliCommand, readTree } from "../_support/archive_files.ts";
+import { cliCommand, copyTree, readTree } from "../_support/archive_files.ts";
+import { isRoot, mount } from "../_support/root_mount.ts";
 
 // What `recompress --cold` goes by: a chunk's access time, which get / export / serve move and the
 // whole-archive passes (verify, parity, index, recompress itself) leave alone.
@@ -27,13 +28,7 @@ const text = (b: Uint8Array) => new TextDecoder().decode(b);
 const perms = ["--allow-read", "--allow-write"];
 const DAY = 86_400_000;
 
-function copy(to: string): string {
-  for (const [rel, bytes] of readTree(original)) {
-    Deno.mkdirSync(`${to}/${rel}`.replace(/\/[^/]+$/, ""), { recursive: true });
-    Deno.writeFileSync(`${to}/${rel}`, bytes);
-  }
-  return to;
-}
+const copy = (to: string) => copyTree(original, to);
 
 function chunkFiles(dir: string): string[] {
   return [...Deno.readDirSync(`${dir}/chunks`)].map((e) => `${dir}/chunks/${e.name}`).sort();
@@ -43,6 +38,20 @@ async function run(script: string, args: string[]): Promise<Deno.CommandOutput> 
   const out = await cliCommand(script, perms, args).output();
   assertEquals(out.code, 0, `${script} ${args.join(" ")}: ${text(out.stderr)}`);
   return out;
+}
+
+/** `recompress --level 9 --cold 30`: the ids of the chunks it rewrote. */
+async function recompressCold(dir: string): Promise<number[]> {
+  const r = await run("recompress.ts", [
+    "--archive",
+    dir,
+    "--level",
+    "9",
+    "--cold",
+    "30",
+    "--json",
+  ]);
+  return JSON.parse(text(r.stdout)).chunks.map((c: { id: number }) => c.id);
 }
 
 const recordsReads = recordsAccessTimes(base);
@@ -68,51 +77,16 @@ Deno.test({
     await run("get.ts", ["--archive", dir, "--height", "70"]);
     const hot = chunkFiles(dir).filter((f) => Deno.statSync(f).atime!.getTime() > old.getTime());
     assertEquals(hot.map((f) => f.replace(/.*\//, "")), ["00001.blk.zst"]);
-    const r = await run("recompress.ts", [
-      "--archive",
-      dir,
-      "--level",
-      "9",
-      "--cold",
-      "30",
-      "--json",
-    ]);
-    const done = JSON.parse(text(r.stdout)).chunks.map((c: { id: number }) => c.id);
-    assertEquals(done, [0, 2, 3, 4]); // the sealed chunks but the one just read
+    assertEquals(await recompressCold(dir), [0, 2, 3, 4]); // the sealed chunks but the one read
     for (const f of chunkFiles(dir).filter((f) => !f.endsWith("00001.blk.zst"))) {
       // Recompressed chunks are new files; the others were read by recompress's parity pass.
       const at = Deno.statSync(f).atime!.getTime();
       assertTrue(at === old.getTime() || at > Date.now() - DAY, f);
     }
-    const again = await run("recompress.ts", [
-      "--archive",
-      dir,
-      "--level",
-      "9",
-      "--cold",
-      "30",
-      "--json",
-    ]);
-    assertEquals(JSON.parse(text(again.stdout)).chunks, []); // all at level 9 now, or hot
+    assertEquals(await recompressCold(dir), []); // all at level 9 now, or hot
   },
 });
 
-function mount(args: string[]): boolean {
-  try {
-    return new Deno.Command("mount", { args, stdout: "null", stderr: "null" }).outputSync().success;
-  } catch {
-    return false;
-  }
-}
-
-const isRoot = (() => {
-  try {
-    const out = new Deno.Command("id", { args: ["-u"], stdout: "piped" }).outputSync();
-    return new TextDecoder().decode(out.stdout).trim() === "0";
-  } catch {
-    return false;
-  }
-})();
 if (!isRoot) console.warn("[recompress --cold on noatime] skipping: mounting a tmpfs needs root");
 
 Deno.test({
@@ -140,7 +114,7 @@ Deno.test({
       assertEquals(readTree(dir), before);
       await run("recompress.ts", ["--archive", dir, "--level", "9", "--json"]); // without --cold
     } finally {
-      new Deno.Command("umount", { args: [mnt], stdout: "null", stderr: "null" }).outputSync();
+      mount([mnt], "umount");
     }
   },
 });

@@ -8,7 +8,7 @@ import { Prng } from "../../lib/gen/prng.ts";
 import { checkParity } from "../../lib/parity/check_archive_parity.ts";
 import { recompressArchive } from "../../lib/archive/recompress_archive.ts";
 import { LocalStore } from "../../lib/store/local_store.ts";
-import { assertSameArchive, cliCommand, readTree } from "../_support/archive_files.ts";
+import { assertSameArchive, cliCommand, copyTree, readTree } from "../_support/archive_files.ts";
 
 const base = Deno.makeTempDirSync({ prefix: "blkpipe-recompress-" });
 writeBlocksDir(
@@ -26,13 +26,7 @@ await collect({
   chunkPolicy: { blocks: 60 },
 });
 
-function copy(to: string): string {
-  for (const [rel, bytes] of readTree(original)) {
-    Deno.mkdirSync(`${to}/${rel}`.replace(/\/[^/]+$/, ""), { recursive: true });
-    Deno.writeFileSync(`${to}/${rel}`, bytes);
-  }
-  return to;
-}
+const copy = (to: string) => copyTree(original, to);
 const perms = ["--allow-read", "--allow-write"];
 
 Deno.test("recompress: same blocks, same index, valid checksums and parity; --cold skips recent chunks", async () => {

@@ -6,7 +6,7 @@ import { writeBlocksDir } from "../../lib/gen/blocks_dir_writer.ts";
 import { Prng } from "../../lib/gen/prng.ts";
 import { checkParity, repairArchive } from "../../lib/parity/check_archive_parity.ts";
 import { protectArchive } from "../../lib/parity/protect_archive.ts";
-import { assertSameArchive, cliCommand, readTree } from "../_support/archive_files.ts";
+import { assertSameArchive, cliCommand, copyTree, readTree } from "../_support/archive_files.ts";
 
 const base = Deno.makeTempDirSync({ prefix: "blkpipe-parity-" });
 const blocks = `${base}/blocks`;
@@ -17,15 +17,6 @@ writeBlocksDir(blocks, generateChain({ seed: 64, blocks: 420, targetBlockSize: 3
 const original = `${base}/original`;
 // 21 sealed chunks of 20 blocks (groups of 10: g00000, g00001, g00002) + the open tail.
 await collect({ blocks, out: original, includeTip: true, chunkPolicy: { blocks: 20 } });
-
-function copyTree(from: string, to: string): string {
-  for (const [rel, bytes] of readTree(from)) {
-    const path = `${to}/${rel}`;
-    Deno.mkdirSync(path.slice(0, path.lastIndexOf("/")), { recursive: true });
-    Deno.writeFileSync(path, bytes);
-  }
-  return to;
-}
 
 let copies = 0;
 const fresh = () => copyTree(original, `${base}/copy-${copies++}`);
