@@ -1,7 +1,5 @@
 import { assertEquals, assertTrue } from "../_support/assert.ts";
-import { collect } from "../../lib/collect/collect.ts";
-import { generateChain } from "../../lib/gen/chain_generator.ts";
-import { writeBlocksDir } from "../../lib/gen/blocks_dir_writer.ts";
+import { smallArchive } from "../_support/small_archive.ts";
 import { recordsAccessTimes } from "../../lib/store/scan_open.ts";
 import { cliCommand, copyTree, readTree } from "../_support/archive_files.ts";
 import { isRoot, mount } from "../_support/root_mount.ts";
@@ -9,21 +7,7 @@ import { isRoot, mount } from "../_support/root_mount.ts";
 // What `recompress --cold` goes by: a chunk's access time, which get / export / serve move and the
 // whole-archive passes (verify, parity, index, recompress itself) leave alone.
 
-const base = Deno.makeTempDirSync({ prefix: "blkpipe-cold-" });
-writeBlocksDir(
-  `${base}/blocks`,
-  generateChain({ seed: 23, blocks: 300, targetBlockSize: 40_000 }),
-  {
-    seed: 23,
-  },
-);
-const original = `${base}/original`;
-await collect({
-  blocks: `${base}/blocks`,
-  out: original,
-  includeTip: true,
-  chunkPolicy: { blocks: 60 },
-});
+const { base, original } = await smallArchive("blkpipe-cold-", 23);
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
 const perms = ["--allow-read", "--allow-write"];
 const DAY = 86_400_000;
@@ -40,17 +24,11 @@ async function run(script: string, args: string[]): Promise<Deno.CommandOutput> 
   return out;
 }
 
+const coldArgs = (dir: string) => ["--archive", dir, "--level", "9", "--cold", "30"];
+
 /** `recompress --level 9 --cold 30`: the ids of the chunks it rewrote. */
 async function recompressCold(dir: string): Promise<number[]> {
-  const r = await run("recompress.ts", [
-    "--archive",
-    dir,
-    "--level",
-    "9",
-    "--cold",
-    "30",
-    "--json",
-  ]);
+  const r = await run("recompress.ts", [...coldArgs(dir), "--json"]);
   return JSON.parse(text(r.stdout)).chunks.map((c: { id: number }) => c.id);
 }
 
@@ -99,14 +77,7 @@ Deno.test({
     try {
       const dir = copy(`${mnt}/a`);
       const before = readTree(dir);
-      const out = await cliCommand("recompress.ts", perms, [
-        "--archive",
-        dir,
-        "--level",
-        "9",
-        "--cold",
-        "30",
-      ]).output();
+      const out = await cliCommand("recompress.ts", perms, coldArgs(dir)).output();
       const err = text(out.stderr).trim();
       assertEquals(out.code, 1, err);
       assertEquals(err.split("\n").length, 1, err);

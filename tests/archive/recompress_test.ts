@@ -1,30 +1,14 @@
 import { assertEquals, assertTrue } from "../_support/assert.ts";
+import { smallArchive } from "../_support/small_archive.ts";
 import { ArchiveReader } from "../../lib/archive/archive_reader.ts";
-import { collect } from "../../lib/collect/collect.ts";
 import { verifyCollected } from "../../lib/collect/verify_collected.ts";
-import { generateChain } from "../../lib/gen/chain_generator.ts";
-import { writeBlocksDir } from "../../lib/gen/blocks_dir_writer.ts";
 import { Prng } from "../../lib/gen/prng.ts";
 import { checkParity } from "../../lib/parity/check_archive_parity.ts";
 import { recompressArchive } from "../../lib/archive/recompress_archive.ts";
 import { LocalStore } from "../../lib/store/local_store.ts";
-import { assertSameArchive, cliCommand, copyTree, readTree } from "../_support/archive_files.ts";
+import { assertSameArchive, cliCommand, copyTree } from "../_support/archive_files.ts";
 
-const base = Deno.makeTempDirSync({ prefix: "blkpipe-recompress-" });
-writeBlocksDir(
-  `${base}/blocks`,
-  generateChain({ seed: 19, blocks: 300, targetBlockSize: 40_000 }),
-  {
-    seed: 19,
-  },
-);
-const original = `${base}/original`;
-await collect({
-  blocks: `${base}/blocks`,
-  out: original,
-  includeTip: true,
-  chunkPolicy: { blocks: 60 },
-});
+const { base, original } = await smallArchive("blkpipe-recompress-", 19);
 
 const copy = (to: string) => copyTree(original, to);
 const perms = ["--allow-read", "--allow-write"];
