@@ -45,8 +45,10 @@ export interface IndexBuild {
   snapshotBasePending: string | null;
   /** Workers that ran the per-block checks (0: the calling thread). */
   validationWorkers: number;
-  /** Why no worker ran them although some were asked for (one line naming the flag), else null. */
+  /** Why no worker ran them although some were asked for (one line), else null. */
   validationNote: string | null;
+  /** Checkpoints wrote their spend segment on a thread of their own (else on the calling one). */
+  segmentThread: boolean;
 }
 
 /** Options of {@link buildChainIndex}. */
@@ -160,7 +162,7 @@ export async function buildChainIndex(
     // (No worker to start when there is nothing new to connect.)
     validation = startValidationPool(network, from <= tip ? options.validationWorkers ?? 1 : 0);
     // Checkpoints write their spend segment on a thread of its own (same files) when workers run.
-    if (validation.pool) await indexer.startWriteThread();
+    const segmentThread = validation.pool !== null && await indexer.startWriteThread();
     const rejected = await connectArchive(indexer, reader, tip, {
       ...options,
       pool: validation.pool,
@@ -177,6 +179,7 @@ export async function buildChainIndex(
       snapshotBasePending: indexer.pendingSnapshotBase,
       validationWorkers: validation.pool?.size ?? 0,
       validationNote: validation.note,
+      segmentThread,
     };
   } finally {
     validation?.pool?.close();

@@ -14,6 +14,7 @@
 import type { EntryBatch } from "./entry_batch.ts";
 import type { SegmentWriteRequest } from "./_segment_write_worker.ts";
 import { unreadableModules } from "../workers/module_access.ts";
+import { segmentWorkerBlobUrl } from "./segment_worker_sources.ts";
 
 /** How long {@link PendingSegmentWrite.wait} waits before it gives up (a segment of the default
  * budget takes seconds). */
@@ -39,14 +40,21 @@ export class SegmentWriteThread {
   }
 
   /**
-   * Starts the thread and waits until it has loaded its modules; null when this process may not
-   * read them (blkpipe's `lib/`) or they fail to load: the caller then writes on its own thread.
+   * Starts the thread and waits until it has loaded its modules — from blkpipe's `lib/`, or where
+   * this process may not read it from the text the program imported
+   * ({@link segmentWorkerBlobUrl}); null when they fail to load: the caller then writes on its own
+   * thread.
    */
   static async start(): Promise<SegmentWriteThread | null> {
-    if (unreadableModules() !== null) return null;
-    const worker = new Worker(new URL("./_segment_write_worker.ts", import.meta.url).href, {
-      type: "module",
-    });
+    let url: string;
+    try {
+      url = unreadableModules() === null
+        ? new URL("./_segment_write_worker.ts", import.meta.url).href
+        : segmentWorkerBlobUrl();
+    } catch {
+      return null;
+    }
+    const worker = new Worker(url, { type: "module" });
     const ready = new Promise<boolean>((resolve) => {
       worker.onmessage = () => resolve(true);
       worker.onerror = (e) => {

@@ -5,7 +5,8 @@
  * program that imported its worker's module sources as text can start the
  * worker from those: each module becomes a `blob:` URL (TypeScript, which
  * Deno transpiles as it loads it) whose relative imports are rewritten to
- * the blob URLs of their targets, dependencies first.
+ * the blob URLs of their targets, dependencies first. A package the modules
+ * import by name (`npm:…`) can be given as source text too ("externals").
  *
  * @module
  */
@@ -19,21 +20,22 @@ export interface BlobModules {
 }
 
 /**
- * Top-level import and export statements' relative specifiers (a statement starts a line; the ones
- * inside doc comments, which start with " * ", are not code).
+ * Top-level import and export statements' specifiers (a statement starts a line; the ones inside
+ * doc comments, which start with " * ", are not code).
  */
-const STATEMENT = /^(?:(?:import|export)\b[^;]*?\bfrom\s*|import\s*)"(\.{1,2}\/[^"]+)"/gm;
+const STATEMENT = /^(?:(?:import|export)\b[^;]*?\bfrom\s*|import\s*)"([^"]+)"/gm;
 
 /** The relative specifiers `source` imports or re-exports at its top level. */
 export function relativeImports(source: string): string[] {
-  return [...source.matchAll(STATEMENT)].map((m) => m[1]!);
+  return [...source.matchAll(STATEMENT)].map((m) => m[1]!).filter((s) => s.startsWith("."));
 }
 
 /**
  * Turns `sources` (module URL → TypeScript source text) into blob URLs, starting from `entry`.
  * Every relative import of a module reached must be in `sources` (it names the one missing), and
  * the graph must have no cycle; `import()` of a relative path is refused (it would be read from
- * disk).
+ * disk). `externals` (an exact specifier such as `npm:pkg@1.0.0` → JavaScript module text) stand
+ * in for packages; other non-relative specifiers (`node:fs`) are left as they are.
  *
  * @example
  * ```ts
@@ -50,10 +52,24 @@ export function relativeImports(source: string): string[] {
  * assert.equal(got, 3);
  * ```
  */
-export function blobModuleGraph(sources: Record<string, string>, entry: string): BlobModules {
+export function blobModuleGraph(
+  sources: Record<string, string>,
+  entry: string,
+  externals: Record<string, string> = {},
+): BlobModules {
   const urls = new Map<string, string>();
   const visiting = new Set<string>();
   const made: string[] = [];
+  const blob = (text: string, type: string) => {
+    const url = URL.createObjectURL(new Blob([text], { type }));
+    made.push(url);
+    return url;
+  };
+  const external = (spec: string): string => {
+    let url = urls.get(spec);
+    if (!url) urls.set(spec, url = blob(externals[spec]!, "application/javascript"));
+    return url;
+  };
   const build = (module: string): string => {
     const done = urls.get(module);
     if (done) return done;
@@ -65,6 +81,8 @@ export function blobModuleGraph(sources: Record<string, string>, entry: string):
     }
     visiting.add(module);
     const text = source.replace(STATEMENT, (statement, spec: string) => {
+      if (spec in externals) return statement.replace(`"${spec}"`, `"${external(spec)}"`);
+      if (!spec.startsWith(".")) return statement;
       const target = new URL(spec, module).href;
       if (!(target in sources)) {
         throw new Error(
@@ -74,8 +92,7 @@ export function blobModuleGraph(sources: Record<string, string>, entry: string):
       return statement.replace(`"${spec}"`, `"${build(target)}"`);
     });
     visiting.delete(module);
-    const url = URL.createObjectURL(new Blob([text], { type: "application/typescript" }));
-    made.push(url);
+    const url = blob(text, "application/typescript");
     urls.set(module, url);
     return url;
   };

@@ -70,8 +70,8 @@ Deno.test("index with only --allow-read=<archive> --allow-write=<archive>: check
     const err = new TextDecoder().decode(r.stderr);
     assertEquals(r.code, 0, err);
     const summary = JSON.parse(new TextDecoder().decode(r.stdout));
-    // Without lib/ the worker loads the modules' text that index imported.
-    assertEquals([summary.to, summary.validationWorkers], [120, 1]);
+    // Without lib/ the worker and the checkpoint thread load the modules' text index imported.
+    assertEquals([summary.to, summary.validationWorkers, summary.segmentThread], [120, 1, true]);
     assertTrue(!err.includes("note:"), err);
     runs.push(indexFiles(dir));
   }

@@ -1,6 +1,7 @@
 import { assertEquals, assertTrue } from "../_support/assert.ts";
 import { blobModuleGraph, relativeImports } from "../../lib/workers/blob_modules.ts";
 import { CHECK_WORKER_MODULES } from "../../lib/validate/check_worker_sources.ts";
+import { HASH_WASM, SEGMENT_WORKER_MODULES } from "../../lib/index/segment_worker_sources.ts";
 
 Deno.test("blob modules: imports rewritten dependencies first; doc-comment imports are not code", async () => {
   const graph = blobModuleGraph({
@@ -43,8 +44,8 @@ Deno.test("blob modules: a missing module, a cycle and a run-time relative impor
   refused({ "file:///m/a.ts": 'const m = await import("./b.ts");\n' }, "run time");
 });
 
-Deno.test("the check worker's text sources are its whole module graph (deno info)", async () => {
-  const entry = new URL("../../lib/validate/_check_worker.ts", import.meta.url).href;
+/** The local modules of `entry`'s graph and the packages it names (`deno info`). */
+async function moduleGraph(entry: string): Promise<{ local: string[]; packages: string[] }> {
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["info", "--json", entry],
     stdout: "piped",
@@ -52,15 +53,36 @@ Deno.test("the check worker's text sources are its whole module graph (deno info
   }).output();
   assertEquals(out.code, 0, new TextDecoder().decode(out.stderr));
   const graph = JSON.parse(new TextDecoder().decode(out.stdout)) as {
-    modules: { specifier: string }[];
+    modules: { specifier: string; dependencies?: { specifier: string }[] }[];
   };
-  const local = graph.modules.map((m) => m.specifier).filter((s) => s.startsWith("file:")).sort();
-  assertEquals([...CHECK_WORKER_MODULES].sort(), local);
-  // And each source's own relative imports stay inside the list.
-  for (const url of CHECK_WORKER_MODULES) {
-    const text = Deno.readTextFileSync(new URL(url));
-    for (const spec of relativeImports(text)) {
-      assertTrue(CHECK_WORKER_MODULES.includes(new URL(spec, url).href), `${url} → ${spec}`);
+  const local = graph.modules.filter((m) => m.specifier.startsWith("file:"));
+  const named = local.flatMap((m) => (m.dependencies ?? []).map((d) => d.specifier));
+  return {
+    local: local.map((m) => m.specifier).sort(),
+    packages: [...new Set(named.filter((s) => s.startsWith("npm:")))],
+  };
+}
+
+/** Each listed source's relative imports stay inside the list. */
+function assertClosed(list: readonly string[]): void {
+  for (const url of list) {
+    for (const spec of relativeImports(Deno.readTextFileSync(new URL(url)))) {
+      assertTrue(list.includes(new URL(spec, url).href), `${url} → ${spec}`);
     }
   }
+}
+
+Deno.test("the check worker's text sources are its whole module graph (deno info)", async () => {
+  const g = await moduleGraph(new URL("../../lib/validate/_check_worker.ts", import.meta.url).href);
+  assertEquals([...CHECK_WORKER_MODULES].sort(), g.local);
+  assertEquals(g.packages, []);
+  assertClosed(CHECK_WORKER_MODULES);
+});
+
+Deno.test("the segment writer thread's text sources are its whole graph; hash-wasm is its one package", async () => {
+  const entry = new URL("../../lib/index/_segment_write_worker.ts", import.meta.url).href;
+  const g = await moduleGraph(entry);
+  assertEquals([...SEGMENT_WORKER_MODULES].sort(), g.local);
+  assertEquals(g.packages, [HASH_WASM]);
+  assertClosed(SEGMENT_WORKER_MODULES);
 });
