@@ -8,7 +8,8 @@
  * piped into `zstd -3 -T0`). Both references run twice: output to /dev/null (the strict
  * reference) and output kept in files next to the archive, as a user keeps it and as the issue's
  * pipeline ran (linearize-data.py writes the linearized chain to a file, then zstd compresses that
- * file into another). Also measured: collect with 1 and 2 workers, at `--level 2`, and
+ * file into another). Also measured: collect with 1 and 2 workers, at `--level 2`, under least
+ * privilege (read the blocks and the archive, write the archive: nothing else), and
  * the serial part (reading, ordering, validating, framing on one thread,
  * nothing compressed or written) in core-seconds per GiB, and the main
  * thread's CPU time in each real run (everything it does, writing included,
@@ -100,15 +101,19 @@ for (
     ["collect --check full --workers 1", ["--workers", "1"]],
     ["collect --check headers", ["--check", "headers"]],
     ["collect --check full --level 2", ["--level", "2"]],
+    ["collect --check full, least privilege", []],
   ] as const
 ) {
   const out = `${root}/archive-${Date.now()}`;
+  // Least privilege: only the blocks and the archive (the workers start from imported text).
+  const perms = label.endsWith("least privilege")
+    ? [`--allow-read=${blocksDir},${out}`, `--allow-write=${out}`]
+    : ["--allow-read", "--allow-write"];
   const r = await timed(
     Deno.execPath(),
     [
       "run",
-      "--allow-read",
-      "--allow-write",
+      ...perms,
       new URL("../cli/collect.ts", import.meta.url).pathname,
       "--blocks",
       blocksDir,
@@ -133,7 +138,7 @@ for (const [label, r, note] of rows) {
     linearizeFiles ? `, ${(r.seconds / linearizeFiles.seconds).toFixed(2)}× linearize files` : ""
   }`;
   console.log(
-    `  ${label.padEnd(34)} ${r.seconds.toFixed(1).padStart(6)} s  ${
+    `  ${label.padEnd(38)} ${r.seconds.toFixed(1).padStart(6)} s  ${
       (total / 1e6 / r.seconds).toFixed(0).padStart(4)
     } MB/s  ` +
       `peak RSS ${rss(r).padStart(8)}  ${
@@ -146,7 +151,7 @@ for (const [label, r, note] of rows) {
 for (const [label, r] of rows) {
   if (r.mainThreadSeconds === null) continue;
   console.log(
-    `  ${label.padEnd(34)} main thread ${r.mainThreadSeconds.toFixed(1)} core-s = ${
+    `  ${label.padEnd(38)} main thread ${r.mainThreadSeconds.toFixed(1)} core-s = ${
       (r.mainThreadSeconds / (total / 2 ** 30)).toFixed(2)
     } core-s/GiB (${(100 * r.mainThreadSeconds / r.seconds).toFixed(0)}% of the wall time)`,
   );
@@ -156,7 +161,7 @@ for (const [label, r] of rows) {
   if (r.halvesMiB === null) continue;
   const [a, b] = r.halvesMiB;
   console.log(
-    `  ${label.padEnd(34)} peak RSS first half ${a.toFixed(0)} MiB, second half ${
+    `  ${label.padEnd(38)} peak RSS first half ${a.toFixed(0)} MiB, second half ${
       b.toFixed(0)
     } MiB (${b >= a ? "+" : ""}${((b / a - 1) * 100).toFixed(1)}%)`,
   );
