@@ -13,7 +13,7 @@
 
 import type { EntryBatch } from "./entry_batch.ts";
 import type { SegmentWriteRequest } from "./_segment_write_worker.ts";
-import { unreadableModules } from "../workers/module_access.ts";
+import { workerModuleUrl } from "../workers/module_access.ts";
 import { segmentWorkerBlobUrl } from "./segment_worker_sources.ts";
 
 /** How long {@link PendingSegmentWrite.wait} waits before it gives up (a segment of the default
@@ -48,9 +48,10 @@ export class SegmentWriteThread {
   static async start(): Promise<SegmentWriteThread | null> {
     let url: string;
     try {
-      url = unreadableModules() === null
-        ? new URL("./_segment_write_worker.ts", import.meta.url).href
-        : segmentWorkerBlobUrl();
+      url = workerModuleUrl(
+        new URL("./_segment_write_worker.ts", import.meta.url),
+        segmentWorkerBlobUrl,
+      );
     } catch {
       return null;
     }

@@ -14,7 +14,7 @@ import {
   transferableBlocks,
 } from "../archive/compress_pool.ts";
 import type { FrameSpares } from "../archive/frame_spares.ts";
-import { unreadableModules } from "../workers/module_access.ts";
+import { workerModuleUrl } from "../workers/module_access.ts";
 import { checkWorkerBlobUrl } from "./check_worker_sources.ts";
 import { genesisBlock } from "../bitcoin/genesis.ts";
 import { blockHash } from "../bitcoin/header.ts";
@@ -66,9 +66,7 @@ export class CheckPool {
    * permission needed).
    */
   constructor(readonly network: NetworkParams, size: number) {
-    const url = unreadableModules() === null
-      ? new URL("./_check_worker.ts", import.meta.url).href
-      : checkWorkerBlobUrl();
+    const url = workerModuleUrl(new URL("./_check_worker.ts", import.meta.url), checkWorkerBlobUrl);
     this.pool = new RequestPool<Reply>(url, size, "Validation");
   }
 

@@ -1,6 +1,8 @@
 /**
- * Whether Workers can load blkpipe's modules: Deno asks for read
- * permission on a worker's module files, which live under blkpipe's `lib/`.
+ * Where a Worker's modules come from: Deno asks for read permission on a
+ * worker's module files, which live under blkpipe's `lib/`; without it the
+ * worker starts from the same modules' text, which the program imported
+ * (static imports need no permission; see `blob_modules.ts`).
  *
  * @module
  */
@@ -8,19 +10,25 @@
 import { fileURLToPath } from "node:url";
 
 /**
- * The path of blkpipe's `lib/` when this process may not read it (so workers cannot load their
- * modules from there: add `--allow-read=` it), else null.
+ * The URL to start a Worker from: its module `file` where this process may read blkpipe's `lib/`,
+ * else `fromText()` (the same modules as blob URLs, made from imported text).
  *
  * @example
  * ```ts
- * import { unreadableModules } from "./module_access.ts";
- * const path = unreadableModules();
- * if (path !== null && !path.endsWith("/lib")) throw new Error(path);
+ * import { workerModuleUrl } from "./module_access.ts";
+ * const file = new URL("./request_pool.ts", import.meta.url);
+ * const url = workerModuleUrl(file, () => "blob:from-text");
+ * if (url !== file.href && url !== "blob:from-text") throw new Error(url);
  * ```
  */
-export function unreadableModules(): string | null {
+export function workerModuleUrl(file: URL, fromText: () => string): string {
+  return modulesReadable() ? file.href : fromText();
+}
+
+/** Whether this process may read blkpipe's `lib/` (always, when it is not a local directory). */
+function modulesReadable(): boolean {
   const lib = new URL("../", import.meta.url);
-  if (lib.protocol !== "file:") return null;
+  if (lib.protocol !== "file:") return true;
   const path = fileURLToPath(lib).replace(/\/$/, "");
-  return Deno.permissions.querySync({ name: "read", path }).state === "granted" ? null : path;
+  return Deno.permissions.querySync({ name: "read", path }).state === "granted";
 }
