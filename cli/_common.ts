@@ -12,6 +12,11 @@ import { LocalStore } from "../lib/store/local_store.ts";
 import type { Store } from "../lib/store/store.ts";
 import { isS3Url } from "../lib/store/s3_location.ts";
 import { ArchiveError } from "../lib/archive/manifest.ts";
+import {
+  chainIndexMem,
+  DEFAULT_PROCESS_MEM,
+  MemoryBudgetError,
+} from "../lib/index/index_memory.ts";
 
 /** A mistake in how the command was called (exit 2). */
 export class UsageError extends Error {
@@ -104,6 +109,24 @@ export function sizeFlag(value: string | undefined, name: string, fallback: numb
     ? 1 << 30
     : 1;
   return Math.round(Number(m[1]) * mult);
+}
+
+/**
+ * The chain index's budget: from `--mem` (the whole process, default 1 GiB; see
+ * `lib/index/index_memory.ts`) or from `--index-mem` (the index's own part, as given).
+ */
+export function indexMemFlags(mem: string | undefined, indexMem: string | undefined): number {
+  if (mem !== undefined && indexMem !== undefined) {
+    throw new UsageError(
+      "give --mem (the whole process) or --index-mem (the index's part), not both",
+    );
+  }
+  if (indexMem !== undefined) return Math.max(1, sizeFlag(indexMem, "index-mem", 0));
+  try {
+    return chainIndexMem(sizeFlag(mem, "mem", DEFAULT_PROCESS_MEM));
+  } catch (e) {
+    throw e instanceof MemoryBudgetError ? new UsageError(e.message) : e;
+  }
 }
 
 /**

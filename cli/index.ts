@@ -11,11 +11,11 @@ import { buildChainIndex } from "../lib/index/build_index.ts";
 import { bytes, count, duration } from "./_format.ts";
 import {
   consoleIo,
+  indexMemFlags,
   intFlag,
   type Io,
   parse,
   runCommand,
-  sizeFlag,
   UsageError,
   withWriterLock,
 } from "./_common.ts";
@@ -33,7 +33,11 @@ are not executed.
   --archive DIR       the archive (a directory, or s3://bucket/prefix with --index-dir)
   --index-dir DIR     keep the index in this local directory instead of the archive's (required
                       for s3://; give the same DIR to serve and get)
-  --mem SIZE          memory budget (default 1GiB): the UTXO set spills to disk beyond it
+  --mem SIZE          memory budget of the whole process (default 1GiB, at least 548MiB): the
+                      chain index gets what the process leaves of it (930MiB of 1GiB) and the
+                      UTXO set spills to disk beyond that
+  --index-mem SIZE    instead of --mem: the chain index's own budget (the process takes
+                      ≈512MiB more)
   --checkpoint-every N  transactions + inputs between checkpoints (default from --mem)
   --workers N         threads for the per-block checks, ahead of the chain-wide rules (default 1;
                       0: on the main thread)
@@ -48,6 +52,7 @@ export function main(args: string[], io: Io = consoleIo): Promise<number> {
     const { values } = parse(args, {
       archive: { type: "string" },
       mem: { type: "string" },
+      "index-mem": { type: "string" },
       "checkpoint-every": { type: "string" },
       "index-dir": { type: "string" },
       workers: { type: "string" },
@@ -62,7 +67,7 @@ export function main(args: string[], io: Io = consoleIo): Promise<number> {
           "take the same --index-dir)",
       );
     }
-    const memBytes = sizeFlag(values.mem, "mem", 1 << 30);
+    const memBytes = indexMemFlags(values.mem, values["index-mem"]);
     const every = values["checkpoint-every"] === undefined
       ? undefined
       : Math.max(1, intFlag(values["checkpoint-every"], "checkpoint-every", 0));
@@ -97,7 +102,7 @@ export function main(args: string[], io: Io = consoleIo): Promise<number> {
             : undefined,
         });
         const seconds = (performance.now() - t0) / 1000;
-        if (values.json) io.out(JSON.stringify({ ...r, seconds }));
+        if (values.json) io.out(JSON.stringify({ ...r, indexMem: memBytes, seconds }));
         else {
           io.out(
             `index: heights ${r.from}..${r.to} connected (${count(r.txs)} transactions, ` +

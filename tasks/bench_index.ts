@@ -8,11 +8,14 @@
  *    process: tx/s, inputs/s, peak RSS, beside the reference run in the same
  *    script: a plain scan of the same archive (read, decompress, parse,
  *    txids; no rules, no index).
- * 2. Lookup latency from the library: `--txid` and `--outpoint` p50/p99.
- * 3. Index bytes per transaction.
- * 4. UTXO-set scale (`utxo_scale.ts`, own process): N million unspent
- *    outputs (default 50) under the default 1 GiB budget, lookups/s and RSS
- *    per 10 M.
+ * 2. `--mem` bounds the whole process: `index` and `collect --check utxo` on the
+ *    mainnet-shaped chain at the least `--mem` (548 MiB) and the default 1 GiB, peak RSS
+ *    against it.
+ * 3. Lookup latency from the library: `--txid` and `--outpoint` p50/p99.
+ * 4. Index bytes per transaction.
+ * 5. UTXO-set scale (`utxo_scale.ts`, own process): N million unspent
+ *    outputs (default 50) under the default `--mem` (the index's 930 MiB of it), lookups/s and
+ *    RSS per 10 M.
  *
  * @module
  */
@@ -25,6 +28,7 @@ import { ArchiveReader } from "../lib/archive/archive_reader.ts";
 import { collect } from "../lib/collect/collect.ts";
 import { Prng } from "../lib/gen/prng.ts";
 import { OutpointIndex } from "../lib/index/outpoint_index.ts";
+import { chainIndexMem, DEFAULT_PROCESS_MEM, MIN_PROCESS_MEM } from "../lib/index/index_memory.ts";
 import { benchChain, type ChainShape, exists, rss, timed } from "./_bench_chain.ts";
 import { TASK_ENV } from "./_task_env.ts";
 
@@ -115,10 +119,42 @@ async function throughput(shape: ChainShape): Promise<string> {
 }
 
 const archive = await throughput("heavy");
-await throughput("mainnet");
+const mainnet = await throughput("mainnet");
 console.log("\n| run | seconds | tx/s | inputs/s | peak RSS |");
 console.log("| --- | ---: | ---: | ---: | ---: |");
 for (const row of rows) console.log(row);
+
+// --mem bounds the whole process: index and collect --check utxo at the least --mem and the
+// default, on the mainnet-shaped chain (into scratch directories), peak RSS against the budget.
+console.log("\n| run (mainnet-shaped) | --mem | index's part | seconds | peak RSS | of --mem |");
+console.log("| --- | ---: | ---: | ---: | ---: | ---: |");
+const scratch = new URL("../.tmp/bench-index/mem-scratch", import.meta.url).pathname;
+for (const mem of [MIN_PROCESS_MEM, DEFAULT_PROCESS_MEM]) {
+  for (const job of ["index", "collect --check utxo"]) {
+    if (exists(scratch)) Deno.removeSync(scratch, { recursive: true });
+    const args = job === "index"
+      ? ["index.ts", "--archive", mainnet, "--index-dir", scratch]
+      : ["collect.ts", "--blocks", benchChain(gib, "mainnet").blocksDir, "--out", scratch]
+        .concat(["--check", "utxo", "--include-tip", "--no-parity"]);
+    const run = await timed(deno, [
+      "run",
+      "--allow-read",
+      "--allow-write",
+      "--allow-env=HOME",
+      new URL(`../cli/${args[0]}`, import.meta.url).pathname,
+      ...args.slice(1),
+      "--mem",
+      `${mem / 2 ** 20}MiB`,
+      "--json",
+    ], { ...TASK_ENV });
+    const peak = run.rssMiB === null ? "" : `${(100 * run.rssMiB * 2 ** 20 / mem).toFixed(0)}%`;
+    console.log(
+      `| ${job} | ${mem / 2 ** 20} MiB | ${chainIndexMem(mem) / 2 ** 20} MiB | ` +
+        `${run.seconds.toFixed(1)} | ${rss(run)} | ${peak} |`,
+    );
+  }
+}
+if (exists(scratch)) Deno.removeSync(scratch, { recursive: true });
 
 // Lookup latency from the library (the heavy chain's archive).
 const index = await OutpointIndex.open(archive);

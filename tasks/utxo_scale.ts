@@ -1,7 +1,8 @@
 /**
  * `utxo_scale.ts MILLIONS DIR [MEM]` (run by bench:index): grows a UTXO set the
  * way the chain index does — blocks of 4,000 new outputs into the UTXO cache
- * (35% of MEM, default the index's 1 GiB, shared with the segments' filters and
+ * (35% of MEM, the chain index's budget, default 930 MiB — what the default 1 GiB `--mem`
+ * leaves it — shared with the segments' filters and
  * directories; the oldest filters give way below the cache's floor) over the
  * store, a checkpoint (flush, the indexer's size-tiered compaction) every
  * 9.9 M entries — to MILLIONS million unspent outputs, and between blocks
@@ -12,7 +13,7 @@
  * directories, the cache's size (what they leave of its share) and the segment
  * count (of which without filter).
  * A smaller MEM shows at 50 M what the default shows at mainnet's ≈173 M
- * (`296MiB` ≈ 1 GiB × 50 / 173).
+ * (`269MiB` ≈ 930 MiB × 50 / 173).
  *
  * @module
  */

@@ -40,6 +40,7 @@ import {
 } from "./txid_index_format.ts";
 import { compactIfNeeded } from "./index_compaction.ts";
 import { SegmentWriteThread } from "./segment_write_thread.ts";
+import { chainIndexMem, DEFAULT_PROCESS_MEM } from "./index_memory.ts";
 
 /** Options of {@link ChainIndexer.open}. */
 export interface ChainIndexerOptions {
@@ -48,14 +49,17 @@ export interface ChainIndexerOptions {
   startHeight: number;
   /** The archive's tip: a slot above it (the archive lost blocks it covered) is not used. */
   archiveHeight: number;
-  /** Memory budget in bytes (default 1 GiB): UTXO memory runs and entry slabs stay within it. */
+  /**
+   * The chain index's memory budget in bytes (default {@link DEFAULT_INDEX_MEM}): the UTXO cache
+   * and the entry slabs stay within it. The whole process takes more: see `index_memory.ts`.
+   */
   memBytes?: number | undefined;
   /** Transactions + inputs between checkpoints (default from `memBytes`). */
   checkpointEvery?: number | undefined;
 }
 
-/** The default memory budget. */
-export const DEFAULT_INDEX_MEM = 1 << 30;
+/** The default budget: what the default `--mem` (1 GiB for the whole process) leaves the index. */
+export const DEFAULT_INDEX_MEM: number = chainIndexMem(DEFAULT_PROCESS_MEM);
 
 /**
  * The UTXO set's share of the budget: the cache plus the UTXO segments' bloom filters and

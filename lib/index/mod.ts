@@ -8,6 +8,12 @@
 
 export { buildChainIndex, type BuildIndexOptions, type IndexBuild } from "./build_index.ts";
 export { ChainIndexer, type ChainIndexerOptions, DEFAULT_INDEX_MEM } from "./chain_indexer.ts";
+export {
+  chainIndexMem,
+  DEFAULT_PROCESS_MEM,
+  MemoryBudgetError,
+  MIN_PROCESS_MEM,
+} from "./index_memory.ts";
 export { CHAIN_INDEX_PATHS, type IndexSlot } from "./chain_index_format.ts";
 export { OutpointIndex, type OutpointInfo, VoutOutOfRangeError } from "./outpoint_index.ts";
 export { type FoundTx, type IndexOpenOptions, TxidIndex, type TxLocation } from "./txid_index.ts";

@@ -50,7 +50,7 @@ for (const [what, { code, mutate }] of Object.entries(MUTATIONS)) {
 // A bigger clean chain for the index checks (≈ 5,000 transactions, 25 checkpoints at 300 KiB).
 const clean = [...generateChain({ seed: 71, blocks: 240, targetBlockSize: 40_000 })];
 writeBlocksDir(`${base}/clean-blocks`, clean, { seed: 71, shuffleWindow: 8 });
-const MEM = "300KiB"; // tiny: many checkpoints, UTXO spills between them
+const MEM = "300KiB"; // --index-mem, tiny: many checkpoints, UTXO spills between them
 const MEM_BYTES = 300 * 1024;
 
 function assertSameIndex(a: string, b: string, what: string): void {
@@ -96,12 +96,12 @@ Deno.test("kill -9 at random instants during collect --check utxo and during ind
     "--no-parity",
     "--check",
     "utxo",
-    "--mem",
+    "--index-mem",
     MEM,
     "--checkpoint",
     "256KiB",
   ];
-  const indexArgs = (dir: string) => ["--archive", dir, "--mem", MEM];
+  const indexArgs = (dir: string) => ["--archive", dir, "--index-mem", MEM];
   const killed = `${base}/killed-collect`, killedIndex = `${base}/killed-index`;
   await collect({
     blocks: `${base}/clean-blocks`,

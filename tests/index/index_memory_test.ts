@@ -1,0 +1,110 @@
+import { assertEquals, assertThrows, assertTrue } from "../_support/assert.ts";
+import { cliCommand } from "../_support/archive_files.ts";
+import { collect } from "../../lib/collect/collect.ts";
+import { generateChain } from "../../lib/gen/chain_generator.ts";
+import { writeBlocksDir } from "../../lib/gen/blocks_dir_writer.ts";
+import {
+  chainIndexMem,
+  DEFAULT_PROCESS_MEM,
+  INDEX_RSS_PER_BYTE,
+  MemoryBudgetError,
+  MIN_INDEX_MEM,
+  MIN_PROCESS_MEM,
+  PROCESS_RESERVE,
+} from "../../lib/index/index_memory.ts";
+import { DEFAULT_INDEX_MEM } from "../../lib/index/chain_indexer.ts";
+
+const MiB = 2 ** 20;
+
+Deno.test("--mem: the index gets what the process leaves, never more than --mem", () => {
+  let last = 0;
+  for (let mem = MIN_PROCESS_MEM; mem <= 8192 * MiB; mem += 8 * MiB) {
+    const own = chainIndexMem(mem);
+    assertTrue(own <= mem, `${mem / MiB} MiB: index ${own / MiB} MiB`);
+    assertTrue(own >= MIN_INDEX_MEM, `${mem / MiB} MiB: at least the floor`);
+    assertTrue(own >= last, "more --mem never leaves the index less");
+    // The process as measured: the reserve plus the index's resident part, within --mem.
+    assertTrue(PROCESS_RESERVE + INDEX_RSS_PER_BYTE * own <= mem, `${mem / MiB} MiB fits`);
+    assertEquals(own % MiB, 0, "whole MiB");
+    last = own;
+  }
+  assertEquals(DEFAULT_INDEX_MEM, chainIndexMem(DEFAULT_PROCESS_MEM), "library default = CLI's");
+  assertTrue(
+    DEFAULT_INDEX_MEM < DEFAULT_PROCESS_MEM,
+    "1 GiB for the process is less for the index",
+  );
+  const e = assertThrows(() => chainIndexMem(MIN_PROCESS_MEM - MiB), MemoryBudgetError);
+  assertTrue(String(e).includes(`below the ${MIN_PROCESS_MEM / MiB}MiB`), String(e));
+  assertThrows(() => chainIndexMem(Number.NaN), MemoryBudgetError);
+});
+
+const base = Deno.makeTempDirSync({ prefix: "blkpipe-index-mem-" });
+writeBlocksDir(`${base}/blocks`, generateChain({ seed: 31, blocks: 40, targetBlockSize: 4_000 }), {
+  seed: 31,
+});
+const archive = `${base}/archive`;
+const tip =
+  (await collect({ blocks: `${base}/blocks`, out: archive, includeTip: true, parity: false }))
+    .height;
+const perms = ["--allow-read", "--allow-write", "--allow-env=HOME"];
+const text = (b: Uint8Array) => new TextDecoder().decode(b);
+
+Deno.test("index and collect --check utxo: a --mem below the minimum is refused in one line", async () => {
+  for (
+    const [script, args] of [
+      ["index.ts", ["--archive", archive, "--mem", "300MiB"]],
+      ["collect.ts", [
+        "--blocks",
+        `${base}/blocks`,
+        "--out",
+        `${base}/c`,
+        "--check",
+        "utxo",
+        "--mem",
+        "300MiB",
+      ]],
+    ] as const
+  ) {
+    const r = await cliCommand(script, perms, [...args]).output();
+    assertEquals(r.code, 2, `${script}: usage error`);
+    const first = text(r.stderr).split("\n")[0]!;
+    assertTrue(first.includes("--mem 300MiB is below the 548MiB"), first);
+    assertTrue(first.includes("--index-mem"), "names the way around");
+  }
+  const both = await cliCommand("index.ts", perms, [
+    "--archive",
+    archive,
+    "--mem",
+    "1GiB",
+    "--index-mem",
+    "1MiB",
+  ]).output();
+  assertEquals(both.code, 2);
+  assertTrue(text(both.stderr).includes("not both"), text(both.stderr));
+  const names = [...Deno.readDirSync(`${archive}/index`)].map((e) => e.name);
+  assertEquals(names.filter((n) => n !== "heights.idx"), [], "nothing indexed");
+});
+
+Deno.test("index --json reports the index's budget: from --mem, or --index-mem as given", async () => {
+  for (
+    const [flag, value, expected] of [
+      ["--index-mem", "300KiB", 300 * 1024],
+      ["--mem", "600MiB", chainIndexMem(600 * MiB)],
+    ] as const
+  ) {
+    const dir = `${base}/by-${flag.slice(2)}`;
+    const r = await cliCommand("index.ts", perms, [
+      "--archive",
+      archive,
+      "--index-dir",
+      dir,
+      flag,
+      value,
+      "--json",
+    ]).output();
+    assertEquals(r.code, 0, text(r.stderr));
+    const out = JSON.parse(text(r.stdout));
+    assertEquals(out.indexMem, expected, `${flag} ${value}`);
+    assertEquals([out.to, out.rejected], [tip, null], "indexed to the tip");
+  }
+});
