@@ -112,10 +112,15 @@ export function sizeFlag(value: string | undefined, name: string, fallback: numb
 }
 
 /**
- * The chain index's budget: from `--mem` (the whole process, default 1 GiB; see
- * `lib/index/index_memory.ts`) or from `--index-mem` (the index's own part, as given).
+ * The chain index's budget: from `--mem` (the whole process, default 1 GiB, for a process with
+ * `extraWorkers` worker threads beyond its command's default; see `lib/index/index_memory.ts`)
+ * or from `--index-mem` (the index's own part, as given).
  */
-export function indexMemFlags(mem: string | undefined, indexMem: string | undefined): number {
+export function indexMemFlags(
+  mem: string | undefined,
+  indexMem: string | undefined,
+  extraWorkers = 0,
+): number {
   if (mem !== undefined && indexMem !== undefined) {
     throw new UsageError(
       "give --mem (the whole process) or --index-mem (the index's part), not both",
@@ -123,7 +128,7 @@ export function indexMemFlags(mem: string | undefined, indexMem: string | undefi
   }
   if (indexMem !== undefined) return Math.max(1, sizeFlag(indexMem, "index-mem", 0));
   try {
-    return chainIndexMem(sizeFlag(mem, "mem", DEFAULT_PROCESS_MEM));
+    return chainIndexMem(sizeFlag(mem, "mem", DEFAULT_PROCESS_MEM), extraWorkers);
   } catch (e) {
     throw e instanceof MemoryBudgetError ? new UsageError(e.message) : e;
   }

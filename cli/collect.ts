@@ -51,7 +51,8 @@ compressed, indexed archive. Run it again to resume after an interruption or to 
                       (inputs exist and are unspent, values, coinbase amount, BIP30), keeping
                       the txid/outpoint indexes in step (scripts are not executed)
   --mem SIZE          with --check utxo: memory budget of the whole process (default 1GiB, at
-                      least 548MiB; the chain index gets what the process leaves: 930MiB of 1GiB)
+                      least 548MiB, 100MiB more per worker above 2; the chain index gets what
+                      the process leaves: 930MiB of 1GiB)
   --index-mem SIZE    instead of --mem: the chain index's own budget (the process takes ≈512MiB more)
   --utxo-snapshot FILE  with --check utxo: start from this UTXO snapshot (Bitcoin Core's
                       dumptxoutset or blkpipe's), as assumeutxo does: blocks up to its base
@@ -157,6 +158,7 @@ export function main(args: string[], io: Io = consoleIo): Promise<number> {
     const level = intFlag(values.level, "level", ARCHIVE_DEFAULTS.zstdLevel);
     if (level < 1 || level > 22) throw new UsageError("--level must be 1..22");
     const check = (values.check ?? "full") as CheckLevel;
+    const workers = Math.max(1, intFlag(values.workers, "workers", 2));
     if (!["framing", "headers", "full", "utxo"].includes(check)) {
       throw new UsageError("--check must be framing, headers, full or utxo");
     }
@@ -195,12 +197,14 @@ export function main(args: string[], io: Io = consoleIo): Promise<number> {
           : {}),
         checkLevel: check,
         index: {
-          memBytes: check === "utxo" ? indexMemFlags(values.mem, values["index-mem"]) : undefined,
+          memBytes: check === "utxo"
+            ? indexMemFlags(values.mem, values["index-mem"], workers - 2)
+            : undefined,
           utxoSnapshot: values["utxo-snapshot"],
         },
         depth: intFlag(values.depth, "depth", 6),
         includeTip: values["include-tip"] ?? false,
-        workers: Math.max(1, intFlag(values.workers, "workers", 2)),
+        workers,
         // On S3 every resume point uploads the height index whole: fewer of them by default.
         checkpointBytes: sizeFlag(
           values.checkpoint,

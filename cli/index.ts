@@ -33,9 +33,9 @@ are not executed.
   --archive DIR       the archive (a directory, or s3://bucket/prefix with --index-dir)
   --index-dir DIR     keep the index in this local directory instead of the archive's (required
                       for s3://; give the same DIR to serve and get)
-  --mem SIZE          memory budget of the whole process (default 1GiB, at least 548MiB): the
-                      chain index gets what the process leaves of it (930MiB of 1GiB) and the
-                      UTXO set spills to disk beyond that
+  --mem SIZE          memory budget of the whole process (default 1GiB, at least 548MiB, 100MiB
+                      more per worker above 1): the chain index gets what the process leaves of
+                      it (930MiB of 1GiB) and the UTXO set spills to disk beyond that
   --index-mem SIZE    instead of --mem: the chain index's own budget (the process takes
                       ≈512MiB more)
   --checkpoint-every N  transactions + inputs between checkpoints (default from --mem)
@@ -67,7 +67,8 @@ export function main(args: string[], io: Io = consoleIo): Promise<number> {
           "take the same --index-dir)",
       );
     }
-    const memBytes = indexMemFlags(values.mem, values["index-mem"]);
+    const workers = intFlag(values.workers, "workers", 1);
+    const memBytes = indexMemFlags(values.mem, values["index-mem"], workers - 1);
     const every = values["checkpoint-every"] === undefined
       ? undefined
       : Math.max(1, intFlag(values["checkpoint-every"], "checkpoint-every", 0));
@@ -87,7 +88,7 @@ export function main(args: string[], io: Io = consoleIo): Promise<number> {
           indexDir,
           memBytes,
           checkpointEvery: every,
-          validationWorkers: intFlag(values.workers, "workers", 1),
+          validationWorkers: workers,
           signal: abort.signal,
           onBlock: tty
             ? (h, tip) => {

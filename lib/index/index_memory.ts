@@ -8,8 +8,9 @@
  * against the index's budget B: `index` (one worker) ≈ 292 MiB + 0.49–0.56·B, `index --workers 0`
  * ≈ 205 MiB + 0.5·B, `collect --check utxo` (two workers) ≈ 484 MiB + 0.49·B. So the index gets
  * what is left after {@link PROCESS_RESERVE}, counted at {@link INDEX_RSS_PER_BYTE}, and never more
- * than `--mem` itself. One function for both commands: the same `--mem` gives the same index
- * budget, so `collect --check utxo` and `index` still write identical index files.
+ * than `--mem` itself; each worker thread above a command's default adds {@link PER_EXTRA_WORKER}
+ * to the reserve. One function for both commands: the same `--mem` at their default workers gives
+ * the same index budget, so `collect --check utxo` and `index` still write identical index files.
  *
  * @example
  * ```ts
@@ -34,34 +35,54 @@ export const INDEX_RSS_PER_BYTE = 0.55;
 /** The least chain index budget `--mem` may leave (smaller ones checkpoint every few blocks). */
 export const MIN_INDEX_MEM = 64 * MiB;
 
-/** The least `--mem`: {@link PROCESS_RESERVE} plus {@link MIN_INDEX_MEM}'s resident part. */
-export const MIN_PROCESS_MEM: number = Math.ceil(
-  (PROCESS_RESERVE + INDEX_RSS_PER_BYTE * MIN_INDEX_MEM) / MiB,
-) * MiB;
+/**
+ * What each worker thread beyond a command's default count (`collect` 2, `index` 1) adds to the
+ * reserve: its isolate and the frames it keeps in flight (measured at `--mem 548MiB`: `collect
+ * --check utxo` 474 → 613 MiB from 2 to 4 workers, `index` 318 → 423 → 542 MiB from 1 to 2 to 4).
+ */
+export const PER_EXTRA_WORKER = 100 * MiB;
 
-/** `--mem` below {@link MIN_PROCESS_MEM}. */
+/** The least `--mem` with `extraWorkers` beyond the default: the reserve plus the least index. */
+export function minProcessMem(extraWorkers = 0): number {
+  const reserve = PROCESS_RESERVE + PER_EXTRA_WORKER * Math.max(0, extraWorkers);
+  return Math.ceil((reserve + INDEX_RSS_PER_BYTE * MIN_INDEX_MEM) / MiB) * MiB;
+}
+
+/** The least `--mem` at the default workers: {@link PROCESS_RESERVE} plus the least index. */
+export const MIN_PROCESS_MEM: number = minProcessMem(0);
+
+/** `--mem` below {@link minProcessMem}. */
 export class MemoryBudgetError extends RangeError {
-  constructor(processBytes: number) {
+  constructor(processBytes: number, extraWorkers = 0) {
+    const least = minProcessMem(extraWorkers) / MiB;
+    const reserve = (PROCESS_RESERVE + PER_EXTRA_WORKER * Math.max(0, extraWorkers)) / MiB;
+    const workers = extraWorkers > 0
+      ? ` (with ${extraWorkers} worker${extraWorkers > 1 ? "s" : ""} above the default, ` +
+        `≈${PER_EXTRA_WORKER / MiB} MiB each)`
+      : "";
     super(
-      `--mem ${Math.floor(processBytes / MiB)}MiB is below the ${MIN_PROCESS_MEM / MiB}MiB this ` +
-        `process needs: the runtime, its worker threads and the blocks in flight take about ` +
-        `${PROCESS_RESERVE / MiB} MiB beside the chain index; give --mem ${
-          MIN_PROCESS_MEM / MiB
-        }MiB or more (or --index-mem SIZE to size the index's own part, the process then taking ` +
-        `≈${PROCESS_RESERVE / MiB} MiB more)`,
+      `--mem ${Math.floor(processBytes / MiB)}MiB is below the ${least}MiB this process needs: ` +
+        `the runtime, its worker threads and the blocks in flight take about ${reserve} MiB ` +
+        `beside the chain index${workers}; give --mem ${least}MiB or more (or --index-mem SIZE ` +
+        `to size the index's own part, the process then taking ≈${reserve} MiB more)`,
     );
     this.name = "MemoryBudgetError";
   }
 }
 
 /**
- * The chain index's budget within a whole-process budget of `processBytes` (whole MiB): what is
- * left after {@link PROCESS_RESERVE} at {@link INDEX_RSS_PER_BYTE}, at most `processBytes`.
- * Throws {@link MemoryBudgetError} below {@link MIN_PROCESS_MEM}.
+ * The chain index's budget within a whole-process budget of `processBytes` (whole MiB) for a
+ * process running `extraWorkers` worker threads beyond its command's default: what is left
+ * after the reserve ({@link PROCESS_RESERVE}, plus {@link PER_EXTRA_WORKER} per extra worker) at
+ * {@link INDEX_RSS_PER_BYTE}, at most `processBytes`. Throws {@link MemoryBudgetError} below
+ * {@link minProcessMem}. Fewer workers than the default change nothing, so that the two commands
+ * at their defaults get the same budget.
  */
-export function chainIndexMem(processBytes: number): number {
-  if (!(processBytes >= MIN_PROCESS_MEM)) throw new MemoryBudgetError(processBytes);
-  const left = Math.floor((processBytes - PROCESS_RESERVE) / INDEX_RSS_PER_BYTE / MiB) * MiB;
+export function chainIndexMem(processBytes: number, extraWorkers = 0): number {
+  const extra = Math.max(0, extraWorkers);
+  if (!(processBytes >= minProcessMem(extra))) throw new MemoryBudgetError(processBytes, extra);
+  const reserve = PROCESS_RESERVE + PER_EXTRA_WORKER * extra;
+  const left = Math.floor((processBytes - reserve) / INDEX_RSS_PER_BYTE / MiB) * MiB;
   return Math.min(processBytes, left);
 }
 

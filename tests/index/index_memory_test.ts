@@ -10,6 +10,8 @@ import {
   MemoryBudgetError,
   MIN_INDEX_MEM,
   MIN_PROCESS_MEM,
+  minProcessMem,
+  PER_EXTRA_WORKER,
   PROCESS_RESERVE,
 } from "../../lib/index/index_memory.ts";
 import { DEFAULT_INDEX_MEM } from "../../lib/index/chain_indexer.ts";
@@ -28,6 +30,19 @@ Deno.test("--mem: the index gets what the process leaves, never more than --mem"
     assertEquals(own % MiB, 0, "whole MiB");
     last = own;
   }
+  for (let extra = 1; extra <= 6; extra++) {
+    const least = minProcessMem(extra);
+    assertEquals(least, minProcessMem(0) + extra * PER_EXTRA_WORKER, `${extra} more workers`);
+    assertThrows(() => chainIndexMem(least - MiB, extra), MemoryBudgetError);
+    for (let mem = least; mem <= 4096 * MiB; mem += 64 * MiB) {
+      const own = chainIndexMem(mem, extra);
+      const reserve = PROCESS_RESERVE + extra * PER_EXTRA_WORKER;
+      assertTrue(reserve + INDEX_RSS_PER_BYTE * own <= mem, `${extra}: ${mem / MiB} MiB fits`);
+      assertTrue(own <= chainIndexMem(mem), "more workers never leave the index more");
+    }
+  }
+  // Fewer workers than the default change nothing: both commands at their defaults agree.
+  assertEquals(chainIndexMem(DEFAULT_PROCESS_MEM, -1), chainIndexMem(DEFAULT_PROCESS_MEM));
   assertEquals(DEFAULT_INDEX_MEM, chainIndexMem(DEFAULT_PROCESS_MEM), "library default = CLI's");
   assertTrue(
     DEFAULT_INDEX_MEM < DEFAULT_PROCESS_MEM,
@@ -71,6 +86,20 @@ Deno.test("index and collect --check utxo: a --mem below the minimum is refused 
     assertTrue(first.includes("--mem 300MiB is below the 548MiB"), first);
     assertTrue(first.includes("--index-mem"), "names the way around");
   }
+  // Workers above the default count against --mem too.
+  const busy = await cliCommand("index.ts", perms, [
+    "--archive",
+    archive,
+    "--workers",
+    "3",
+    "--mem",
+    `${MIN_PROCESS_MEM / MiB}MiB`,
+  ]).output();
+  assertEquals(busy.code, 2, "index --workers 3 at the least --mem of one worker");
+  assertTrue(
+    text(busy.stderr).includes(`below the ${minProcessMem(2) / MiB}MiB`),
+    text(busy.stderr),
+  );
   const both = await cliCommand("index.ts", perms, [
     "--archive",
     archive,
