@@ -1,5 +1,6 @@
 import { assertEquals, assertThrows, assertTrue } from "../_support/assert.ts";
-import { cliCommand } from "../_support/archive_files.ts";
+import { cliCommand, indexFiles } from "../_support/archive_files.ts";
+import { loadSlot } from "../../lib/index/index_slots.ts";
 import { collect } from "../../lib/collect/collect.ts";
 import { generateChain } from "../../lib/gen/chain_generator.ts";
 import { writeBlocksDir } from "../../lib/gen/blocks_dir_writer.ts";
@@ -136,4 +137,31 @@ Deno.test("index --json reports the index's budget: from --mem, or --index-mem a
     assertEquals(out.indexMem, expected, `${flag} ${value}`);
     assertEquals([out.to, out.rejected], [tip, null], "indexed to the tip");
   }
+});
+
+Deno.test("collect --check utxo and index at the same --mem: the same budget, identical index files", async () => {
+  const collected = `${base}/collected`;
+  const c = await cliCommand("collect.ts", perms, [
+    "--blocks",
+    `${base}/blocks`,
+    "--out",
+    collected,
+    "--include-tip",
+    "--no-parity",
+    "--check",
+    "utxo",
+    "--mem",
+    "600MiB",
+  ]).output();
+  assertEquals(c.code, 0, text(c.stderr));
+  const indexed = `${base}/by-mem`; // the index job's run at --mem 600MiB above
+  // The slot records the checkpoint spacing the budget gave (a quarter of it, 27 bytes a unit).
+  const every = Math.floor(chainIndexMem(600 * MiB) / 4 / 27);
+  for (const dir of [collected, indexed]) {
+    assertEquals(loadSlot(dir, tip)?.slot.checkpointEvery, every, dir);
+  }
+  const a = indexFiles(collected).filter(([k]) => k !== "heights.idx");
+  const b = indexFiles(indexed).filter(([k]) => k !== "heights.idx");
+  assertEquals(a.map(([k]) => k), b.map(([k]) => k), "the same files");
+  for (const [i, [k, v]] of a.entries()) assertEquals(v, b[i]![1], k);
 });
