@@ -162,6 +162,14 @@ export function main(args: string[], io: Io = consoleIo): Promise<number> {
     if (!["framing", "headers", "full", "utxo"].includes(check)) {
       throw new UsageError("--check must be framing, headers, full or utxo");
     }
+    for (const flag of ["mem", "index-mem"] as const) {
+      if (values[flag] !== undefined && check !== "utxo") {
+        throw new UsageError(
+          `--${flag} needs --check utxo (the budget of the chain index; collect at --check ${check} ` +
+            "keeps no index and its memory does not depend on the chain's length)",
+        );
+      }
+    }
     if (values["utxo-snapshot"] !== undefined && check !== "utxo") {
       throw new UsageError("--utxo-snapshot needs --check utxo");
     }

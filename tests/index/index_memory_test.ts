@@ -87,6 +87,16 @@ Deno.test("index and collect --check utxo: a --mem below the minimum is refused 
     assertTrue(first.includes("--mem 300MiB is below the 548MiB"), first);
     assertTrue(first.includes("--index-mem"), "names the way around");
   }
+  const full = await cliCommand("collect.ts", perms, [
+    "--blocks",
+    `${base}/blocks`,
+    "--out",
+    `${base}/c`,
+    "--mem",
+    "2GiB",
+  ]).output();
+  assertEquals(full.code, 2, "--mem without --check utxo");
+  assertTrue(text(full.stderr).startsWith("error: --mem needs --check utxo"), text(full.stderr));
   // Workers above the default count against --mem too.
   const busy = await cliCommand("index.ts", perms, [
     "--archive",
