@@ -32,3 +32,8 @@ export function table(rows: Array<[string, string]>): string {
   const w = Math.max(...rows.map(([k]) => k.length));
   return rows.map(([k, v]) => `  ${k.padEnd(w)}  ${v}`).join("\n");
 }
+
+/** Whole MiB as a size flag would take it: `548MiB`. */
+export function mib(n: number): string {
+  return `${Math.round(n / 2 ** 20)}MiB`;
+}

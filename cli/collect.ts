@@ -17,7 +17,7 @@ import { isS3Url } from "../lib/store/s3_location.ts";
 import { ARCHIVE_DEFAULTS, type ChunkPolicy } from "../lib/archive/manifest.ts";
 import { readXorKey } from "../lib/source/blk_files.ts";
 import type { CheckLevel } from "../lib/validate/check_block.ts";
-import { bytes, count, duration, table } from "./_format.ts";
+import { bytes, count, duration, mib, table } from "./_format.ts";
 import {
   consoleIo,
   indexMemFlags,
@@ -29,6 +29,8 @@ import {
   sizeFlag,
   UsageError,
 } from "./_common.ts";
+import { MIN_PROCESS_MEM, PER_EXTRA_WORKER, PROCESS_RESERVE } from "../lib/index/index_memory.ts";
+import { DEFAULT_INDEX_MEM } from "../lib/index/chain_indexer.ts";
 
 const USAGE = `usage: deno task collect [--blocks DIR] --out DIR [options]
 
@@ -51,9 +53,13 @@ compressed, indexed archive. Run it again to resume after an interruption or to 
                       (inputs exist and are unspent, values, coinbase amount, BIP30), keeping
                       the txid/outpoint indexes in step (scripts are not executed)
   --mem SIZE          with --check utxo: memory budget of the whole process (default 1GiB, at
-                      least 548MiB, 100MiB more per worker above 2; the chain index gets what
-                      the process leaves: 930MiB of 1GiB)
-  --index-mem SIZE    instead of --mem: the chain index's own budget (the process takes ≈512MiB more)
+                      least ${mib(MIN_PROCESS_MEM)}, ${
+  mib(PER_EXTRA_WORKER)
+} more per worker above 2; the chain index
+                      gets what the process leaves: ${mib(DEFAULT_INDEX_MEM)} of 1GiB)
+  --index-mem SIZE    instead of --mem: the chain index's own budget (the process takes ≈${
+  mib(PROCESS_RESERVE)
+} more)
   --utxo-snapshot FILE  with --check utxo: start from this UTXO snapshot (Bitcoin Core's
                       dumptxoutset or blkpipe's), as assumeutxo does: blocks up to its base
                       get the checks of --check full, later blocks the chain-wide rules

@@ -8,7 +8,7 @@
  */
 
 import { buildChainIndex } from "../lib/index/build_index.ts";
-import { bytes, count, duration } from "./_format.ts";
+import { bytes, count, duration, mib } from "./_format.ts";
 import {
   consoleIo,
   indexMemFlags,
@@ -19,6 +19,8 @@ import {
   UsageError,
   withWriterLock,
 } from "./_common.ts";
+import { MIN_PROCESS_MEM, PER_EXTRA_WORKER, PROCESS_RESERVE } from "../lib/index/index_memory.ts";
+import { DEFAULT_INDEX_MEM } from "../lib/index/chain_indexer.ts";
 import { isS3Url } from "../lib/store/s3_location.ts";
 
 const USAGE =
@@ -33,11 +35,17 @@ are not executed.
   --archive DIR       the archive (a directory, or s3://bucket/prefix with --index-dir)
   --index-dir DIR     keep the index in this local directory instead of the archive's (required
                       for s3://; give the same DIR to serve and get)
-  --mem SIZE          memory budget of the whole process (default 1GiB, at least 548MiB, 100MiB
-                      more per worker above 1): the chain index gets what the process leaves of
-                      it (930MiB of 1GiB) and the UTXO set spills to disk beyond that
+  --mem SIZE          memory budget of the whole process (default 1GiB, at least ${
+    mib(MIN_PROCESS_MEM)
+  },
+                      ${
+    mib(PER_EXTRA_WORKER)
+  } more per worker above 1): the chain index gets what the
+                      process leaves of it (${
+    mib(DEFAULT_INDEX_MEM)
+  } of 1GiB) and the UTXO set spills to disk
   --index-mem SIZE    instead of --mem: the chain index's own budget (the process takes
-                      ≈512MiB more)
+                      ≈${mib(PROCESS_RESERVE)} more)
   --checkpoint-every N  transactions + inputs between checkpoints (default from --mem)
   --workers N         threads for the per-block checks, ahead of the chain-wide rules (default 1;
                       0: on the main thread)
