@@ -30,30 +30,7 @@ import storeScanOpen from "../store/scan_open.ts" with { type: "text" };
 import storeStore from "../store/store.ts" with { type: "text" };
 // deno-lint-ignore no-import-prefix
 import hashWasmUmd from "npm:hash-wasm@4.13.0/dist/index.umd.js" with { type: "text" };
-import { blobModuleGraph, type BlobModules } from "../workers/blob_modules.ts";
-
-const SOURCES: Record<string, string> = {
-  [new URL("../bytes/errors.ts", import.meta.url).href]: bytesErrors,
-  [new URL("../bytes/grow.ts", import.meta.url).href]: bytesGrow,
-  [new URL("../bytes/releasable.ts", import.meta.url).href]: bytesReleasable,
-  [new URL("../hash/xxh64.ts", import.meta.url).href]: hashXxh64,
-  [new URL("./_segment_write_worker.ts", import.meta.url).href]: indexSegmentWriteWorker,
-  [new URL("./entry_batch.ts", import.meta.url).href]: indexEntryBatch,
-  [new URL("../segment/bloom.ts", import.meta.url).href]: segmentBloom,
-  [new URL("../segment/compare.ts", import.meta.url).href]: segmentCompare,
-  [new URL("../segment/memory_run.ts", import.meta.url).href]: segmentMemoryRun,
-  [new URL("../segment/prefix_table.ts", import.meta.url).href]: segmentPrefixTable,
-  [new URL("../segment/segment.ts", import.meta.url).href]: segmentSegment,
-  [new URL("../segment/segment_format.ts", import.meta.url).href]: segmentSegmentFormat,
-  [new URL("../segment/segment_writer.ts", import.meta.url).href]: segmentSegmentWriter,
-  [new URL("../segment/sort_in_place.ts", import.meta.url).href]: segmentSortInPlace,
-  [new URL("../segment/utxo_entry.ts", import.meta.url).href]: segmentUtxoEntry,
-  [new URL("../segment/utxo_merge.ts", import.meta.url).href]: segmentUtxoMerge,
-  [new URL("../store/local_store.ts", import.meta.url).href]: storeLocalStore,
-  [new URL("../store/pread.ts", import.meta.url).href]: storePread,
-  [new URL("../store/scan_open.ts", import.meta.url).href]: storeScanOpen,
-  [new URL("../store/store.ts", import.meta.url).href]: storeStore,
-};
+import { workerSources } from "../workers/blob_modules.ts";
 
 /** The package the worker's modules import by name, as the specifier they use. */
 export const HASH_WASM = "npm:hash-wasm@4.13.0";
@@ -66,17 +43,38 @@ const HASH_WASM_MODULE = `${hashWasmUmd}
 export const { createXXHash64 } = globalThis.hashwasm;
 `;
 
-/** The URLs of the segment writer thread's modules (its whole graph but the package), for tests. */
-export const SEGMENT_WORKER_MODULES: readonly string[] = Object.keys(SOURCES);
+const SOURCES = workerSources(
+  import.meta.url,
+  {
+    "../bytes/errors.ts": bytesErrors,
+    "../bytes/grow.ts": bytesGrow,
+    "../bytes/releasable.ts": bytesReleasable,
+    "../hash/xxh64.ts": hashXxh64,
+    "./_segment_write_worker.ts": indexSegmentWriteWorker,
+    "./entry_batch.ts": indexEntryBatch,
+    "../segment/bloom.ts": segmentBloom,
+    "../segment/compare.ts": segmentCompare,
+    "../segment/memory_run.ts": segmentMemoryRun,
+    "../segment/prefix_table.ts": segmentPrefixTable,
+    "../segment/segment.ts": segmentSegment,
+    "../segment/segment_format.ts": segmentSegmentFormat,
+    "../segment/segment_writer.ts": segmentSegmentWriter,
+    "../segment/sort_in_place.ts": segmentSortInPlace,
+    "../segment/utxo_entry.ts": segmentUtxoEntry,
+    "../segment/utxo_merge.ts": segmentUtxoMerge,
+    "../store/local_store.ts": storeLocalStore,
+    "../store/pread.ts": storePread,
+    "../store/scan_open.ts": storeScanOpen,
+    "../store/store.ts": storeStore,
+  },
+  "./_segment_write_worker.ts",
+  { [HASH_WASM]: HASH_WASM_MODULE },
+);
 
-let graph: BlobModules | undefined;
+/** The URLs of the worker's modules (its whole graph but any package), for tests. */
+export const SEGMENT_WORKER_MODULES: readonly string[] = SOURCES.modules;
 
-/** The segment writer thread as a blob module graph (made once per process and kept). */
+/** The worker as a blob module graph (made once per process and kept). */
 export function segmentWorkerBlobUrl(): string {
-  graph ??= blobModuleGraph(
-    SOURCES,
-    new URL("./_segment_write_worker.ts", import.meta.url).href,
-    { [HASH_WASM]: HASH_WASM_MODULE },
-  );
-  return graph.url;
+  return SOURCES.url();
 }

@@ -32,45 +32,39 @@ import validateCheckBlock from "./check_block.ts" with { type: "text" };
 import validateDuplicateKeys from "./duplicate_keys.ts" with { type: "text" };
 import validateReject from "./reject.ts" with { type: "text" };
 import validateSigops from "./sigops.ts" with { type: "text" };
-import { blobModuleGraph, type BlobModules } from "../workers/blob_modules.ts";
+import { workerSources } from "../workers/blob_modules.ts";
 
-const SOURCES: Record<string, string> = {
-  [new URL("../archive/zstd_compress_sync.ts", import.meta.url).href]: archiveZstdCompressSync,
-  [new URL("../bitcoin/block_layout.ts", import.meta.url).href]: bitcoinBlockLayout,
-  [new URL("../bitcoin/header.ts", import.meta.url).href]: bitcoinHeader,
-  [new URL("../bitcoin/merkle.ts", import.meta.url).href]: bitcoinMerkle,
-  [new URL("../bitcoin/network.ts", import.meta.url).href]: bitcoinNetwork,
-  [new URL("../bitcoin/pow.ts", import.meta.url).href]: bitcoinPow,
-  [new URL("../bitcoin/script_push.ts", import.meta.url).href]: bitcoinScriptPush,
-  [new URL("../bitcoin/txid.ts", import.meta.url).href]: bitcoinTxid,
-  [new URL("../bitcoin/witness_commitment.ts", import.meta.url).href]: bitcoinWitnessCommitment,
-  [new URL("../bytes/cursor.ts", import.meta.url).href]: bytesCursor,
-  [new URL("../bytes/errors.ts", import.meta.url).href]: bytesErrors,
-  [new URL("../bytes/grow.ts", import.meta.url).href]: bytesGrow,
-  [new URL("../bytes/hex.ts", import.meta.url).href]: bytesHex,
-  [new URL("../hash/_sha256_x4_kernel.ts", import.meta.url).href]: hashSha256X4Kernel,
-  [new URL("../hash/_wasm_assembler.ts", import.meta.url).href]: hashWasmAssembler,
-  [new URL("../hash/sha256.ts", import.meta.url).href]: hashSha256,
-  [new URL("../hash/sha256_batch.ts", import.meta.url).href]: hashSha256Batch,
-  [new URL("../store/pread.ts", import.meta.url).href]: storePread,
-  [new URL("../store/scan_open.ts", import.meta.url).href]: storeScanOpen,
-  [new URL("./_check_worker.ts", import.meta.url).href]: validateCheckWorker,
-  [new URL("./check_block.ts", import.meta.url).href]: validateCheckBlock,
-  [new URL("./duplicate_keys.ts", import.meta.url).href]: validateDuplicateKeys,
-  [new URL("./reject.ts", import.meta.url).href]: validateReject,
-  [new URL("./sigops.ts", import.meta.url).href]: validateSigops,
-};
+const SOURCES = workerSources(import.meta.url, {
+  "../archive/zstd_compress_sync.ts": archiveZstdCompressSync,
+  "../bitcoin/block_layout.ts": bitcoinBlockLayout,
+  "../bitcoin/header.ts": bitcoinHeader,
+  "../bitcoin/merkle.ts": bitcoinMerkle,
+  "../bitcoin/network.ts": bitcoinNetwork,
+  "../bitcoin/pow.ts": bitcoinPow,
+  "../bitcoin/script_push.ts": bitcoinScriptPush,
+  "../bitcoin/txid.ts": bitcoinTxid,
+  "../bitcoin/witness_commitment.ts": bitcoinWitnessCommitment,
+  "../bytes/cursor.ts": bytesCursor,
+  "../bytes/errors.ts": bytesErrors,
+  "../bytes/grow.ts": bytesGrow,
+  "../bytes/hex.ts": bytesHex,
+  "../hash/_sha256_x4_kernel.ts": hashSha256X4Kernel,
+  "../hash/_wasm_assembler.ts": hashWasmAssembler,
+  "../hash/sha256.ts": hashSha256,
+  "../hash/sha256_batch.ts": hashSha256Batch,
+  "../store/pread.ts": storePread,
+  "../store/scan_open.ts": storeScanOpen,
+  "./_check_worker.ts": validateCheckWorker,
+  "./check_block.ts": validateCheckBlock,
+  "./duplicate_keys.ts": validateDuplicateKeys,
+  "./reject.ts": validateReject,
+  "./sigops.ts": validateSigops,
+}, "./_check_worker.ts");
 
-/** The URLs of the check worker's modules (its whole graph), for tests. */
-export const CHECK_WORKER_MODULES: readonly string[] = Object.keys(SOURCES);
+/** The URLs of the worker's modules (its whole graph but any package), for tests. */
+export const CHECK_WORKER_MODULES: readonly string[] = SOURCES.modules;
 
-let graph: BlobModules | undefined;
-
-/**
- * The check worker as a blob module graph (made once per process and kept: workers may start
- * at any time). Throws if a module's imports reach beyond the list.
- */
+/** The worker as a blob module graph (made once per process and kept). */
 export function checkWorkerBlobUrl(): string {
-  graph ??= blobModuleGraph(SOURCES, new URL("./_check_worker.ts", import.meta.url).href);
-  return graph.url;
+  return SOURCES.url();
 }

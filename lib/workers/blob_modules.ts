@@ -103,3 +103,30 @@ export function blobModuleGraph(
     throw e;
   }
 }
+
+/** A worker's modules as text, kept to be made into blob URLs when first needed. */
+export interface WorkerSources {
+  /** The modules' absolute URLs (the worker's whole graph but its packages), for tests. */
+  readonly modules: readonly string[];
+  /** The entry's blob URL: the graph is made on the first call and kept (workers may start later). */
+  url(): string;
+}
+
+/**
+ * `sources` (paths relative to `base`, an `import.meta.url` → source text) with `entry` (relative
+ * too) as a {@link blobModuleGraph} made on first use: what a `*_worker_sources.ts` module exports.
+ */
+export function workerSources(
+  base: string,
+  sources: Record<string, string>,
+  entry: string,
+  externals: Record<string, string> = {},
+): WorkerSources {
+  const absolute: Record<string, string> = {};
+  for (const [path, text] of Object.entries(sources)) absolute[new URL(path, base).href] = text;
+  let graph: BlobModules | undefined;
+  return {
+    modules: Object.keys(absolute),
+    url: () => (graph ??= blobModuleGraph(absolute, new URL(entry, base).href, externals)).url,
+  };
+}
