@@ -42,10 +42,14 @@ export const MIN_INDEX_MEM = 64 * MiB;
  */
 export const PER_EXTRA_WORKER = 100 * MiB;
 
+/** What a process with `extraWorkers` beyond its command's default holds outside the index. */
+function reserveFor(extraWorkers: number): number {
+  return PROCESS_RESERVE + PER_EXTRA_WORKER * Math.max(0, extraWorkers);
+}
+
 /** The least `--mem` with `extraWorkers` beyond the default: the reserve plus the least index. */
 export function minProcessMem(extraWorkers = 0): number {
-  const reserve = PROCESS_RESERVE + PER_EXTRA_WORKER * Math.max(0, extraWorkers);
-  return Math.ceil((reserve + INDEX_RSS_PER_BYTE * MIN_INDEX_MEM) / MiB) * MiB;
+  return Math.ceil((reserveFor(extraWorkers) + INDEX_RSS_PER_BYTE * MIN_INDEX_MEM) / MiB) * MiB;
 }
 
 /** The least `--mem` at the default workers: {@link PROCESS_RESERVE} plus the least index. */
@@ -55,7 +59,7 @@ export const MIN_PROCESS_MEM: number = minProcessMem(0);
 export class MemoryBudgetError extends RangeError {
   constructor(processBytes: number, extraWorkers = 0) {
     const least = minProcessMem(extraWorkers) / MiB;
-    const reserve = (PROCESS_RESERVE + PER_EXTRA_WORKER * Math.max(0, extraWorkers)) / MiB;
+    const reserve = reserveFor(extraWorkers) / MiB;
     const workers = extraWorkers > 0
       ? ` (with ${extraWorkers} worker${extraWorkers > 1 ? "s" : ""} above the default, ` +
         `≈${PER_EXTRA_WORKER / MiB} MiB each)`
@@ -81,8 +85,7 @@ export class MemoryBudgetError extends RangeError {
 export function chainIndexMem(processBytes: number, extraWorkers = 0): number {
   const extra = Math.max(0, extraWorkers);
   if (!(processBytes >= minProcessMem(extra))) throw new MemoryBudgetError(processBytes, extra);
-  const reserve = PROCESS_RESERVE + PER_EXTRA_WORKER * extra;
-  const left = Math.floor((processBytes - reserve) / INDEX_RSS_PER_BYTE / MiB) * MiB;
+  const left = Math.floor((processBytes - reserveFor(extra)) / INDEX_RSS_PER_BYTE / MiB) * MiB;
   return Math.min(processBytes, left);
 }
 
