@@ -65,62 +65,36 @@ const tip =
 const perms = ["--allow-read", "--allow-write", "--allow-env=HOME"];
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
 
+/** Runs a CLI script; its exit code, stdout and stderr. */
+async function run(script: string, ...args: string[]) {
+  const r = await cliCommand(script, perms, args).output();
+  return { code: r.code, out: text(r.stdout), err: text(r.stderr) };
+}
+const index = (...args: string[]) => run("index.ts", "--archive", archive, ...args);
+const collectCli = (...args: string[]) => run("collect.ts", "--blocks", `${base}/blocks`, ...args);
+
 Deno.test("index and collect --check utxo: a --mem below the minimum is refused in one line", async () => {
   for (
-    const [script, args] of [
-      ["index.ts", ["--archive", archive, "--mem", "300MiB"]],
-      ["collect.ts", [
-        "--blocks",
-        `${base}/blocks`,
-        "--out",
-        `${base}/c`,
-        "--check",
-        "utxo",
-        "--mem",
-        "300MiB",
-      ]],
-    ] as const
+    const r of [
+      await index("--mem", "300MiB"),
+      await collectCli("--out", `${base}/c`, "--check", "utxo", "--mem", "300MiB"),
+    ]
   ) {
-    const r = await cliCommand(script, perms, [...args]).output();
-    assertEquals(r.code, 2, `${script}: usage error`);
-    const first = text(r.stderr).split("\n")[0]!;
+    assertEquals(r.code, 2, `usage error: ${r.err}`);
+    const first = r.err.split("\n")[0]!;
     assertTrue(first.includes("--mem 300MiB is below the 548MiB"), first);
     assertTrue(first.includes("--index-mem"), "names the way around");
   }
-  const full = await cliCommand("collect.ts", perms, [
-    "--blocks",
-    `${base}/blocks`,
-    "--out",
-    `${base}/c`,
-    "--mem",
-    "2GiB",
-  ]).output();
+  const full = await collectCli("--out", `${base}/c`, "--mem", "2GiB");
   assertEquals(full.code, 2, "--mem without --check utxo");
-  assertTrue(text(full.stderr).startsWith("error: --mem needs --check utxo"), text(full.stderr));
+  assertTrue(full.err.startsWith("error: --mem needs --check utxo"), full.err);
   // Workers above the default count against --mem too.
-  const busy = await cliCommand("index.ts", perms, [
-    "--archive",
-    archive,
-    "--workers",
-    "3",
-    "--mem",
-    `${MIN_PROCESS_MEM / MiB}MiB`,
-  ]).output();
+  const busy = await index("--workers", "3", "--mem", `${MIN_PROCESS_MEM / MiB}MiB`);
   assertEquals(busy.code, 2, "index --workers 3 at the least --mem of one worker");
-  assertTrue(
-    text(busy.stderr).includes(`below the ${minProcessMem(2) / MiB}MiB`),
-    text(busy.stderr),
-  );
-  const both = await cliCommand("index.ts", perms, [
-    "--archive",
-    archive,
-    "--mem",
-    "1GiB",
-    "--index-mem",
-    "1MiB",
-  ]).output();
+  assertTrue(busy.err.includes(`below the ${minProcessMem(2) / MiB}MiB`), busy.err);
+  const both = await index("--mem", "1GiB", "--index-mem", "1MiB");
   assertEquals(both.code, 2);
-  assertTrue(text(both.stderr).includes("not both"), text(both.stderr));
+  assertTrue(both.err.includes("not both"), both.err);
   const names = [...Deno.readDirSync(`${archive}/index`)].map((e) => e.name);
   assertEquals(names.filter((n) => n !== "heights.idx"), [], "nothing indexed");
 });
@@ -132,18 +106,9 @@ Deno.test("index --json reports the index's budget: from --mem, or --index-mem a
       ["--mem", "600MiB", chainIndexMem(600 * MiB)],
     ] as const
   ) {
-    const dir = `${base}/by-${flag.slice(2)}`;
-    const r = await cliCommand("index.ts", perms, [
-      "--archive",
-      archive,
-      "--index-dir",
-      dir,
-      flag,
-      value,
-      "--json",
-    ]).output();
-    assertEquals(r.code, 0, text(r.stderr));
-    const out = JSON.parse(text(r.stdout));
+    const r = await index("--index-dir", `${base}/by-${flag.slice(2)}`, flag, value, "--json");
+    assertEquals(r.code, 0, r.err);
+    const out = JSON.parse(r.out);
     assertEquals(out.indexMem, expected, `${flag} ${value}`);
     assertEquals([out.to, out.rejected], [tip, null], "indexed to the tip");
   }
@@ -151,19 +116,10 @@ Deno.test("index --json reports the index's budget: from --mem, or --index-mem a
 
 Deno.test("collect --check utxo and index at the same --mem: the same budget, identical index files", async () => {
   const collected = `${base}/collected`;
-  const c = await cliCommand("collect.ts", perms, [
-    "--blocks",
-    `${base}/blocks`,
-    "--out",
-    collected,
-    "--include-tip",
-    "--no-parity",
-    "--check",
-    "utxo",
-    "--mem",
-    "600MiB",
-  ]).output();
-  assertEquals(c.code, 0, text(c.stderr));
+  const c = await collectCli(
+    ...["--out", collected, "--include-tip", "--no-parity", "--check", "utxo", "--mem", "600MiB"],
+  );
+  assertEquals(c.code, 0, c.err);
   const indexed = `${base}/by-mem`; // the index job's run at --mem 600MiB above
   // The slot records the checkpoint spacing the budget gave (a quarter of it, 27 bytes a unit).
   const every = Math.floor(chainIndexMem(600 * MiB) / 4 / 27);
