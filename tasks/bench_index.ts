@@ -15,7 +15,9 @@
  * 4. Index bytes per transaction.
  * 5. UTXO-set scale (`utxo_scale.ts`, own process): N million unspent
  *    outputs (default 50) under the default `--mem` (the index's 930 MiB of it), lookups/s and
- *    RSS per 10 M.
+ *    RSS per 10 M: lookups uniform over the set (the worst case), then as old as real mainnet
+ *    spends (the corpus' prevout JSON; skipped with a message when it is absent, an error with
+ *    BLKPIPE_REQUIRE_REAL_DATA=1).
  *
  * @module
  */
@@ -191,15 +193,31 @@ console.log(
 );
 
 if (millions > 0) {
-  console.log(`\nUTXO-set scale: ${millions} M unspent outputs, default budget (own process)`);
-  const scale = await timed(deno, [
-    "run",
-    "--allow-read",
-    "--allow-write",
-    new URL("./utxo_scale.ts", import.meta.url).pathname,
-    String(millions),
-    new URL("../.tmp/bench-index/utxo-scale", import.meta.url).pathname,
-  ], { ...TASK_ENV });
-  console.log(scale.stdout.trimEnd());
-  console.log(`peak RSS of the whole run: ${rss(scale)}`);
+  const spendAges = exists(new URL("../../shared/data/real/index.jsonl", import.meta.url).pathname);
+  for (const ages of ["uniform", "mainnet"]) {
+    if (ages === "mainnet" && !spendAges) {
+      if (Deno.env.get("BLKPIPE_REQUIRE_REAL_DATA") === "1") {
+        throw new Error("BLKPIPE_REQUIRE_REAL_DATA=1 but ../shared/data/real is missing");
+      }
+      console.log("\nUTXO-set scale with mainnet spend ages skipped: ../shared/data/real not found");
+      continue;
+    }
+    console.log(
+      `\nUTXO-set scale: ${millions} M unspent outputs, default budget, lookups ${
+        ages === "uniform" ? "uniform over the set" : "as old as mainnet spends"
+      } (own process)`,
+    );
+    const scale = await timed(deno, [
+      "run",
+      "--allow-read",
+      "--allow-write",
+      new URL("./utxo_scale.ts", import.meta.url).pathname,
+      String(millions),
+      new URL("../.tmp/bench-index/utxo-scale", import.meta.url).pathname,
+      String(chainIndexMem(DEFAULT_PROCESS_MEM)),
+      ages,
+    ], { ...TASK_ENV });
+    console.log(scale.stdout.trimEnd());
+    console.log(`peak RSS of the whole run: ${rss(scale)}`);
+  }
 }

@@ -1,12 +1,16 @@
 /**
- * `utxo_scale.ts MILLIONS DIR [MEM]` (run by bench:index): grows a UTXO set the
+ * `utxo_scale.ts MILLIONS DIR [MEM] [AGES]` (run by bench:index): grows a UTXO set the
  * way the chain index does — blocks of 4,000 new outputs into the UTXO cache
  * (35% of MEM, the chain index's budget, default 930 MiB — what the default 1 GiB `--mem`
  * leaves it — shared with the segments' filters and
  * directories; the oldest filters give way below the cache's floor) over the
  * store, a checkpoint (flush, the indexer's size-tiered compaction) every
  * 9.9 M entries — to MILLIONS million unspent outputs, and between blocks
- * looks up 1,000 random earlier outputs (all hits). Prints, per 10 M: adds/s
+ * looks up 1,000 random earlier outputs (all hits): with AGES `uniform` (the
+ * default, the worst case) any output of the set alike; with `mainnet` outputs
+ * as old as real mainnet blocks spend (the corpus' prevout JSON, see
+ * _spend_ages.ts; an age beyond the set's blocks draws from the whole set).
+ * Prints, per 10 M: adds/s
  * and lookups/s in that stretch, the share of lookups the cache answered and
  * the rate of the others timed apart (what the segments cost), the peak RSS
  * sampled after every block of it, the segments' resident filters and
@@ -23,10 +27,25 @@ import { Prng } from "../lib/gen/prng.ts";
 import { DEFAULT_INDEX_MEM, UTXO_SHARE } from "../lib/index/chain_indexer.ts";
 import { UtxoCache } from "../lib/utxo/utxo_cache.ts";
 import { sizeFlag } from "../cli/_common.ts";
+import { mainnetSpendAges, shareAtMost } from "./_spend_ages.ts";
 
 const millions = Number(Deno.args[0] ?? 50);
 const dir = Deno.args[1] ?? "/tmp/blkpipe-utxo-scale";
 const mem = sizeFlag(Deno.args[2], "MEM", DEFAULT_INDEX_MEM);
+const agesMode = Deno.args[3] ?? "uniform";
+if (agesMode !== "uniform" && agesMode !== "mainnet") {
+  console.error(`utxo_scale: AGES is uniform or mainnet, not ${agesMode}`);
+  Deno.exit(2);
+}
+const ages = agesMode === "mainnet" ? mainnetSpendAges() : null;
+if (ages) {
+  console.log(
+    `lookups as old as mainnet spends (${ages.length} inputs of the corpus): ` +
+      [1, 6, 144, 1008, 4320].map((n) => `${(100 * shareAtMost(ages, n)).toFixed(0)}% ≤ ${n}`)
+        .join(", ") +
+      " blocks old",
+  );
+}
 try {
   Deno.removeSync(dir, { recursive: true });
 } catch {
@@ -71,6 +90,11 @@ console.log(
 );
 console.log("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
 let peak = 0;
+/** An output as old as a mainnet spend: drawn from the ages, then within its block. */
+function agedOutput(): number {
+  const block = height + 1 - ages![rng.int(0, ages!.length - 1)]!;
+  return block < 1 ? rng.int(0, total - 1) : (block - 1) * BLOCK + rng.int(0, BLOCK - 1);
+}
 const MiB = (n: number) => `${(n / 2 ** 20).toFixed(0)} MiB`;
 while (total < millions * 1e6) {
   for (let j = 0; j < BLOCK; j++) keyOf(adds, 36 * j, total + j);
@@ -87,7 +111,7 @@ while (total < millions * 1e6) {
   peak = Math.max(peak, Deno.memoryUsage().rss);
   t = performance.now();
   for (let j = 0; j < LOOKUPS; j++) {
-    keyOf(key, 0, rng.int(0, total - 1));
+    keyOf(key, 0, ages ? agedOutput() : rng.int(0, total - 1));
     if (cache.get(key, 0) < 0) misses++;
   }
   lookMs += performance.now() - t;
