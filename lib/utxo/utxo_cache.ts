@@ -5,20 +5,30 @@
  * then. Lookups that miss go to the {@link UtxoStore} (sorted segments with
  * bloom filters). {@link flush} writes the cache's net effect — outputs
  * still unspent as adds, spent store outputs as deletes — as one segment
- * and empties the cache; an output created and spent between two flushes
- * never reaches the disk.
+ * and empties the cache but for the youngest outputs it wrote (up to
+ * `retainShare` of its capacity), kept clean: most spends are of young
+ * outputs (two thirds of mainnet's within a day). Clean entries give way
+ * when the cache fills up; what is written, and when, does not depend on
+ * them. An output created and spent between flushes never reaches the disk.
  *
  * @module
  */
 
 import type { UtxoStore } from "../segment/utxo_store.ts";
 import type { UtxoView } from "./utxo_rules.ts";
+import { type CacheTable, touchHinted, warmBlock } from "./cache_warm.ts";
 import {
+  CLEAN,
   DEAD,
+  dropFlagged,
+  hashOf,
+  heightOf,
+  keepYoungest,
   LIVE,
   OVERWRITE,
   REC,
   sortedRecords,
+  tableSize,
   TOMBSTONE,
   valueAt,
   wordAt,
@@ -32,21 +42,10 @@ import {
 export const CACHE_BYTES_PER_ENTRY = 36 + 8 + 4 + 1 + 16;
 
 /**
- * A key's 32-bit hash from its txid at `k[at..]` (SHA-256d output: four bytes of it are as good as
- * any) mixed with the vout's low 16 bits.
+ * The share of the capacity a flush keeps of the youngest outputs it wrote. Measured with
+ * `utxo_scale 50` (lookups as old as mainnet's spends): see docs/BENCHMARKS.md.
  */
-function hashOf(k: Uint8Array, at: number, low16: number): number {
-  const h = (k[at]! | (k[at + 1]! << 8) | (k[at + 2]! << 16) | (k[at + 3]! << 24)) ^
-    Math.imul(low16, 0x9e3779b1);
-  return Math.imul(h ^ (h >>> 15), 0x2c1b3c6d) | 0;
-}
-
-/** Slots of the hash table for `capacity` entries: a power of two, at least twice as many. */
-function tableSize(capacity: number): number {
-  let size = 16;
-  while (size < 2 * capacity) size *= 2;
-  return size;
-}
+export const RETAIN_SHARE = 0.25;
 
 /** A write-back cache over a UTXO store; see the module doc. */
 export class UtxoCache implements UtxoView {
@@ -68,6 +67,10 @@ export class UtxoCache implements UtxoView {
   private used = 0;
   /** Outputs (created or spent) between flushes, as sized by {@link refit}. */
   capacity = 0;
+  /** Entries flagged {@link CLEAN} (among the first `used`). */
+  private cleanLeft = 0;
+  /** Records the last write moved to the front to keep (flagged clean after the refit). */
+  private kept = 0;
 
   /**
    * @param maxCapacity outputs (created or spent) between flushes at most
@@ -76,11 +79,13 @@ export class UtxoCache implements UtxoView {
    *   takes what they leave, {@link CACHE_BYTES_PER_ENTRY} per output, between a quarter of
    *   `maxCapacity` and all of it, and below that the oldest segments' filters give way — so
    *   that the process stays flat as the set grows
+   * @param retainShare the share of the capacity a flush keeps of the youngest outputs it wrote
    */
   constructor(
     readonly store: UtxoStore,
     readonly maxCapacity: number,
     readonly shareBytes?: number,
+    readonly retainShare: number = RETAIN_SHARE,
   ) {
     const upTo = (bytes: number) => new ArrayBuffer(0, { maxByteLength: bytes });
     const m = maxCapacity;
@@ -136,9 +141,14 @@ export class UtxoCache implements UtxoView {
     this.flushes++; // slots found before are void
   }
 
-  /** Entries in use (created, spent or dead) since the last flush. */
+  /** Entries in use (created, spent or dead) since the last flush: what the next one writes of. */
   get size(): number {
-    return this.used;
+    return this.used - this.cleanLeft;
+  }
+
+  /** Clean entries: outputs the store holds, kept in memory since a flush. */
+  get clean(): number {
+    return this.cleanLeft;
   }
 
   /** 32-bit hash of a key (txid ‖ vout BE): see {@link hashOf}. */
@@ -170,14 +180,15 @@ export class UtxoCache implements UtxoView {
 
   private lastHash = 0;
 
+  /** The table as the warm-up reads see it (see cache_warm.ts). */
+  private table(): CacheTable {
+    const { slots, recs, words, mask, used } = this;
+    return { slots, recs, words, mask, used };
+  }
+
   /**
-   * Reads, for each of a block's outpoints, the table slot its lookup will probe first and the
-   * entry that slot names — loads that do not depend on one another, so the processor overlaps
-   * their cache misses instead of taking them one lookup at a time. `prevouts`: offsets in
-   * `bytes` of `n` serialized outpoints (txid ‖ vout LE); `txids`: `m` txids whose outputs
-   * will be looked up or added, transaction t having `firstOutput[t+1] − firstOutput[t]` of them
-   * (a block layout's `txFirstOutput`). Changes nothing; returns a value only so that
-   * the reads are not optimised away.
+   * Reads the table slot each of a block's outpoints will probe first, and the entry it names,
+   * in one pass of independent loads ({@link warmBlock}: the arguments, what it returns).
    */
   warm(
     bytes: Uint8Array,
@@ -187,24 +198,7 @@ export class UtxoCache implements UtxoView {
     firstOutput: Uint32Array,
     m: number,
   ): number {
-    let sink = 0;
-    for (let i = 0; i < n; i++) {
-      const p = prevouts[i]!;
-      sink ^= this.touch(bytes, p, bytes[p + 32]! | (bytes[p + 33]! << 8));
-    }
-    for (let t = 0; t < m; t++) {
-      const k = firstOutput[t + 1]! - firstOutput[t]!;
-      for (let o = 0; o < k; o++) sink ^= this.touch(txids, 32 * t, o & 0xffff);
-    }
-    return sink;
-  }
-
-  /** One key's first slot and entry (`low16`: the vout's low 16 bits), as {@link hash} sees it. */
-  private touch(k: Uint8Array, at: number, low16: number): number {
-    const h = hashOf(k, at, low16);
-    const v = this.slots[2 * (h & this.mask)]!;
-    if (v === 0) return 0;
-    return this.recs[REC * (v - 1)]! ^ this.words[wordAt(v - 1)]!;
+    return warmBlock(this.table(), bytes, prevouts, n, txids, firstOutput, m);
   }
 
   /** Value id of the unspent output at `key[at..at+36)`, or −1 (see {@link UtxoView}). */
@@ -215,7 +209,7 @@ export class UtxoCache implements UtxoView {
       this.lastEntry = e;
       this.lastFreeSlot = -1;
       if (st === TOMBSTONE || st === DEAD) return -1; // spent since the last flush
-      this.foundHeight = word >> 2;
+      this.foundHeight = heightOf(word);
       return this.values[valueAt(e)]!;
     }
     this.lastEntry = -1;
@@ -244,10 +238,15 @@ export class UtxoCache implements UtxoView {
       this.lastHash = this.hash(k, at);
     } else s = this.slotOf(k, at);
     let e: number;
-    if (s >= 0) e = this.slots[2 * s]! - 1; // overwrite (BIP30's two exceptions, a re-created output)
-    else {
+    if (s >= 0) {
+      e = this.slots[2 * s]! - 1; // a spend of a clean entry, an overwrite (BIP30, re-created)
+      // Clean: changed, it is one more entry to write, as a store output's change would be (there
+      // is room: with a clean entry in the cache, fewer than `capacity` are to write).
+      if (this.words[wordAt(e)]! < 0) this.cleanLeft--;
+    } else {
       if (this.used === this.capacity) {
-        this.flush();
+        if (this.used - this.cleanLeft < this.capacity) this.dropClean();
+        else this.flush();
         s = this.slotOf(k, at);
       }
       s = ~s;
@@ -281,7 +280,9 @@ export class UtxoCache implements UtxoView {
     // A flush (when the cache fills up) empties the table, and may size it anew: what was
     // found before it is void, and its arrays are read through `this` after every put.
     const valid = () => hints !== undefined && this.flushes === flushes;
-    if (hints) this.touched ^= this.touchHinted(hints, deletes.length / 36, addValues.length);
+    if (hints) {
+      this.touched ^= touchHinted(this.table(), hints, deletes.length / 36, addValues.length);
+    }
     for (let d = 0, n = 0; d < deletes.length; d += 36, n++) {
       let e = valid() ? hints!.deletes[2 * n]! : -1;
       if (e < 0 || !this.sameKey(e, deletes, d)) {
@@ -290,7 +291,7 @@ export class UtxoCache implements UtxoView {
       }
       // Created and spent between flushes: never written.
       const w = wordAt(e);
-      if (e >= 0 && (this.words[w]! & 3) === LIVE) this.words[w] = this.words[w]! & ~3; // DEAD
+      if (e >= 0 && (this.words[w]! & (CLEAN | 3)) === LIVE) this.words[w] = this.words[w]! & ~3; // DEAD
       else this.put(deletes, d, 0, height, TOMBSTONE, valid() ? hints!.deletes[2 * n + 1]! : -1);
     }
     const state = overwrites ? OVERWRITE : LIVE;
@@ -299,29 +300,8 @@ export class UtxoCache implements UtxoView {
     }
   }
 
-  /** What {@link touchHinted} read (kept so that its loads are not optimised away). */
+  /** What the hints' warm-up read (kept so that its loads are not optimised away). */
   private touched = 0;
-
-  /**
-   * Reads what {@link apply}'s hints point at — each spent entry's record, each free slot — in one
-   * pass of independent loads before apply's own, whose cache misses would otherwise come one at
-   * a time (the lookups that found them ran a whole block earlier, and the lines have left the
-   * near caches since).
-   */
-  private touchHinted(hints: { deletes: Int32Array; adds: Int32Array }, n: number, m: number) {
-    const recs = this.recs, slots = this.slots, used = this.used;
-    let sink = 0;
-    for (let i = 0; i < n; i++) {
-      const e = hints.deletes[2 * i]!, free = hints.deletes[2 * i + 1]!;
-      if (e >= 0 && e < used) sink ^= recs[REC * e + 35]!;
-      else if (free >= 0) sink ^= slots[2 * free]!;
-    }
-    for (let i = 0; i < m; i++) {
-      const free = hints.adds[i]!;
-      if (free >= 0) sink ^= slots[2 * free]!;
-    }
-    return sink;
-  }
 
   /** True when entry `e` holds the key at `k[at..at+36)`. */
   private sameKey(e: number, k: Uint8Array, at: number): boolean {
@@ -344,6 +324,7 @@ export class UtxoCache implements UtxoView {
   flush(): void {
     this.write();
     this.refit();
+    this.reinstate();
   }
 
   /**
@@ -356,9 +337,13 @@ export class UtxoCache implements UtxoView {
   checkpoint(gcHeight: number): void {
     this.write();
     // A merge's new bloom filter takes the cache's room meanwhile.
-    if (this.store.compactionDue) this.resize(0);
+    if (this.store.compactionDue) {
+      this.kept = 0;
+      this.resize(0);
+    }
     this.store.compactTiered(gcHeight);
     this.refit();
+    this.reinstate();
   }
 
   /**
@@ -368,6 +353,7 @@ export class UtxoCache implements UtxoView {
    * so the cache still holds what it held.
    */
   private write(): void {
+    if (this.cleanLeft > 0) this.dropClean(); // the store holds them: nothing to write
     const n = this.used;
     const { source, live } = sortedRecords(this.recs, this.words, this.values, n);
     try {
@@ -377,9 +363,28 @@ export class UtxoCache implements UtxoView {
       throw err;
     }
     this.slots.fill(0);
-    for (let e = 0; e < n; e++) this.words[wordAt(e)] = 0; // DEAD
+    const limit = Math.floor(this.capacity * this.retainShare);
+    this.kept = keepYoungest(this.words, n, limit);
+    for (let e = this.kept; e < n; e++) this.words[wordAt(e)] = 0; // DEAD
     this.used = 0;
     this.flushes++;
+  }
+
+  /** Flags the records the last write kept (as many as the refitted capacity's share) clean. */
+  private reinstate(): void {
+    const r = Math.min(this.kept, Math.floor(this.capacity * this.retainShare));
+    this.kept = 0;
+    if (r === 0) return;
+    for (let e = 0, w = wordAt(0); e < r; e++, w += REC / 4) this.words[w] = this.words[w]! | CLEAN;
+    this.used = this.cleanLeft = r;
+    this.rebuildSlots();
+  }
+
+  /** Removes the clean entries (the cache is full of them and entries to write). */
+  private dropClean(): void {
+    this.used = dropFlagged(this.words, this.used);
+    this.cleanLeft = 0;
+    this.rebuildSlots();
   }
 
   /** Points the table's slots at the records again, wherever they now lie (after a failed write). */
