@@ -199,7 +199,9 @@ if (millions > 0) {
       if (Deno.env.get("BLKPIPE_REQUIRE_REAL_DATA") === "1") {
         throw new Error("BLKPIPE_REQUIRE_REAL_DATA=1 but ../shared/data/real is missing");
       }
-      console.log("\nUTXO-set scale with mainnet spend ages skipped: ../shared/data/real not found");
+      console.log(
+        "\nUTXO-set scale with mainnet spend ages skipped: ../shared/data/real not found",
+      );
       continue;
     }
     console.log(
