@@ -10,7 +10,10 @@
 
 import { zstdDecompressSync } from "node:zlib";
 
-/** The corpus directory (../shared/data/real beside the repository). */
+/**
+ * The corpus directory (../shared/data/real beside the repository); tests/_support/real_data.ts
+ * has the same, but reads the environment on import, which utxo_scale is not given.
+ */
 export const REAL_DIR: string = new URL("../../shared/data/real/", import.meta.url).pathname;
 
 /** The ages (in blocks, ≥ 1) of the outputs the corpus' prevout files list, sorted ascending. */

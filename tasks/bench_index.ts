@@ -33,6 +33,7 @@ import { OutpointIndex } from "../lib/index/outpoint_index.ts";
 import { chainIndexMem, DEFAULT_PROCESS_MEM, MIN_PROCESS_MEM } from "../lib/index/index_memory.ts";
 import { benchChain, type ChainShape, exists, rss, timed } from "./_bench_chain.ts";
 import { TASK_ENV } from "./_task_env.ts";
+import { REAL_DIR } from "./_spend_ages.ts";
 
 const { values, positionals } = parseArgs({
   args: Deno.args,
@@ -193,7 +194,7 @@ console.log(
 );
 
 if (millions > 0) {
-  const spendAges = exists(new URL("../../shared/data/real/index.jsonl", import.meta.url).pathname);
+  const spendAges = exists(REAL_DIR + "index.jsonl");
   for (const ages of ["uniform", "mainnet"]) {
     if (ages === "mainnet" && !spendAges) {
       if (Deno.env.get("BLKPIPE_REQUIRE_REAL_DATA") === "1") {

@@ -23,6 +23,7 @@ import type { CheckFailure } from "../validate/reject.ts";
 import { UtxoRules } from "../utxo/utxo_rules.ts";
 import { BIP34_HASH } from "../utxo/block_subsidy.ts";
 import { UtxoCache } from "../utxo/utxo_cache.ts";
+import { warmBlock } from "../utxo/cache_warm.ts";
 import {
   CHAIN_INDEX_PATHS as P,
   encodeSpendEntry,
@@ -70,7 +71,7 @@ export const UTXO_SHARE = 0.35;
 /** Maintains an archive's chain index; see the module doc. */
 export class ChainIndexer {
   private readonly layout = new BlockLayout();
-  /** What {@link UtxoCache.warm} returned (kept so that its reads are not optimised away). */
+  /** What {@link warmBlock} returned (kept so that its reads are not optimised away). */
   warmth = 0;
   private readonly txids = new EntryBatch(TXID_ENTRY);
   private readonly spends = new EntryBatch(SPEND_ENTRY);
@@ -194,7 +195,8 @@ export class ChainIndexer {
         this.rules.bip34Matched = BIP34_HASH[this.network.name] === hashToHex(hash);
       }
     } else {
-      this.warmth ^= this.cache.warm(
+      this.warmth ^= warmBlock(
+        this.cache.warmTable(),
         bytes,
         L.inPrevout,
         L.inputCount,

@@ -16,7 +16,7 @@
 
 import type { UtxoStore } from "../segment/utxo_store.ts";
 import type { UtxoView } from "./utxo_rules.ts";
-import { type CacheTable, touchHinted, warmBlock } from "./cache_warm.ts";
+import { type CacheTable, touchHinted } from "./cache_warm.ts";
 import {
   CLEAN,
   DEAD,
@@ -180,25 +180,10 @@ export class UtxoCache implements UtxoView {
 
   private lastHash = 0;
 
-  /** The table as the warm-up reads see it (see cache_warm.ts). */
-  private table(): CacheTable {
+  /** The table as the warm-up reads see it (`warmBlock` of cache_warm.ts, before a block's lookups). */
+  warmTable(): CacheTable {
     const { slots, recs, words, mask, used } = this;
     return { slots, recs, words, mask, used };
-  }
-
-  /**
-   * Reads the table slot each of a block's outpoints will probe first, and the entry it names,
-   * in one pass of independent loads ({@link warmBlock}: the arguments, what it returns).
-   */
-  warm(
-    bytes: Uint8Array,
-    prevouts: Uint32Array,
-    n: number,
-    txids: Uint8Array,
-    firstOutput: Uint32Array,
-    m: number,
-  ): number {
-    return warmBlock(this.table(), bytes, prevouts, n, txids, firstOutput, m);
   }
 
   /** Value id of the unspent output at `key[at..at+36)`, or −1 (see {@link UtxoView}). */
@@ -281,7 +266,7 @@ export class UtxoCache implements UtxoView {
     // found before it is void, and its arrays are read through `this` after every put.
     const valid = () => hints !== undefined && this.flushes === flushes;
     if (hints) {
-      this.touched ^= touchHinted(this.table(), hints, deletes.length / 36, addValues.length);
+      this.touched ^= touchHinted(this.warmTable(), hints, deletes.length / 36, addValues.length);
     }
     for (let d = 0, n = 0; d < deletes.length; d += 36, n++) {
       let e = valid() ? hints!.deletes[2 * n]! : -1;

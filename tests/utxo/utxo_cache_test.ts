@@ -2,6 +2,7 @@ import { assertEquals, assertTrue } from "../_support/assert.ts";
 import { Prng } from "../../lib/gen/prng.ts";
 import { emptyUtxoState, UtxoStore } from "../../lib/segment/utxo_store.ts";
 import { CACHE_BYTES_PER_ENTRY, UtxoCache } from "../../lib/utxo/utxo_cache.ts";
+import { warmBlock } from "../../lib/utxo/cache_warm.ts";
 
 /** Keys drawn from a small txid pool (many vouts per txid, colliding first bytes) to stress probing. */
 function key(i: number): Uint8Array {
@@ -120,15 +121,34 @@ Deno.test("warm reads the slot a lookup probes first, from a block's prevouts an
   block.set(txid, 20);
   new DataView(block.buffer).setUint32(52, vout, true);
   assertEquals(
-    cache.warm(block, Uint32Array.of(20), 1, new Uint8Array(0), new Uint32Array(1), 0),
+    warmBlock(
+      cache.warmTable(),
+      block,
+      Uint32Array.of(20),
+      1,
+      new Uint8Array(0),
+      new Uint32Array(1),
+      0,
+    ),
     expected,
   );
   // The same output reached through its txid and output count (only vout 300 is present).
   assertEquals(
-    cache.warm(block, new Uint32Array(0), 0, txid, Uint32Array.of(0, vout + 1), 1),
+    warmBlock(
+      cache.warmTable(),
+      block,
+      new Uint32Array(0),
+      0,
+      txid,
+      Uint32Array.of(0, vout + 1),
+      1,
+    ),
     expected,
   );
-  assertEquals(cache.warm(block, new Uint32Array(0), 0, txid, Uint32Array.of(0, vout), 1), 0);
+  assertEquals(
+    warmBlock(cache.warmTable(), block, new Uint32Array(0), 0, txid, Uint32Array.of(0, vout), 1),
+    0,
+  );
   assertEquals(cache.get(k, 0), 42);
   assertEquals(cache.foundHeight, 7);
   store.close();
