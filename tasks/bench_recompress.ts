@@ -8,6 +8,7 @@
  */
 
 import { constants, zstdCompressSync } from "node:zlib";
+import { archiveZstdParams } from "../lib/archive/zstd_compress_sync.ts";
 import { encodeRecord } from "../lib/bitcoin/blk_record.ts";
 import { NETWORKS } from "../lib/bitcoin/network.ts";
 import { concatBytes } from "../lib/bytes/concat.ts";
@@ -42,9 +43,7 @@ function measure(label: string, blocks: Uint8Array[]): void {
     const t = performance.now();
     let stored = 0;
     for (const f of frames) {
-      stored += zstdCompressSync(f, {
-        params: { [constants.ZSTD_c_compressionLevel]: level, [constants.ZSTD_c_checksumFlag]: 1 },
-      }).length;
+      stored += zstdCompressSync(f, { params: archiveZstdParams(constants, level) }).length;
     }
     const s = (performance.now() - t) / 1000;
     cells.push(`L${level} ${(raw / stored).toFixed(3)} (${(raw / 1e6 / s).toFixed(0)} MB/s)`);

@@ -2,9 +2,10 @@
  * `deno task bench:zstd`: where Deno's native zstd (node:zlib) stands
  * against the zstd CLI at level 3 on one core, on the same bytes: frame
  * size, the content checksum, the pledged size, one-shot vs streaming,
- * blkpipe's compressor (one zstd context kept for all frames), and what
- * smaller match tables (hashLog, chainLog) or level 2 would buy in 2 MiB
- * frames. Two samples: the bench:collect chain's blk bytes (else a
+ * blkpipe's compressor (one zstd context kept for all frames, at the
+ * archive's level 3: zstd's fast strategy, `archiveZstdParams`), the CLI with
+ * those parameters, and what smaller match tables (hashLog, chainLog) or
+ * level 2 would buy in 2 MiB frames. Two samples: the bench:collect chain's blk bytes (else a
  * generated 256 MiB) and the corpus' modern mainnet blocks as blk records
  * (skipped with a message when ../shared/data/real is absent; an error with
  * BLKPIPE_REQUIRE_REAL_DATA=1). Every figure is the best of `rounds` passes.
@@ -132,6 +133,11 @@ function section(title: string, data: Uint8Array, rounds: number): void {
     row("node:zlib 2048 KiB frames, no pledged size", () => framed(2 << 20, L3, false));
     row("node:zlib one call for the whole sample", () => framed(data.length, L3));
     row("blkpipe: 2048 KiB frames, one context kept (the archive)", () => kept(2 << 20));
+    // What the archive's level 3 is (archiveZstdParams), through the CLI: the same parameters.
+    row(
+      "zstd CLI -3 --zstd=strategy=1,hlog=17,mml=4 -T1",
+      () => cli(["-3", "--zstd=strategy=1,hlog=17,mml=4", "-T1", "-q"]),
+    );
     const tables: Array<[number, number]> = [[16, 16], [16, 15], [15, 14]];
     for (const [hash, chain] of tables) {
       row(

@@ -8,10 +8,11 @@
 
 import { type PoolReply, RequestPool, transferable } from "../workers/request_pool.ts";
 import { zstdFrameInfo } from "./zstd_frame.ts";
-import { frameCompressorWith, joinRecords } from "./zstd_compress_sync.ts";
+import { archiveZstdParams, frameCompressorWith, joinRecords } from "./zstd_compress_sync.ts";
 
 const WORKER_SOURCE = `
 import * as zlib from "node:zlib";
+const archiveZstdParams = ${archiveZstdParams.toString()};
 const frameCompressorWith = ${frameCompressorWith.toString()};
 const joinRecords = ${joinRecords.toString()};
 let compress, compressLevel, joined = new Uint8Array(0);

@@ -71,3 +71,31 @@ Deno.test("a frame compressed into a spare buffer: the same bytes, a view of it 
     assertTrue(same(out, fresh(f)));
   }
 });
+
+Deno.test("level 3 frames use the archive's parameters: other bytes than zstd's level 3, as small within 1%", () => {
+  const level3 = {
+    [zlib.constants.ZSTD_c_compressionLevel]: 3,
+    [zlib.constants.ZSTD_c_checksumFlag]: 1,
+  };
+  const compress = frameCompressorWith(zlib, 3), level5 = frameCompressorWith(zlib, 5);
+  let ours = 0, zstds = 0, differ = 0;
+  for (const f of frames) {
+    const a = compress(f), b = new Uint8Array(zlib.zstdCompressSync(f, { params: level3 }));
+    assertTrue(same(new Uint8Array(zlib.zstdDecompressSync(a)), f), "decodes");
+    ours += a.length;
+    zstds += b.length;
+    if (!same(a, b)) differ++;
+    // Any other level is zstd's own.
+    const c = new Uint8Array(
+      zlib.zstdCompressSync(f, {
+        params: { ...level3, [zlib.constants.ZSTD_c_compressionLevel]: 5 },
+      }),
+    );
+    assertTrue(same(level5(f), c), "level 5 is zstd's level 5");
+  }
+  assertTrue(
+    differ >= frames.length - 1,
+    `${differ} of ${frames.length} frames differ from zstd -3's`,
+  );
+  assertTrue(ours <= zstds * 1.01, `${ours} bytes against zstd -3's ${zstds}`);
+});
