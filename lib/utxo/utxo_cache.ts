@@ -47,6 +47,15 @@ export const CACHE_BYTES_PER_ENTRY = 36 + 8 + 4 + 1 + 16;
  */
 export const RETAIN_SHARE = 0.25;
 
+/**
+ * The share of the cache's memory beyond which the oldest segment's bloom filter gives way to
+ * cache entries. Asked last, that filter only saves reads of keys no segment holds: a valid
+ * chain asks for those only where BIP30 is checked — before BIP34 (mainnet's height 227,931,
+ * March 2013), while the set is small; an eighth of the default share holds the filters and
+ * directories of ≈22 M outputs — so past that size it is worth more as cache.
+ */
+export const OLDEST_FILTER_SHARE = 1 / 8;
+
 /** A write-back cache over a UTXO store; see the module doc. */
 export class UtxoCache implements UtxoView {
   /** Creation height of the output the last {@link get} found. */
@@ -115,8 +124,10 @@ export class UtxoCache implements UtxoView {
     let c = this.maxCapacity;
     if (this.shareBytes !== undefined) {
       const step = Math.ceil(this.maxCapacity / 16);
-      // The store's filters give way before the cache goes below its floor (a quarter).
-      this.store.fitResident(this.shareBytes - 4 * step * CACHE_BYTES_PER_ENTRY);
+      // The store's filters give way before the cache goes below its floor (a quarter); the
+      // oldest segment's once the store's part would take an eighth (OLDEST_FILTER_SHARE).
+      const floor = 4 * step * CACHE_BYTES_PER_ENTRY;
+      this.store.fitResident(this.shareBytes - floor, this.shareBytes * OLDEST_FILTER_SHARE);
       const room = (this.shareBytes - this.store.residentBytes()) / CACHE_BYTES_PER_ENTRY;
       c = Math.min(c, Math.max(4 * step, Math.floor(room / step) * step));
     }

@@ -157,6 +157,17 @@ Deno.test("fitResident drops the oldest segments' bloom filters, as few as the b
   const oldest = (store as unknown as { segments: Array<{ bloomBytes: number }> }).segments[0]!;
   assertEquals(store.residentBytes(), full - oldest.bloomBytes);
   assertEquals(answers(), before);
+  // The oldest segment's own budget: its filter goes once everything would exceed it, whatever
+  // `budget` allows; the others stay.
+  store.fitResident(Infinity, full - 1);
+  assertEquals(store.stats().withoutBloom, 1);
+  assertEquals(store.residentBytes(), full - oldest.bloomBytes);
+  assertEquals(answers(), before);
+  store.fitResident(Infinity, full);
+  assertEquals(store.stats().withoutBloom, 0, "within its budget the oldest's filter is back");
+  store.fitResident(full - oldest.bloomBytes - 1, full - 1); // and the next one's as `budget` needs
+  assertEquals(store.stats().withoutBloom, 2);
+  assertEquals(answers(), before);
   // No budget: every filter goes; answers still the same (each segment read instead).
   store.fitResident(0);
   assertEquals(store.stats().withoutBloom, 4);

@@ -160,6 +160,8 @@ const TIGHT = 3400;
 for (
   const [share, perBlock, every, blocks, what] of [
     [SHARE, 40, 10, 60, ""],
+    // Past an eighth of the share, the oldest segment's filter goes (OLDEST_FILTER_SHARE).
+    [SHARE, 40, 10, 200, ", the oldest segment's filter dropped"],
     [TIGHT, 10, 5, 300, ", the oldest filters dropped"],
   ] as const
 ) {
@@ -167,7 +169,7 @@ for (
     const dir = Deno.makeTempDirSync({ prefix: "blkpipe-refit-" });
     const store = await UtxoStore.open(dir, { managed: emptyUtxoState() });
     const cache = UtxoCache.forShare(store, share);
-    let next = 0, dropped = 0;
+    let next = 0, dropped = 0, most = 0;
     const spent = new Set<number>();
     for (let h = 1; h <= blocks; h++) {
       const adds = new Uint8Array(36 * perBlock);
@@ -185,6 +187,13 @@ for (
         assertEquals(again.stats().withoutBloom, store.stats().withoutBloom, `filters at ${h}`);
         assertEquals(again.residentBytes(), store.residentBytes());
         dropped += store.stats().withoutBloom;
+        most = Math.max(most, store.stats().withoutBloom);
+        if (store.stats().withoutBloom === 0) {
+          assertTrue(
+            store.residentBytes() <= share / 8,
+            `every filter kept at ${h}: within an eighth`,
+          );
+        }
         again.close();
       }
     }
@@ -193,8 +202,11 @@ for (
     assertTrue(cache.capacity >= floor);
     // The share holds: the cache at its size plus what the store keeps in memory.
     assertTrue(cache.capacity * CACHE_BYTES_PER_ENTRY + store.residentBytes() <= share);
-    if (share === TIGHT) assertTrue(dropped > 0, "filters were dropped to keep the floor");
-    else assertEquals(dropped, 0);
+    if (share === TIGHT) assertTrue(most > 1, "filters were dropped to keep the floor");
+    else if (blocks > 60) {
+      assertTrue(dropped > 0, "the oldest filter was dropped past an eighth");
+      assertEquals(most, 1, "only the oldest: the cache never came near its floor");
+    } else assertEquals(dropped, 0);
     for (let i = 0; i < next; i++) {
       assertEquals(cache.get(key(i), 0), spent.has(i) ? -1 : 2, `output ${i}`);
     }
