@@ -52,7 +52,8 @@ try {
   // none
 }
 const store = await UtxoStore.open(dir, { managed: emptyUtxoState() });
-const cache = UtxoCache.forShare(store, mem * UTXO_SHARE);
+// As the chain indexer past mainnet's BIP34 block: no lookups of absent outputs (BIP30 unchecked).
+const cache = UtxoCache.forShare(store, mem * UTXO_SHARE, false);
 
 /** Outpoint number `i` → a random-looking 36-byte key (txid from a mix of i, vout 0). */
 function keyOf(out: Uint8Array, at: number, i: number): void {

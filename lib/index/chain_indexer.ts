@@ -134,7 +134,8 @@ export class ChainIndexer {
       slot,
       found?.name ?? "b",
       utxo,
-      UtxoCache.forShare(utxo, mem * UTXO_SHARE),
+      // After BIP34's pinned block BIP30 asks for no absent outputs: see OLDEST_FILTER_SHARE.
+      UtxoCache.forShare(utxo, mem * UTXO_SHARE, !slot.bip34Matched),
       o.network,
       new UtxoRules(o.network, slot.bip34Matched),
       txnum,
@@ -216,6 +217,7 @@ export class ChainIndexer {
         { deletes: r.deleteHints, adds: r.addHints },
       );
     }
+    this.cache.absentLookups = !this.rules.bip34Matched;
     let at = this.txids.reserve(L.txCount);
     for (let t = 0; t < L.txCount; t++, at += TXID_ENTRY.entryWidth) {
       encodeTxidEntry(this.txids.slab, at, ids, 32 * t, this.nextTxnum + t);

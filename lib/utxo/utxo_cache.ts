@@ -33,6 +33,9 @@ import {
   valueAt,
   wordAt,
 } from "./cache_records.ts";
+import { OLDEST_FILTER_SHARE, RETAIN_SHARE } from "./cache_shares.ts";
+
+export { OLDEST_FILTER_SHARE, RETAIN_SHARE };
 
 /**
  * Bytes of memory per cached output as the budget counts it: the record, two table slots, and one
@@ -40,21 +43,6 @@ import {
  * capacity and the cache flushes where it always did (the same segments, byte for byte).
  */
 export const CACHE_BYTES_PER_ENTRY = 36 + 8 + 4 + 1 + 16;
-
-/**
- * The share of the capacity a flush keeps of the youngest outputs it wrote. Measured with
- * `utxo_scale 50` (lookups as old as mainnet's spends): see docs/BENCHMARKS.md.
- */
-export const RETAIN_SHARE = 0.25;
-
-/**
- * The share of the cache's memory beyond which the oldest segment's bloom filter gives way to
- * cache entries. Asked last, that filter only saves reads of keys no segment holds: a valid
- * chain asks for those only where BIP30 is checked — before BIP34 (mainnet's height 227,931,
- * March 2013), while the set is small; an eighth of the default share holds the filters and
- * directories of ≈22 M outputs — so past that size it is worth more as cache.
- */
-export const OLDEST_FILTER_SHARE = 1 / 8;
 
 /** A write-back cache over a UTXO store; see the module doc. */
 export class UtxoCache implements UtxoView {
@@ -95,6 +83,8 @@ export class UtxoCache implements UtxoView {
     readonly maxCapacity: number,
     readonly shareBytes?: number,
     readonly retainShare: number = RETAIN_SHARE,
+    /** Whether lookups of keys no segment holds are expected (BIP30 checked): see {@link refit}. */
+    public absentLookups = true,
   ) {
     const upTo = (bytes: number) => new ArrayBuffer(0, { maxByteLength: bytes });
     const m = maxCapacity;
@@ -104,18 +94,21 @@ export class UtxoCache implements UtxoView {
 
   /**
    * A cache for a memory share (bytes): at most `shareBytes / CACHE_BYTES_PER_ENTRY` outputs,
-   * fewer as the store's resident part grows (see the constructor).
+   * fewer as the store's resident part grows (see the constructor). `absentLookups`: whether
+   * lookups of keys no segment holds are expected (false once BIP30 is no longer checked).
    */
-  static forShare(store: UtxoStore, shareBytes: number): UtxoCache {
-    return new UtxoCache(store, Math.floor(shareBytes / CACHE_BYTES_PER_ENTRY), shareBytes);
+  static forShare(store: UtxoStore, shareBytes: number, absentLookups = true): UtxoCache {
+    const capacity = Math.floor(shareBytes / CACHE_BYTES_PER_ENTRY);
+    return new UtxoCache(store, capacity, shareBytes, RETAIN_SHARE, absentLookups);
   }
 
   /**
    * Sizes an empty cache for the store as it is now (a no-op while the cache holds entries),
    * first dropping the oldest segments' bloom filters where they would leave the cache less than
-   * a quarter ({@link UtxoStore.fitResident}). The size is a function of the store's segments
-   * alone, in steps of 1/16 of `maxCapacity` (the arrays are resized in place only when the step
-   * changes). Called by the constructor, by {@link flush} and by {@link checkpoint} after the
+   * a quarter ({@link UtxoStore.fitResident}), and the oldest segment's past
+   * {@link OLDEST_FILTER_SHARE} unless `absentLookups`. The size is a function of the store's
+   * segments and `absentLookups` alone, in steps of 1/16 of `maxCapacity` (the arrays are resized
+   * in place only when the step changes). Called by the constructor, by {@link flush} and by {@link checkpoint} after the
    * compaction — where a run resumed from that point sizes it too, so that it flushes where an
    * uninterrupted run did.
    */
@@ -125,9 +118,11 @@ export class UtxoCache implements UtxoView {
     if (this.shareBytes !== undefined) {
       const step = Math.ceil(this.maxCapacity / 16);
       // The store's filters give way before the cache goes below its floor (a quarter); the
-      // oldest segment's once the store's part would take an eighth (OLDEST_FILTER_SHARE).
+      // oldest segment's once the store's part would take an eighth (OLDEST_FILTER_SHARE),
+      // unless lookups of absent keys are expected.
       const floor = 4 * step * CACHE_BYTES_PER_ENTRY;
-      this.store.fitResident(this.shareBytes - floor, this.shareBytes * OLDEST_FILTER_SHARE);
+      const oldest = this.absentLookups ? Infinity : this.shareBytes * OLDEST_FILTER_SHARE;
+      this.store.fitResident(this.shareBytes - floor, oldest);
       const room = (this.shareBytes - this.store.residentBytes()) / CACHE_BYTES_PER_ENTRY;
       c = Math.min(c, Math.max(4 * step, Math.floor(room / step) * step));
     }
