@@ -21,7 +21,7 @@ import { emptyUtxoState, UtxoStore } from "../segment/utxo_store.ts";
 import { type LocalAppendFile, LocalStore } from "../store/local_store.ts";
 import type { CheckFailure } from "../validate/reject.ts";
 import { UtxoRules } from "../utxo/utxo_rules.ts";
-import { BIP34_HASH } from "../utxo/block_subsidy.ts";
+import { bip30LooksUp, BIP34_HASH } from "../utxo/block_subsidy.ts";
 import { UtxoCache } from "../utxo/utxo_cache.ts";
 import { warmBlock } from "../utxo/cache_warm.ts";
 import {
@@ -134,8 +134,8 @@ export class ChainIndexer {
       slot,
       found?.name ?? "b",
       utxo,
-      // After BIP34's pinned block BIP30 asks for no absent outputs: see OLDEST_FILTER_SHARE.
-      UtxoCache.forShare(utxo, mem * UTXO_SHARE, !slot.bip34Matched),
+      // Past BIP34's pinned block BIP30 asks for no absent outputs: see OLDEST_FILTER_SHARE.
+      UtxoCache.forShare(utxo, mem * UTXO_SHARE, bip30LooksUp(slot.bip34Matched, slot.height + 1)),
       o.network,
       new UtxoRules(o.network, slot.bip34Matched),
       txnum,
@@ -217,7 +217,7 @@ export class ChainIndexer {
         { deletes: r.deleteHints, adds: r.addHints },
       );
     }
-    this.cache.absentLookups = !this.rules.bip34Matched;
+    this.cache.absentLookups = bip30LooksUp(this.rules.bip34Matched, height + 1); // as resumed
     let at = this.txids.reserve(L.txCount);
     for (let t = 0; t < L.txCount; t++, at += TXID_ENTRY.entryWidth) {
       encodeTxidEntry(this.txids.slab, at, ids, 32 * t, this.nextTxnum + t);

@@ -15,6 +15,21 @@ export const MAX_SCRIPT_SIZE = 10_000;
 export const BIP34_IMPLIES_BIP30_LIMIT = 1_983_702;
 
 /**
+ * Whether BIP30 may look up the new outputs of the block at `height` (keys a valid chain never
+ * holds), given whether the BIP34 block was the one Bitcoin Core pins: always unless it was, and
+ * again from {@link BIP34_IMPLIES_BIP30_LIMIT}.
+ *
+ * @example
+ * ```ts
+ * import { bip30LooksUp } from "./block_subsidy.ts";
+ * if (!bip30LooksUp(false, 500_000) || bip30LooksUp(true, 500_000)) throw new Error("BIP30");
+ * ```
+ */
+export function bip30LooksUp(bip34Matched: boolean, height: number): boolean {
+  return !bip34Matched || height >= BIP34_IMPLIES_BIP30_LIMIT;
+}
+
+/**
  * Block subsidy in satoshis: 50 BTC halved every `interval` blocks, 0 after
  * 64 halvings.
  *

@@ -3,6 +3,7 @@ import { blockHash } from "../../lib/bitcoin/header.ts";
 import { NETWORKS } from "../../lib/bitcoin/network.ts";
 import { ChainIndexer } from "../../lib/index/chain_indexer.ts";
 import { BlockChecker } from "../../lib/validate/check_block.ts";
+import { bip30LooksUp, BIP34_IMPLIES_BIP30_LIMIT } from "../../lib/utxo/block_subsidy.ts";
 import { BROKEN, brokenChain, CHAIN, MUTATIONS } from "../_support/utxo_mutations.ts";
 
 async function connectAll(blocks: Uint8Array[]) {
@@ -36,3 +37,10 @@ for (const [what, { code, mutate }] of Object.entries(MUTATIONS)) {
     assertEquals([failure?.height, failure?.code], [BROKEN, code], failure?.detail);
   });
 }
+
+Deno.test("BIP30 looks up new outputs unless BIP34's block was the pinned one, and again from Core's limit", () => {
+  for (const h of [1, 227_931, 227_932, 1_000_000]) assertEquals(bip30LooksUp(false, h), true);
+  assertEquals(bip30LooksUp(true, 227_932), false);
+  assertEquals(bip30LooksUp(true, BIP34_IMPLIES_BIP30_LIMIT - 1), false);
+  assertEquals(bip30LooksUp(true, BIP34_IMPLIES_BIP30_LIMIT), true);
+});
