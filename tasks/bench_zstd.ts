@@ -5,8 +5,8 @@
  * blkpipe's compressor (one zstd context kept for all frames, at the
  * archive's level 3: zstd's fast strategy, `archiveZstdParams`), the CLI with
  * those parameters, and what smaller match tables (hashLog, chainLog) or
- * level 2 would buy in 2 MiB frames. Two samples: the bench:collect chain's blk bytes (else a
- * generated 256 MiB) and the corpus' modern mainnet blocks as blk records
+ * level 2 would buy in 2 MiB frames. Two samples: the bench:collect chain's
+ * blk bytes (else a generated 256 MiB) and the corpus' modern mainnet blocks as blk records
  * (skipped with a message when ../shared/data/real is absent; an error with
  * BLKPIPE_REQUIRE_REAL_DATA=1). Every figure is the best of `rounds` passes.
  *

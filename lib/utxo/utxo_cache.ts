@@ -108,9 +108,9 @@ export class UtxoCache implements UtxoView {
    * a quarter ({@link UtxoStore.fitResident}), and the oldest segment's past
    * {@link OLDEST_FILTER_SHARE} unless `absentLookups`. The size is a function of the store's
    * segments and `absentLookups` alone, in steps of 1/16 of `maxCapacity` (the arrays are resized
-   * in place only when the step changes). Called by the constructor, by {@link flush} and by {@link checkpoint} after the
-   * compaction — where a run resumed from that point sizes it too, so that it flushes where an
-   * uninterrupted run did.
+   * in place only when the step changes). Called by the constructor, by {@link flush} and by
+   * {@link checkpoint} after the compaction — where a run resumed from that point sizes it too,
+   * so that it flushes where an uninterrupted run did.
    */
   private refit(): void {
     if (this.used > 0) return;
