@@ -43,6 +43,7 @@ import {
   UTXO_SPENT,
 } from "./utxo_entry.ts";
 import { mergeFiltered, mergeGuarded, mergeRuns, segmentSource } from "./utxo_merge.ts";
+import { filtersToDrop } from "./resident_filters.ts";
 import { tieredMerge } from "./tiered_merge.ts";
 import type { UtxoStoreOptions, UtxoStoreState, UtxoStoreStats } from "./utxo_store_state.ts";
 import { loadUtxoState } from "./utxo_store_state.ts";
@@ -108,19 +109,12 @@ export class UtxoStore {
   }
 
   /**
-   * Keeps {@link residentBytes} within `budget` where the bloom filters allow: the oldest
-   * segments' filters go (oldest first, as few as needed; asked last, they only save reads of
-   * absent keys) and are read back once there is room. The oldest segment's filter also goes
-   * while the resident part with it would exceed `oldestBudget`: asked last of all, it saves
-   * nothing for a key the store holds (that key is read from it either way). A function of the
-   * segments, `budget` and `oldestBudget`.
+   * Keeps {@link residentBytes} within `budget` where the bloom filters allow, the oldest
+   * segment's also within `oldestBudget` ({@link filtersToDrop}); dropped filters are read back
+   * once there is room. A function of the segments and the two budgets.
    */
   fitResident(budget: number, oldestBudget = Infinity): void {
-    let total = this.memoryBytes;
-    for (const s of this.segments) total += s.directoryBytes + s.bloomBytes;
-    let p = 0;
-    if (this.segments.length > 0 && total > oldestBudget) total -= this.segments[p++]!.bloomBytes;
-    while (p < this.segments.length && total > budget) total -= this.segments[p++]!.bloomBytes;
+    const p = filtersToDrop(this.segments, this.memoryBytes, budget, oldestBudget);
     this.segments.forEach((s, i) => i < p ? s.dropBloom() : s.loadBloom(this.xxh));
   }
 
