@@ -2,9 +2,9 @@
  * `utxo_scale.ts MILLIONS DIR [MEM] [AGES]` (run by bench:index): grows a UTXO set the
  * way the chain index does — blocks of 4,000 new outputs into the UTXO cache
  * (35% of MEM, the chain index's budget, default 930 MiB — what the default 1 GiB `--mem`
- * leaves it — shared with the segments' filters and
- * directories; the oldest filters give way below the cache's floor) over the
- * store, a checkpoint (flush, the indexer's size-tiered compaction) every
+ * leaves it — shared with the segments' filters and directories; the oldest segment's filter
+ * gives way past an eighth of the share, as in the chain index past mainnet's BIP34 block, and
+ * older filters below the cache's floor) over the store, a checkpoint (flush, the indexer's size-tiered compaction) every
  * 9.9 M entries — to MILLIONS million unspent outputs, and between blocks
  * looks up 1,000 random earlier outputs (all hits): with AGES `uniform` (the
  * default, the worst case) any output of the set alike; with `mainnet` outputs

@@ -35,8 +35,6 @@ import {
 } from "./cache_records.ts";
 import { OLDEST_FILTER_SHARE, RETAIN_SHARE } from "./cache_shares.ts";
 
-export { OLDEST_FILTER_SHARE, RETAIN_SHARE };
-
 /**
  * Bytes of memory per cached output as the budget counts it: the record, two table slots, and one
  * byte more that the layout before the records took — kept, so that a budget gives the same
