@@ -135,8 +135,8 @@ function section(title: string, data: Uint8Array, rounds: number): void {
     row("blkpipe: 2048 KiB frames, one context kept (the archive)", () => kept(2 << 20));
     // What the archive's level 3 is (archiveZstdParams), through the CLI: the same parameters.
     row(
-      "zstd CLI -3 --zstd=strategy=1,hlog=17,mml=4 -T1",
-      () => cli(["-3", "--zstd=strategy=1,hlog=17,mml=4", "-T1", "-q"]),
+      "zstd CLI -3 --zstd=strategy=1,hlog=17,mml=4,tlen=2 -T1",
+      () => cli(["-3", "--zstd=strategy=1,hlog=17,mml=4,tlen=2", "-T1", "-q"]),
     );
     const tables: Array<[number, number]> = [[16, 16], [16, 15], [15, 14]];
     for (const [hash, chain] of tables) {
