@@ -28,6 +28,8 @@ const SRC_BASE = 128;
  * at 8 KiB.
  */
 const NATIVE_FROM = 4096;
+/** Most 64-byte blocks of a padded lane message (shorter than {@link NATIVE_FROM}). */
+const MAX_LANE_BLOCKS = ((NATIVE_FROM - 1 + 8) >>> 6) + 1;
 
 let compiled: WebAssembly.Module | undefined;
 
@@ -63,7 +65,10 @@ export class Sha256Batch {
   private count = 0;
   // Per message: up to three spans [start, length] relative to the source.
   private spans: Uint32Array = new Uint32Array(6 * 256);
-  private keys = new Float64Array(256);
+  // Lane messages in hashing order (grouped by block count), and each message's block count.
+  private order = new Uint32Array(256);
+  private msgBlocks = new Uint8Array(256);
+  private readonly bucket = new Uint32Array(MAX_LANE_BLOCKS + 1);
 
   constructor() {
     const inst = new WebAssembly.Instance(kernel());
@@ -117,23 +122,39 @@ export class Sha256Batch {
     const n = this.count;
     if (out.length < 32 * n) throw new RangeError(`Output needs ${32 * n} bytes`);
     if (n === 0) return;
-    if (this.keys.length < n) this.keys = new Float64Array(Math.max(n, 2 * this.keys.length));
-    const s = this.spans;
+    if (this.order.length < n) {
+      this.order = new Uint32Array(Math.max(n, 2 * this.order.length));
+      this.msgBlocks = new Uint8Array(this.order.length);
+    }
+    const s = this.spans, msgBlocks = this.msgBlocks, bucket = this.bucket;
     const double = options.double !== false;
-    // Sort by block count so each group of four lanes has similar lengths;
-    // long messages are hashed natively right away.
+    // Group by block count (a counting sort, in order within a group) so each group of four lanes
+    // has similar lengths; long messages are hashed natively.
     let totalBlocks = 0;
     let lanes = 0;
     let natives = 0;
+    bucket.fill(0);
     for (let i = 0; i < n; i++) {
       const len = s[6 * i + 1]! + s[6 * i + 3]! + s[6 * i + 5]!;
       if (len >= NATIVE_FROM) {
         natives++;
+        msgBlocks[i] = 0;
         continue;
       }
-      const blocks = Math.floor((len + 8) / 64) + 1;
+      const blocks = ((len + 8) >>> 6) + 1;
+      msgBlocks[i] = blocks;
+      bucket[blocks]!++;
       totalBlocks += blocks;
-      this.keys[lanes++] = blocks * 16777216 + i;
+      lanes++;
+    }
+    for (let b = 1, at = 0; b < bucket.length; b++) {
+      const c = bucket[b]!;
+      bucket[b] = at;
+      at += c;
+    }
+    for (let i = 0; i < n; i++) {
+      const b = msgBlocks[i]!;
+      if (b > 0) this.order[bucket[b]!++] = i;
     }
     this.count = 0;
     if (lanes > 0) this.runLanes(lanes, totalBlocks, n, out, double);
@@ -152,8 +173,7 @@ export class Sha256Batch {
     out: Uint8Array,
     double: boolean,
   ): void {
-    const s = this.spans;
-    const order = this.keys.subarray(0, lanes).sort();
+    const s = this.spans, order = this.order, msgBlocks = this.msgBlocks;
     const jobs = (lanes + 3) & ~3;
     const msgBase = align64(SRC_BASE + this.srcLen);
     const tableBase = msgBase + 64 * totalBlocks;
@@ -165,9 +185,8 @@ export class Sha256Batch {
     // Lay out every message (spans copied, padded, length appended) in one call to the kernel.
     let dst = msgBase;
     for (let j = 0, r = 0; j < lanes; j++, r += 8) {
-      const key = order[j]!;
-      const i = key % 16777216;
-      const blocks = (key - i) / 16777216;
+      const i = order[j]!;
+      const blocks = msgBlocks[i]!;
       spec[r] = dst;
       for (let k = 0; k < 3; k++) {
         spec[r + 1 + 2 * k] = SRC_BASE + s[6 * i + 2 * k]!;
