@@ -8,6 +8,7 @@
  */
 
 import { type Sha256Batch, sharedSha256Batch } from "../hash/sha256_batch.ts";
+import { grow } from "../bytes/grow.ts";
 
 /** Root and mutation flag. */
 export interface MerkleResult {
@@ -39,16 +40,29 @@ export function merkleRoot(
   batch: Sha256Batch = sharedSha256Batch(),
 ): MerkleResult {
   if (count === 0) return { root: new Uint8Array(32), mutated: false };
-  let level: Uint8Array = hashes.slice(0, 32 * count);
+  // The levels alternate between two buffers kept for the next tree (no fresh memory per level).
+  levelBuffer = grow(levelBuffer, 32 * count + 64);
+  nextBuffer = grow(nextBuffer, 32 * count + 64);
+  let level = levelBuffer, next = nextBuffer;
+  level.set(hashes.subarray(0, 32 * count));
   let n = count;
   let mutated = false;
   while (n > 1) {
     for (let i = 0; i + 1 < n; i += 2) if (equal32(level, 32 * i, 32 * i + 32)) mutated = true;
-    level = hashLevel(level, n, batch);
-    n = Math.ceil(n / 2);
+    if (n % 2 === 1) {
+      level.copyWithin(32 * n, 32 * (n - 1), 32 * n); // an odd last node pairs with itself
+      n++;
+    }
+    batch.load(level.subarray(0, 32 * n));
+    for (let i = 0; i < n; i += 2) batch.add(32 * i, 64);
+    batch.run(next);
+    [level, next] = [next, level];
+    n /= 2;
   }
-  return { root: level.subarray(0, 32), mutated };
+  return { root: level.slice(0, 32), mutated };
 }
+
+let levelBuffer = new Uint8Array(0), nextBuffer = new Uint8Array(0);
 
 /** The next tree level of `n` hashes (an odd last one pairs with itself). */
 function hashLevel(level: Uint8Array, n: number, batch: Sha256Batch): Uint8Array {

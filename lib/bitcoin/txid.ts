@@ -9,6 +9,7 @@
 import { sha256d } from "../hash/sha256.ts";
 import { type Sha256Batch, sharedSha256Batch } from "../hash/sha256_batch.ts";
 import { type BlockLayout, TX_SEGWIT } from "./block_layout.ts";
+import { grow } from "../bytes/grow.ts";
 
 /** Adds every transaction's txid message (segwit ones without marker, flag and witnesses). */
 function addTxidMessages(layout: BlockLayout, batch: Sha256Batch): void {
@@ -119,13 +120,17 @@ export function computeTxidsAndWtxids(
   const n = layout.txCount;
   batch.load(layout.bytes);
   addTxidMessages(layout, batch);
-  const all = new Uint8Array(32 * (n + addWitnessMessages(layout, batch)));
+  allBuffer = grow(allBuffer, 32 * (n + addWitnessMessages(layout, batch)));
+  const all = allBuffer;
   batch.run(all);
   const txids = all.slice(0, 32 * n);
   const wtxids = new Uint8Array(32 * n);
   placeWtxids(layout, txids, all, 32 * n, wtxids);
   return { txids, wtxids };
 }
+
+/** Where {@link computeTxidsAndWtxids} has the batch put every digest (kept for the next block). */
+let allBuffer = new Uint8Array(0);
 
 /** The txid of transaction `t` alone (internal byte order): for lookups that need one, not all. */
 export function txidOf(layout: BlockLayout, t: number): Uint8Array {
