@@ -7,6 +7,27 @@ import { assertSameArchive, cliCommand } from "../_support/archive_files.ts";
 
 const KILLS = 20;
 
+/** Waits until the files in `dir` hold `bytes` (true) or the process has exited (false). */
+async function untilChunkBytes(
+  dir: string,
+  bytes: number,
+  exited: Promise<unknown>,
+): Promise<boolean> {
+  let done = false;
+  exited.then(() => done = true);
+  while (!done) {
+    let sum = 0;
+    try {
+      for (const e of Deno.readDirSync(dir)) {
+        if (e.isFile) sum += Deno.statSync(`${dir}/${e.name}`).size;
+      }
+    } catch { /* not created yet */ }
+    if (sum >= bytes) return true;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  return false;
+}
+
 Deno.test(`kill -9 at ${KILLS} random instants, then resume: byte-identical archive`, async () => {
   const base = Deno.makeTempDirSync({ prefix: "blkpipe-kill-" });
   const blocks = `${base}/blocks`;
@@ -102,16 +123,15 @@ Deno.test("SIGINT finishes the current frame, exits cleanly, and the next run co
     "1MiB",
   ];
   const child = cliCommand("collect.ts", ["--allow-read", "--allow-write"], args).spawn();
-  await new Promise((r) => setTimeout(r, 700));
-  child.kill("SIGINT");
+  // Interrupted mid-run: as soon as the first MiB of chunks is written (not after a fixed delay,
+  // which a faster collect outran), when most of the 40 MB are still to come.
+  const midRun = await untilChunkBytes(`${base}/a/chunks`, 1 << 20, child.status);
+  if (midRun) child.kill("SIGINT");
   const out = await child.output();
   const text = new TextDecoder().decode(out.stdout);
-  if (text.startsWith("done")) {
-    console.warn("collect finished before SIGINT arrived; interrupt path not exercised this time");
-  } else {
-    assertEquals(out.code, 0, new TextDecoder().decode(out.stderr));
-    assertTrue(text.startsWith("interrupted"), text);
-  }
+  assertTrue(midRun, `collect ended before it had written 1 MiB: ${text}`);
+  assertEquals(out.code, 0, new TextDecoder().decode(out.stderr));
+  assertTrue(text.startsWith("interrupted"), text);
   const again = await cliCommand("collect.ts", ["--allow-read", "--allow-write"], [
     ...args,
     "--json",
