@@ -8,7 +8,8 @@
  * piped into `zstd -3 -T0`). Both references run twice: output to /dev/null (the strict
  * reference) and output kept in files next to the archive, as a user keeps it and as the issue's
  * pipeline ran (linearize-data.py writes the linearized chain to a file, then zstd compresses that
- * file into another). Also measured: collect with 1 and 2 workers, at `--level 2`, under least
+ * file into another). Also measured: collect at each check level (framing, headers, full, and
+ * utxo, which also builds the chain index), with 1 and 2 workers, at `--level 2`, under least
  * privilege (read the blocks and the archive, write the archive: nothing else), and
  * the serial part (reading, ordering, validating, framing on one thread,
  * nothing compressed or written) in core-seconds per GiB, and the main
@@ -102,7 +103,9 @@ for (
   const [label, extra] of [
     ["collect --check full", []],
     ["collect --check full --workers 1", ["--workers", "1"]],
+    ["collect --check framing", ["--check", "framing"]],
     ["collect --check headers", ["--check", "headers"]],
+    ["collect --check utxo", ["--check", "utxo"]],
     ["collect --check full --level 2", ["--level", "2"]],
     ["collect --check full, least privilege", []],
   ] as const
