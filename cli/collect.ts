@@ -17,6 +17,7 @@ import { isS3Url } from "../lib/store/s3_location.ts";
 import { ARCHIVE_DEFAULTS, type ChunkPolicy } from "../lib/archive/manifest.ts";
 import { readXorKey } from "../lib/source/blk_files.ts";
 import type { CheckLevel } from "../lib/validate/check_block.ts";
+import { defaultCollectWorkersHere } from "../lib/collect/default_workers.ts";
 import { bytes, count, duration, mib, table } from "./_format.ts";
 import {
   consoleIo,
@@ -66,7 +67,8 @@ compressed, indexed archive. Run it again to resume after an interruption or to 
   --depth N           reorganisation depth: heights are final this deep (default 6); the last N
                       blocks are archived by a later run, once buried
   --include-tip       archive them now too (a block set that will not change, e.g. a copy)
-  --workers N         worker threads (default 2); each checks blocks and compresses frames
+  --workers N         worker threads (default: one per core, at most 8; 2 at --check utxo);
+                      each checks blocks and compresses frames
   --checkpoint SIZE   record a resume point after this much data (default 32MiB; 64MiB on s3://)
   --redundancy PCT    PAR2 recovery data for sealed chunks and metadata (default:
                       as the archive records, else 10)
@@ -164,10 +166,13 @@ export function main(args: string[], io: Io = consoleIo): Promise<number> {
     const level = intFlag(values.level, "level", ARCHIVE_DEFAULTS.zstdLevel);
     if (level < 1 || level > 22) throw new UsageError("--level must be 1..22");
     const check = (values.check ?? "full") as CheckLevel;
-    const workers = Math.max(1, intFlag(values.workers, "workers", 2));
     if (!["framing", "headers", "full", "utxo"].includes(check)) {
       throw new UsageError("--check must be framing, headers, full or utxo");
     }
+    const workers = Math.max(
+      1,
+      intFlag(values.workers, "workers", defaultCollectWorkersHere(check)),
+    );
     for (const flag of ["mem", "index-mem"] as const) {
       if (values[flag] !== undefined && check !== "utxo") {
         throw new UsageError(

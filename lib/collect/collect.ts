@@ -38,6 +38,7 @@ import { isS3Url } from "../store/s3_location.ts";
 import type { Store } from "../store/store.ts";
 import type { CheckLevel } from "../validate/check_block.ts";
 import { CollectCore, emptySnapshot } from "./collect_frames.ts";
+import { defaultCollectWorkersHere } from "./default_workers.ts";
 import { type CollectIndex, type CollectIndexOptions, openCollectIndex } from "./collect_index.ts";
 import { isPipelineSnapshot, type PipelineSnapshot } from "./pipeline_snapshot.ts";
 
@@ -72,7 +73,10 @@ export interface CollectOptions {
    * false: they are archived by a later run, once buried). For static block sets.
    */
   includeTip?: boolean;
-  /** Worker threads (default 2): each runs the costly block checks and compresses frames. */
+  /**
+   * Worker threads: each runs the costly block checks and compresses frames (default: one per
+   * core, at most 8; 2 at `utxo`: `defaultCollectWorkers` in default_workers.ts).
+   */
   workers?: number;
   /**
    * Run the costly block checks on the workers (default true; false: on the main thread). Without
@@ -232,7 +236,8 @@ async function run(
       target.state.manifest.startHeight,
       { manifest: target.state.manifest, open: target.state.open, stage: target.stage },
       {
-        writeThread: (options.workers ?? 2) > 0 && options.validateOnWorkers !== false,
+        writeThread: (options.workers ?? defaultCollectWorkersHere("utxo")) > 0 &&
+          options.validateOnWorkers !== false,
         ...options.index,
       },
     )
@@ -304,7 +309,7 @@ async function runCore(
   // compress: one set of threads, one heap each (peak RSS on 1.26 GiB with two workers: ≈520 MiB
   // as two pools of two, ≈435 MiB as one).
   const level = options.checkLevel ?? "full";
-  const workers = options.workers ?? 2;
+  const workers = options.workers ?? defaultCollectWorkersHere(level);
   const validation = startValidationPool(
     network,
     options.validateOnWorkers === false ? 0 : workers,

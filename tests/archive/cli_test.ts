@@ -5,6 +5,7 @@ import { blkRecord, concatBytes } from "../_support/blocks_dir.ts";
 import { NETWORKS } from "../../lib/bitcoin/network.ts";
 import { hashToHex } from "../../lib/bytes/hex.ts";
 import { assertSameArchive, cliCommand } from "../_support/archive_files.ts";
+import { defaultCollectWorkers } from "../../lib/collect/default_workers.ts";
 
 const base = Deno.makeTempDirSync({ prefix: "blkpipe-cli-" });
 const blocks = `${base}/blocks`;
@@ -50,8 +51,10 @@ Deno.test("collect runs with only --allow-read=<blocks>,<out> --allow-write=<out
   assertEquals(r.code, 0, text(r.stderr));
   const summary = JSON.parse(text(r.stdout));
   // Without read access to blkpipe's lib/ the validation workers load the modules' text that
-  // collect imported: the same workers, nothing to add, no note.
-  assertEquals([summary.tip.height, summary.validationWorkers], [150, 2]);
+  // collect imported: the same workers (by default one per core, at most 8), nothing to add, no
+  // note.
+  const byDefault = defaultCollectWorkers(navigator.hardwareConcurrency, "full");
+  assertEquals([summary.tip.height, summary.validationWorkers], [150, byDefault]);
   assertTrue(!text(r.stderr).includes("note:"), text(r.stderr));
   const lib = new URL("../../lib", import.meta.url).pathname;
   const one = await cliCommand("collect.ts", [
@@ -61,7 +64,16 @@ Deno.test("collect runs with only --allow-read=<blocks>,<out> --allow-write=<out
     .output();
   assertEquals(one.code, 0, text(one.stderr));
   assertEquals(JSON.parse(text(one.stdout)).validationWorkers, 1);
-  assertSameArchive(`${out}3`, out, "one worker vs two, both from text");
+  assertSameArchive(`${out}3`, out, "one worker vs the default, both from text");
+  // More workers than cores (as on a larger machine by default): the same archive.
+  const eight = await cliCommand("collect.ts", [
+    `--allow-read=${blocks},${out}8`,
+    `--allow-write=${out}8`,
+  ], ["--include-tip", "--blocks", blocks, "--out", `${out}8`, "--workers", "8", "--json"])
+    .output();
+  assertEquals(eight.code, 0, text(eight.stderr));
+  assertEquals(JSON.parse(text(eight.stdout)).validationWorkers, 8);
+  assertSameArchive(`${out}8`, out, "eight workers vs the default");
   const withLib = await cliCommand("collect.ts", [
     `--allow-read=${blocks},${out}2,${lib}`,
     `--allow-write=${out}2`,
@@ -74,7 +86,7 @@ Deno.test("collect runs with only --allow-read=<blocks>,<out> --allow-write=<out
     "--json",
   ]).output();
   assertEquals(withLib.code, 0, text(withLib.stderr));
-  assertEquals(JSON.parse(text(withLib.stdout)).validationWorkers, 2);
+  assertEquals(JSON.parse(text(withLib.stdout)).validationWorkers, byDefault);
   assertSameArchive(`${out}2`, out, "workers from lib/ vs workers from text");
   // verify and get need only read access to the archive.
   const v = await cliCommand("verify.ts", [`--allow-read=${out}`], [out]).output();
