@@ -57,23 +57,26 @@ Deno.test("collect runs with only --allow-read=<blocks>,<out> --allow-write=<out
   assertEquals([summary.tip.height, summary.validationWorkers], [150, byDefault]);
   assertTrue(!text(r.stderr).includes("note:"), text(r.stderr));
   const lib = new URL("../../lib", import.meta.url).pathname;
-  const one = await cliCommand("collect.ts", [
-    `--allow-read=${blocks},${out}3`,
-    `--allow-write=${out}3`,
-  ], ["--include-tip", "--blocks", blocks, "--out", `${out}3`, "--workers", "1", "--json"])
-    .output();
-  assertEquals(one.code, 0, text(one.stderr));
-  assertEquals(JSON.parse(text(one.stdout)).validationWorkers, 1);
-  assertSameArchive(`${out}3`, out, "one worker vs the default, both from text");
-  // More workers than cores (as on a larger machine by default): the same archive.
-  const eight = await cliCommand("collect.ts", [
-    `--allow-read=${blocks},${out}8`,
-    `--allow-write=${out}8`,
-  ], ["--include-tip", "--blocks", blocks, "--out", `${out}8`, "--workers", "8", "--json"])
-    .output();
-  assertEquals(eight.code, 0, text(eight.stderr));
-  assertEquals(JSON.parse(text(eight.stdout)).validationWorkers, 8);
-  assertSameArchive(`${out}8`, out, "eight workers vs the default");
+  // One worker, and more workers than cores (as on a larger machine by default): the same archive.
+  for (const n of [1, 8]) {
+    const dir = `${out}-w${n}`;
+    const r = await cliCommand("collect.ts", [
+      `--allow-read=${blocks},${dir}`,
+      `--allow-write=${dir}`,
+    ], [
+      "--include-tip",
+      "--blocks",
+      blocks,
+      "--out",
+      dir,
+      "--workers",
+      String(n),
+      "--json",
+    ]).output();
+    assertEquals(r.code, 0, text(r.stderr));
+    assertEquals(JSON.parse(text(r.stdout)).validationWorkers, n);
+    assertSameArchive(dir, out, `${n} worker(s) vs the default, both from text`);
+  }
   const withLib = await cliCommand("collect.ts", [
     `--allow-read=${blocks},${out}2,${lib}`,
     `--allow-write=${out}2`,
