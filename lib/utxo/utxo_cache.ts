@@ -338,11 +338,13 @@ export class UtxoCache implements UtxoView {
   /**
    * The write of {@link flush}: the net effect as one segment, the cache emptied. The records are
    * sorted where they lie (no index order beside them: the budget counts the cache once), which
-   * voids the table's slots; should the write fail, the table is rebuilt over the moved records,
-   * so the cache still holds what it held.
+   * voids the table's slots ({@link reinstate} rebuilds them); should the write fail, the table is
+   * rebuilt over the moved records, so the cache still holds what it held.
    */
   private write(): void {
-    if (this.cleanLeft > 0) this.dropClean(); // the store holds them: nothing to write
+    // Clean entries: the store holds them, nothing to write (no table rebuild: the sort voids it).
+    if (this.cleanLeft > 0) this.used = dropFlagged(this.words, this.used);
+    this.cleanLeft = 0;
     const n = this.used;
     const { source, live } = sortedRecords(this.recs, this.words, this.values, n);
     try {
@@ -351,7 +353,6 @@ export class UtxoCache implements UtxoView {
       this.rebuildSlots();
       throw err;
     }
-    this.slots.fill(0);
     const limit = Math.floor(this.capacity * this.retainShare);
     this.kept = keepYoungest(this.words, n, limit);
     for (let e = this.kept; e < n; e++) this.words[wordAt(e)] = 0; // DEAD
@@ -359,11 +360,13 @@ export class UtxoCache implements UtxoView {
     this.flushes++;
   }
 
-  /** Flags the records the last write kept (as many as the refitted capacity's share) clean. */
+  /**
+   * Flags the records the last write kept (as many as the refitted capacity's share) clean and
+   * points the table at them: the one rebuild of the slots a write voided.
+   */
   private reinstate(): void {
     const r = Math.min(this.kept, Math.floor(this.capacity * this.retainShare));
     this.kept = 0;
-    if (r === 0) return;
     for (let e = 0, w = wordAt(0); e < r; e++, w += REC / 4) this.words[w] = this.words[w]! | CLEAN;
     this.used = this.cleanLeft = r;
     this.rebuildSlots();
@@ -376,7 +379,7 @@ export class UtxoCache implements UtxoView {
     this.rebuildSlots();
   }
 
-  /** Points the table's slots at the records again, wherever they now lie (after a failed write). */
+  /** Points the table's slots at the first `used` records, wherever they now lie. */
   private rebuildSlots(): void {
     this.slots.fill(0);
     this.flushes++; // hints taken before are void
