@@ -45,39 +45,29 @@ export function merkleRoot(
   nextBuffer = grow(nextBuffer, 32 * count + 64);
   let level = levelBuffer, next = nextBuffer;
   level.set(hashes.subarray(0, 32 * count));
-  let n = count;
   let mutated = false;
-  while (n > 1) {
+  for (let n = count; n > 1; [level, next] = [next, level]) {
     for (let i = 0; i + 1 < n; i += 2) if (equal32(level, 32 * i, 32 * i + 32)) mutated = true;
-    if (n % 2 === 1) {
-      level.copyWithin(32 * n, 32 * (n - 1), 32 * n); // an odd last node pairs with itself
-      n++;
-    }
-    batch.load(level.subarray(0, 32 * n));
-    for (let i = 0; i < n; i += 2) batch.add(32 * i, 64);
-    batch.run(next);
-    [level, next] = [next, level];
-    n /= 2;
+    n = hashLevel(level, n, next, batch);
   }
   return { root: level.slice(0, 32), mutated };
 }
 
 let levelBuffer = new Uint8Array(0), nextBuffer = new Uint8Array(0);
 
-/** The next tree level of `n` hashes (an odd last one pairs with itself). */
-function hashLevel(level: Uint8Array, n: number, batch: Sha256Batch): Uint8Array {
+/**
+ * Hashes the `n` nodes of `level` pairwise into `next` (an odd last one pairs with itself: `level`
+ * has room for one more) and returns how many that makes.
+ */
+function hashLevel(level: Uint8Array, n: number, next: Uint8Array, batch: Sha256Batch): number {
   if (n % 2 === 1) {
-    const padded = new Uint8Array(32 * (n + 1));
-    padded.set(level.subarray(0, 32 * n));
-    padded.copyWithin(32 * n, 32 * (n - 1), 32 * n);
-    level = padded;
+    level.copyWithin(32 * n, 32 * (n - 1), 32 * n);
     n++;
   }
   batch.load(level.subarray(0, 32 * n));
   for (let i = 0; i < n; i += 2) batch.add(32 * i, 64);
-  const next = new Uint8Array(16 * n);
   batch.run(next);
-  return next;
+  return n / 2;
 }
 
 /**
@@ -99,12 +89,13 @@ export function merkleBranch(
   count = hashes.length / 32,
   batch: Sha256Batch = sharedSha256Batch(),
 ): Uint8Array[] {
-  let level: Uint8Array = hashes.slice(0, 32 * count);
+  let level = new Uint8Array(32 * count + 64), next = new Uint8Array(32 * count + 64);
+  level.set(hashes.subarray(0, 32 * count));
   const branch: Uint8Array[] = [];
-  for (let n = count, pos = index; n > 1; n = Math.ceil(n / 2), pos >>= 1) {
+  for (let n = count, pos = index; n > 1; pos >>= 1, [level, next] = [next, level]) {
     const sibling = (pos ^ 1) < n ? pos ^ 1 : pos;
     branch.push(level.slice(32 * sibling, 32 * sibling + 32));
-    level = hashLevel(level, n, batch);
+    n = hashLevel(level, n, next, batch);
   }
   return branch;
 }
