@@ -236,8 +236,7 @@ async function run(
       target.state.manifest.startHeight,
       { manifest: target.state.manifest, open: target.state.open, stage: target.stage },
       {
-        writeThread: (options.workers ?? defaultCollectWorkersHere("utxo")) > 0 &&
-          options.validateOnWorkers !== false,
+        writeThread: (options.workers ?? 1) > 0 && options.validateOnWorkers !== false, // defaults ≥ 1
         ...options.index,
       },
     )
