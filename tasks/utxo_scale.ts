@@ -1,21 +1,18 @@
 /**
- * `utxo_scale.ts MILLIONS DIR [MEM] [AGES]` (run by bench:index): grows a UTXO set the
- * way the chain index does — blocks of 4,000 new outputs into the UTXO cache
- * (35% of MEM, the chain index's budget, default 930 MiB — what the default 1 GiB `--mem`
- * leaves it — shared with the segments' filters and directories; the oldest segment's filter
- * gives way past an eighth of the share, as in the chain index past mainnet's BIP34 block, and
- * older filters below the cache's floor) over the store, a checkpoint (flush, the indexer's size-tiered compaction) every
- * 9.9 M entries — to MILLIONS million unspent outputs, and between blocks
- * looks up 1,000 random earlier outputs (all hits): with AGES `uniform` (the
- * default, the worst case) any output of the set alike; with `mainnet` outputs
- * as old as real mainnet blocks spend (the corpus' prevout JSON, see
- * _spend_ages.ts; an age beyond the set's blocks draws from the whole set).
- * Prints, per 10 M: adds/s
- * and lookups/s in that stretch, the share of lookups the cache answered and
- * the rate of the others timed apart (what the segments cost), the peak RSS
- * sampled after every block of it, the segments' resident filters and
- * directories, the cache's size (what they leave of its share) and the segment
- * count (of which without filter).
+ * `utxo_scale.ts MILLIONS DIR [MEM] [AGES]` (run by bench:index): grows a UTXO set the way the
+ * chain index does — blocks of 4,000 new outputs into the UTXO cache (35% of MEM, the chain
+ * index's budget, default 930 MiB — what the default 1 GiB `--mem` leaves it — shared with the
+ * segments' filters and directories; the oldest segment's filter gives way past an eighth of the
+ * share, as in the chain index past mainnet's BIP34 block, and older filters below the cache's
+ * floor) over the store, a checkpoint (flush, the indexer's size-tiered compaction) every 9.9 M
+ * entries — to MILLIONS million unspent outputs, and between blocks looks up 1,000 random earlier
+ * outputs (all hits): with AGES `uniform` (the default, the worst case) any output of the set
+ * alike; with `mainnet` outputs as old as real mainnet blocks spend (the corpus' prevout JSON, see
+ * _spend_ages.ts; an age beyond the set's blocks draws from the whole set). Prints, per 10 M:
+ * adds/s and lookups/s in that stretch, the share of lookups the cache answered and the rate of
+ * the others timed apart (what the segments cost), the peak RSS sampled after every block of it,
+ * the segments' resident filters and directories, the cache's size (what they leave of its share)
+ * and the segment count (of which without filter).
  * A smaller MEM shows at 50 M what the default shows at mainnet's ≈173 M
  * (`269MiB` ≈ 930 MiB × 50 / 173).
  *
